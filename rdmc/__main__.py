@@ -1,0 +1,5 @@
+import sys
+
+from rdmc.cli import main
+
+sys.exit(main())

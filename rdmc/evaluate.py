@@ -1,0 +1,159 @@
+"""`rdmc eval`: PSNR/SSIM of restored images against ground truth, matched by name.
+
+Pairing accepts the names the common deraining datasets use: identical stems
+(``001.png`` / ``001.jpg``), Rain100/Rain200 style ``rain-001`` / ``norain-001``,
+and suffix styles such as ``001_rain`` / ``001_clean`` or SPA-Data's ``001gt``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rdmc.imageio import ImageError, list_images, read_image
+from rdmc.metrics import convention, psnr, ssim
+
+_PREFIX = re.compile(r"^(no[-_]?rain|rainy|rain|clean|gt|derained)[-_]", re.IGNORECASE)
+_SUFFIX = re.compile(
+    r"([-_](no[-_]?rain|rainy|rain|clean|gt|target|input|derained|out)|gt)$", re.IGNORECASE
+)
+
+
+def pairing_key(path: Path) -> str:
+    """The part of a file name that identifies the scene, without rain/clean markers."""
+    stem = path.stem.lower()
+    stem = _PREFIX.sub("", stem)
+    return _SUFFIX.sub("", stem)
+
+
+@dataclass
+class Pairing:
+    pairs: list[tuple[Path, Path]] = field(default_factory=list)
+    unmatched_pred: list[Path] = field(default_factory=list)
+    unmatched_gt: list[Path] = field(default_factory=list)
+
+
+def _as_image_list(path: Path) -> list[Path]:
+    if path.is_dir():
+        return list_images(path)
+    if path.is_file():
+        return [path]
+    raise FileNotFoundError(f"{path}: no such file or folder")
+
+
+def pair_images(pred: Path, gt: Path) -> Pairing:
+    """Matches predictions to ground truth: exact stem first, then by :func:`pairing_key`."""
+    preds, gts = _as_image_list(Path(pred)), _as_image_list(Path(gt))
+    if Path(pred).is_file() and Path(gt).is_file():
+        return Pairing(pairs=[(preds[0], gts[0])])
+    by_stem = {g.stem: g for g in gts}
+    by_key: dict[str, list[Path]] = {}
+    for g in gts:
+        by_key.setdefault(pairing_key(g), []).append(g)
+    result = Pairing()
+    used: set[Path] = set()
+    for p in preds:
+        match = by_stem.get(p.stem)
+        if match is None:
+            candidates = [g for g in by_key.get(pairing_key(p), []) if g not in used]
+            match = candidates[0] if len(candidates) == 1 else None
+        if match is None or match in used:
+            result.unmatched_pred.append(p)
+        else:
+            used.add(match)
+            result.pairs.append((p, match))
+    result.unmatched_gt = [g for g in gts if g not in used]
+    return result
+
+
+def _to_rgb_or_gray(img: np.ndarray) -> np.ndarray:
+    """Drops an alpha channel: the metrics score colour only."""
+    return img[..., :3] if img.ndim == 3 and img.shape[2] == 4 else img
+
+
+@dataclass
+class EvalReport:
+    per_image: list[dict]
+    failures: list[str]
+    unmatched_pred: list[Path]
+    unmatched_gt: list[Path]
+    test_y_channel: bool
+    crop_border: int
+
+    @property
+    def n(self) -> int:
+        return len(self.per_image)
+
+    def mean(self, key: str) -> float:
+        return float(np.mean([r[key] for r in self.per_image])) if self.per_image else math.nan
+
+    def to_json(self) -> dict:
+        return {
+            "psnr": self.mean("psnr"),
+            "ssim": self.mean("ssim"),
+            "n": self.n,
+            "convention": convention(self.test_y_channel),
+            "crop_border": self.crop_border,
+            "per_image": self.per_image,
+            "failures": self.failures,
+            "unmatched_pred": [str(p) for p in self.unmatched_pred],
+            "unmatched_gt": [str(p) for p in self.unmatched_gt],
+        }
+
+
+def evaluate_folder(
+    pred: Path, gt: Path, crop_border: int = 0, test_y_channel: bool = True
+) -> EvalReport:
+    """Scores every matched pair; unreadable or mismatched pairs are recorded, not raised."""
+    pairing = pair_images(pred, gt)
+    per_image, failures = [], []
+    for p, g in pairing.pairs:
+        try:
+            a, b = _to_rgb_or_gray(read_image(p)), _to_rgb_or_gray(read_image(g))
+            if a.shape != b.shape or a.dtype != b.dtype:
+                raise ImageError(
+                    f"{p}: shape/dtype {a.shape} {a.dtype} differs from {g} ({b.shape} {b.dtype})"
+                )
+            per_image.append(
+                {
+                    "pred": str(p),
+                    "gt": str(g),
+                    "psnr": psnr(a, b, crop_border, test_y_channel),
+                    "ssim": ssim(a, b, crop_border, test_y_channel),
+                }
+            )
+        except (ImageError, ValueError) as e:
+            failures.append(str(e) if str(p) in str(e) else f"{p}: {e}")
+    return EvalReport(
+        per_image,
+        failures,
+        pairing.unmatched_pred,
+        pairing.unmatched_gt,
+        test_y_channel,
+        crop_border,
+    )
+
+
+def format_table(report: EvalReport) -> str:
+    """Per-image rows and the mean, as a plain-text table."""
+    rows = [
+        (Path(r["pred"]).name, Path(r["gt"]).name, r["psnr"], r["ssim"]) for r in report.per_image
+    ]
+    w_pred = max([len("prediction"), *(len(r[0]) for r in rows)])
+    w_gt = max([len("ground truth"), *(len(r[1]) for r in rows)])
+    lines = [f"{'prediction':<{w_pred}}  {'ground truth':<{w_gt}}  {'PSNR (dB)':>9}  {'SSIM':>6}"]
+    lines.append("-" * len(lines[0]))
+    for name, gname, p, s in rows:
+        lines.append(f"{name:<{w_pred}}  {gname:<{w_gt}}  {p:>9.4f}  {s:>6.4f}")
+    lines.append("-" * len(lines[0]))
+    mean_label = f"mean of {report.n}"
+    mean_psnr, mean_ssim = report.mean("psnr"), report.mean("ssim")
+    lines.append(f"{mean_label:<{w_pred}}  {'':<{w_gt}}  {mean_psnr:>9.4f}  {mean_ssim:>6.4f}")
+    lines.append(
+        f"convention: {convention(report.test_y_channel)}, crop_border={report.crop_border}"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""Reading and writing images: RGB order, any bit depth, atomic writes.
+
+Every failure raises :class:`ImageError` with a one-line message naming the file,
+so batch commands can report it and go on with the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+
+
+class ImageError(Exception):
+    """An image that cannot be read or written; the message names the file."""
+
+
+def is_image_file(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files directly inside ``folder``, sorted by name."""
+    return sorted(p for p in Path(folder).iterdir() if is_image_file(p))
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Reads an image as HxW (gray), HxWx3 (RGB) or HxWx4 (RGBA), uint8 or uint16."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"{path}: no such file")
+    data = np.fromfile(str(path), dtype=np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if img is None:
+        raise ImageError(f"{path}: not a readable image (corrupt or unsupported format)")
+    if img.dtype not in (np.uint8, np.uint16):
+        raise ImageError(f"{path}: unsupported pixel type {img.dtype} (expected 8 or 16 bit)")
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+    elif img.ndim == 3 and img.shape[2] == 1:
+        img = img[..., 0]
+    elif img.ndim != 2:
+        raise ImageError(f"{path}: unsupported channel layout {img.shape}")
+    return img
+
+
+def write_image(path: str | Path, img: np.ndarray) -> None:
+    """Writes an RGB / RGBA / gray image atomically (temp file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA)
+    ok, encoded = cv2.imencode(path.suffix or ".png", img)
+    if not ok:
+        raise ImageError(f"{path}: could not encode image of shape {img.shape}, dtype {img.dtype}")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(encoded.tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

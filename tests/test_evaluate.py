@@ -1,0 +1,106 @@
+"""`rdmc eval`: pairing by dataset naming, table and JSON output, bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rdmc.cli import main
+from rdmc.evaluate import pair_images, pairing_key
+from rdmc.imageio import write_image
+from rdmc.metrics import psnr, ssim
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("rain-001.png", "norain-001.png"),
+        ("rain-12.png", "norain-12.jpg"),
+        ("0042_rain.png", "0042_clean.png"),
+        ("0042.png", "0042gt.png"),
+        ("rainy_7.png", "clean_7.png"),
+    ],
+)
+def test_pairing_key_joins_dataset_names(a, b):
+    assert pairing_key(Path(a)) == pairing_key(Path(b))
+
+
+def test_pairing_key_keeps_distinct_scenes_apart():
+    assert pairing_key(Path("rain-001.png")) != pairing_key(Path("norain-010.png"))
+
+
+@pytest.fixture
+def folders(tmp_path, photos):
+    pred, gt = tmp_path / "derained", tmp_path / "norain"
+    rng = np.random.default_rng(0)
+    clean_images = {}
+    for i, img in enumerate(photos.values(), start=1):
+        crop = img[:96, :128]
+        noisy = np.clip(crop + rng.normal(0, 6, crop.shape), 0, 255).astype(np.uint8)
+        write_image(gt / f"norain-{i:03d}.png", crop)
+        write_image(pred / f"rain-{i:03d}.png", noisy)
+        clean_images[i] = (noisy, crop)
+    (pred / "rain-004.png").write_bytes(b"not a png at all")  # corrupt, has a partner
+    write_image(gt / "norain-004.png", crop)
+    write_image(pred / "rain-099.png", crop)  # no ground truth
+    return pred, gt, clean_images
+
+
+def test_pair_images_lists_unmatched(folders):
+    pred, gt, _ = folders
+    pairing = pair_images(pred, gt)
+    assert [(p.name, g.name) for p, g in pairing.pairs][:3] == [
+        ("rain-001.png", "norain-001.png"),
+        ("rain-002.png", "norain-002.png"),
+        ("rain-003.png", "norain-003.png"),
+    ]
+    assert [p.name for p in pairing.unmatched_pred] == ["rain-099.png"]
+    assert pairing.unmatched_gt == []
+
+
+def test_eval_json_scores_and_reports_failures(folders, capsys):
+    pred, gt, images = folders
+    assert main(["eval", str(pred), str(gt), "--json"]) == 0
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    assert data["n"] == 3
+    assert "Y channel" in data["convention"]
+    expected = [psnr(*images[i]) for i in (1, 2, 3)]
+    assert [r["psnr"] for r in data["per_image"]] == pytest.approx(expected, abs=1e-9)
+    assert data["psnr"] == pytest.approx(np.mean(expected))
+    assert data["ssim"] == pytest.approx(np.mean([ssim(*images[i]) for i in (1, 2, 3)]))
+    assert "rain-004.png" in out.err and "not a readable image" in out.err
+    assert "unmatched prediction" in out.err and "rain-099.png" in out.err
+
+
+def test_eval_table_and_options(folders, capsys):
+    pred, gt, images = folders
+    assert main(["eval", str(pred), str(gt), "--rgb", "--crop-border", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "rain-001.png" in out and "mean of 3" in out and "RGB channels" in out
+    expected = psnr(*images[1], crop_border=4, test_y_channel=False)
+    assert f"{expected:.4f}" in out
+
+
+def test_eval_single_files(folders, capsys):
+    pred, gt, images = folders
+    assert main(["eval", str(pred / "rain-002.png"), str(gt / "norain-002.png"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["psnr"] == pytest.approx(psnr(*images[2]))
+
+
+def test_eval_nothing_scored_exits_nonzero(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_image(tmp_path / "a" / "x.png", np.zeros((20, 20, 3), np.uint8))
+    write_image(tmp_path / "b" / "y.png", np.zeros((20, 20, 3), np.uint8))
+    assert main(["eval", str(tmp_path / "a"), str(tmp_path / "b")]) == 1
+    assert "no image pair could be scored" in capsys.readouterr().err
+
+
+def test_eval_missing_path_is_one_line_error(tmp_path, capsys):
+    assert main(["eval", str(tmp_path / "nope"), str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "nope: no such file or folder" in err
