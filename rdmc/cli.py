@@ -61,9 +61,127 @@ def _run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- rain
+
+
+def _add_rain(sub: argparse._SubParsersAction) -> None:
+    from rdmc.rain import PRESETS, SEVERITIES
+
+    p = sub.add_parser(
+        "rain",
+        help="add synthetic rain to images",
+        description="Writes a rainy copy of every input into OUT under the same file name. "
+        "Each image's rain is seeded from its file name and --seed: reruns give identical bytes. "
+        "--preset rain1400 without --rain-type writes the 14 rain types as NAME_1 .. NAME_14 "
+        "(DDN's layout).",
+    )
+    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("--preset", choices=PRESETS, default="light")
+    p.add_argument("--severity", type=int, choices=SEVERITIES, help="1 (light) .. 5 (heavy)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rain-type", type=int, metavar="K", help="rain1400 rain type 1..14")
+    p.set_defaults(func=_run_rain)
+
+
+def _run_rain(args: argparse.Namespace) -> int:
+    from rdmc.imageio import ImageError, collect_images, read_image, write_image
+    from rdmc.rain import RAIN1400_TYPES, add_rain, seed_for
+
+    if args.rain_type is not None and args.preset != "rain1400":
+        raise CommandError("--rain-type applies to --preset rain1400 only")
+    if args.rain_type is not None and not 1 <= args.rain_type <= len(RAIN1400_TYPES):
+        raise CommandError(f"--rain-type must be in 1..{len(RAIN1400_TYPES)}, got {args.rain_type}")
+    images, problems = collect_images(args.inputs)
+    for message in problems:
+        print(f"skipped: {message}", file=sys.stderr)
+    if args.preset == "rain1400" and args.rain_type is None:
+        types = list(range(1, len(RAIN1400_TYPES) + 1))
+    else:
+        types = [args.rain_type]
+    failed = len(problems)
+    written = 0
+    for path in images:
+        try:
+            img = read_image(path)
+            seed = seed_for(path.name, args.seed)
+            for rain_type in types:
+                rainy = add_rain(img, args.preset, args.severity, seed, rain_type=rain_type).rainy
+                name = path.name if len(types) == 1 else f"{path.stem}_{rain_type}{path.suffix}"
+                write_image(args.output / name, rainy)
+                written += 1
+        except (ImageError, ValueError) as e:
+            failed += 1
+            print(
+                f"skipped: {e}" if str(path) in str(e) else f"skipped: {path}: {e}", file=sys.stderr
+            )
+    print(
+        f"wrote {written} rainy image(s) to {args.output}"
+        + (f"; {failed} failed" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------- data
+
+
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="the embedded sample set and dataset folders")
+    data_sub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    prepare = data_sub.add_parser(
+        "prepare", help="write the embedded sample photos into the user cache (idempotent)"
+    )
+    prepare.add_argument("--force", action="store_true", help="rewrite even if up to date")
+    prepare.set_defaults(func=_run_data_prepare)
+    listing = data_sub.add_parser("list", help="show the splits of the embedded sample set")
+    listing.set_defaults(func=_run_data_list)
+    check = data_sub.add_parser(
+        "check", help="detect a dataset folder's layout and count its pairs"
+    )
+    check.add_argument("root", type=Path)
+    check.add_argument("--layout", help="force a layout instead of detecting it")
+    check.set_defaults(func=_run_data_check)
+
+
+def _run_data_prepare(args: argparse.Namespace) -> int:
+    from rdmc.data.samples import PHOTOS, prepare_samples
+
+    root = prepare_samples(force=args.force)
+    print(
+        f"sample set ready: {root} ({len(PHOTOS)} photos; manifest.json lists sources and licenses)"
+    )
+    return 0
+
+
+def _run_data_list(args: argparse.Namespace) -> int:
+    from rdmc.data.samples import SPLITS, load_manifest, samples_dir
+
+    entries = load_manifest()
+    print(f"sample set in {samples_dir()}")
+    for split in SPLITS:
+        rows = [e for e in entries if e["split"] == split]
+        print(f"\n{split} ({len(rows)} photos)")
+        for e in rows:
+            print(
+                f"  {e['name']:<14} {e['contents']:<40} {e['license']:<14} "
+                f"{e['package']}/{e['file']}"
+            )
+    return 0
+
+
+def _run_data_check(args: argparse.Namespace) -> int:
+    from rdmc.data.layouts import find_pairs
+
+    found = find_pairs(args.root, args.layout)
+    print(f"{args.root}: layout '{found.layout}', {len(found.pairs)} pairs")
+    for path in found.unmatched:
+        print(f"unmatched: {path}", file=sys.stderr)
+    return 0
+
+
 # ---------------------------------------------------------------- entry point
 
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_eval]
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_eval, _add_rain, _add_data]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ from rdmc.metrics import convention, psnr, ssim
 
 _PREFIX = re.compile(r"^(no[-_]?rain|rainy|rain|clean|gt|derained)[-_]", re.IGNORECASE)
 _SUFFIX = re.compile(
-    r"([-_](no[-_]?rain|rainy|rain|clean|gt|target|input|derained|out)|gt)$", re.IGNORECASE
+    r"([-_](no[-_]?rain|rainy|rain|clean|gt|target|input|in|derained|out)|gt|x2)$", re.IGNORECASE
 )
 
 

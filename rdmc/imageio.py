@@ -70,3 +70,28 @@ def write_image(path: str | Path, img: np.ndarray) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def collect_images(inputs: list[str]) -> tuple[list[Path], list[str]]:
+    """Expands files, folders and glob patterns into image paths.
+
+    Returns the images (in order, without duplicates) and one message per input
+    that matched nothing.
+    """
+    import glob
+
+    found: list[Path] = []
+    problems: list[str] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            matches = list_images(path)
+        elif path.is_file():
+            matches = [path]
+        else:
+            matches = [Path(p) for p in sorted(glob.glob(item)) if Path(p).is_file()]
+        if not matches:
+            why = "no images in this folder" if path.is_dir() else "no such file or matching image"
+            problems.append(f"{item}: {why}")
+        found.extend(m for m in matches if m not in found)
+    return found, problems

@@ -1,0 +1,206 @@
+"""Paired deraining datasets, registered in mmengine so configs name them by ``type``.
+
+Every item is a dict ``{"rainy": Tensor, "clean": Tensor, "name": str}`` with
+3 x H x W float32 tensors in [0, 1] (grayscale files are repeated to 3 channels,
+alpha is dropped, 16-bit is scaled).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from rdmc.data.layouts import Pair, find_pairs
+from rdmc.imageio import ImageError, list_images, read_image
+from rdmc.rain import PRESETS, RAIN1400_TYPES, SEVERITIES, add_rain, seed_for
+from rdmc.registry import DATASETS
+
+logger = logging.getLogger(__name__)
+
+
+def to_rgb_uint8(img: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8 RGB from a gray, RGB, RGBA, 8- or 16-bit image."""
+    if img.dtype == np.uint16:
+        img = np.round(img / 257.0).astype(np.uint8)
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    return np.ascontiguousarray(img[..., :3])
+
+
+def to_tensor(img: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(img.astype(np.float32) / 255.0).permute(2, 0, 1).contiguous()
+
+
+def random_crop_flip(
+    rainy: np.ndarray,
+    clean: np.ndarray,
+    patch_size: int | None,
+    flip: bool,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same random patch (padded by reflection if the image is smaller) and flip of both."""
+    if patch_size:
+        h, w = rainy.shape[:2]
+        if h < patch_size or w < patch_size:
+            pad = ((0, max(0, patch_size - h)), (0, max(0, patch_size - w)), (0, 0))
+            rainy, clean = np.pad(rainy, pad, mode="reflect"), np.pad(clean, pad, mode="reflect")
+            h, w = rainy.shape[:2]
+        y, x = rng.integers(0, h - patch_size + 1), rng.integers(0, w - patch_size + 1)
+        rainy = rainy[y : y + patch_size, x : x + patch_size]
+        clean = clean[y : y + patch_size, x : x + patch_size]
+    if flip and rng.random() < 0.5:
+        rainy, clean = rainy[:, ::-1], clean[:, ::-1]
+    return np.ascontiguousarray(rainy), np.ascontiguousarray(clean)
+
+
+class _SkipUnreadable(Dataset):
+    """Replaces an unreadable item by the next readable one, naming the file once."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def load(self, index: int) -> dict:
+        raise NotImplementedError
+
+    def __getitem__(self, index: int) -> dict:
+        for offset in range(len(self)):
+            try:
+                return self.load((index + offset) % len(self))
+            except ImageError as e:
+                logger.warning("skipped: %s", e)
+        raise ImageError(f"{self}: no readable image at all")
+
+
+@DATASETS.register_module()
+class PairedRainDataset(_SkipUnreadable):
+    """Rainy/clean pairs from a dataset folder in any standard layout (auto-detected).
+
+    Args:
+        root: dataset folder.
+        layout: a layout name from :mod:`rdmc.data.layouts`, or None to detect it.
+        patch_size: random square crop for training; None keeps whole images.
+        flip: random horizontal flips for training.
+        concat_order: for concatenated layouts, override which half is rainy.
+        seed: seed of the crop/flip generator.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        layout: str | None = None,
+        patch_size: int | None = None,
+        flip: bool = False,
+        concat_order: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.root = Path(root)
+        found = find_pairs(self.root, layout, concat_order)
+        self.layout, self.pairs = found.layout, found.pairs
+        for path in found.unmatched:
+            logger.warning("unmatched in %s: %s", self.root, path)
+        self.unmatched = found.unmatched
+        self.patch_size, self.flip = patch_size, flip
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __repr__(self) -> str:
+        return f"PairedRainDataset({self.root}, layout={self.layout}, {len(self)} pairs)"
+
+    @staticmethod
+    def read_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
+        if pair.rainy_half is None:
+            rainy, clean = (
+                to_rgb_uint8(read_image(pair.rainy)),
+                to_rgb_uint8(read_image(pair.clean)),
+            )
+            if rainy.shape != clean.shape:
+                raise ImageError(f"{pair.rainy}: size {rainy.shape[:2]} differs from {pair.clean}")
+            return rainy, clean
+        both = to_rgb_uint8(read_image(pair.rainy))
+        w = both.shape[1] // 2
+        if both.shape[1] != 2 * w:
+            raise ImageError(
+                f"{pair.rainy}: odd width {both.shape[1]}, not two images side by side"
+            )
+        left, right = both[:, :w], both[:, w:]
+        return (left, right) if pair.rainy_half == "left" else (right, left)
+
+    def load(self, index: int) -> dict:
+        pair = self.pairs[index]
+        rainy, clean = self.read_pair(pair)
+        rainy, clean = random_crop_flip(rainy, clean, self.patch_size, self.flip, self.rng)
+        return {"rainy": to_tensor(rainy), "clean": to_tensor(clean), "name": pair.rainy.name}
+
+
+@DATASETS.register_module()
+class SyntheticRainDataset(_SkipUnreadable):
+    """Adds synthetic rain on the fly to a folder of clean images.
+
+    ``mode="train"``: a random preset, severity and seed for every sample.
+    ``mode="test"`` (also for validation): one fixed rain per image, from the file
+    name and ``seed``, so every run scores the same pairs.
+
+    Args:
+        root: folder of clean images.
+        presets: presets to draw from (``light``, ``heavy``, ``rain1400``).
+        severities: severities to draw from (train), or the one used (test: the first).
+        repeat: how many times each image appears per epoch (train).
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        mode: str = "train",
+        presets: tuple[str, ...] = ("light", "heavy"),
+        severities: tuple[int, ...] = (3,),
+        patch_size: int | None = None,
+        flip: bool = False,
+        repeat: int = 1,
+        seed: int = 0,
+    ) -> None:
+        if mode not in ("train", "test"):
+            raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+        for p in presets:
+            if p not in PRESETS:
+                raise ValueError(f"unknown rain preset {p!r}; choose from {', '.join(PRESETS)}")
+        for s in severities:
+            if s not in SEVERITIES:
+                raise ValueError(f"severity must be in 1..5, got {s!r}")
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise ValueError(f"{self.root}: not a folder")
+        self.images = list_images(self.root)
+        if not self.images:
+            raise ValueError(f"{self.root}: no images found")
+        self.mode, self.presets, self.severities = mode, tuple(presets), tuple(severities)
+        self.patch_size, self.flip, self.seed = patch_size, flip, seed
+        self.repeat = repeat if mode == "train" else 1
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.images) * self.repeat
+
+    def __repr__(self) -> str:
+        return f"SyntheticRainDataset({self.root}, mode={self.mode}, {len(self.images)} images)"
+
+    def load(self, index: int) -> dict:
+        path = self.images[index % len(self.images)]
+        clean = to_rgb_uint8(read_image(path))
+        if self.mode == "train":
+            clean, _ = random_crop_flip(clean, clean, self.patch_size, self.flip, self.rng)
+            preset = self.presets[self.rng.integers(len(self.presets))]
+            severity = int(self.rng.choice(self.severities))
+            rain_type = int(self.rng.integers(1, len(RAIN1400_TYPES) + 1))
+            seed = int(self.rng.integers(2**31))
+        else:
+            preset, severity = self.presets[0], self.severities[0]
+            seed = seed_for(path.name, self.seed)
+            rain_type = seed % len(RAIN1400_TYPES) + 1
+        rainy = add_rain(clean, preset, severity, seed, rain_type=rain_type).rainy
+        return {"rainy": to_tensor(rainy), "clean": to_tensor(clean), "name": path.name}

@@ -1,0 +1,199 @@
+"""Dataset layouts (fixture trees built here), paired and synthetic datasets, the sample set."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pytest
+import torch
+
+from rdmc.cli import main
+from rdmc.data import PairedRainDataset, SyntheticRainDataset, detect_layout, find_pairs
+from rdmc.data.layouts import LayoutError
+from rdmc.data.samples import PHOTOS, SPLITS, prepare_samples
+from rdmc.imageio import write_image
+from rdmc.registry import DATASETS
+
+H, W = 24, 32
+
+
+def img(value: int, w: int = W) -> np.ndarray:
+    return np.full((H, w, 3), value, np.uint8)
+
+
+def make(root, files: dict[str, np.ndarray]):
+    for rel, array in files.items():
+        write_image(root / rel, array)
+    return root
+
+
+LAYOUT_TREES = {
+    "rain100_one_folder": (
+        "rain100",
+        {"rain-001.png": img(200), "norain-001.png": img(100), "rain-002.png": img(201), "norain-002.png": img(101)},
+    ),
+    "rain100_subfolders": (
+        "rain100",
+        {"rain/rain-1.png": img(200), "norain/norain-1.png": img(100), "rain/rain-2.png": img(201), "norain/norain-2.png": img(101)},
+    ),
+    "Rain1400": (
+        "rain1400",
+        {"rainy_image/1_1.jpg": img(200), "rainy_image/1_2.jpg": img(200), "rainy_image/2_1.jpg": img(201),
+         "ground_truth/1.jpg": img(100), "ground_truth/2.jpg": img(101)},
+    ),
+    "rain12": ("rain12", {"1_in.png": img(200), "1_GT.png": img(100), "2_in.png": img(201), "2_GT.png": img(101)}),
+    "spa_test": ("spa", {"rain/a1.png": img(200), "gt/a1gt.png": img(100), "rain/a2.png": img(201), "gt/a2gt.png": img(101)}),
+    "generic": ("paired", {"input/x.png": img(200), "target/x.png": img(100), "input/y.png": img(201), "target/y.png": img(101)}),
+    "lq_gt": ("paired", {"lq/x.png": img(200), "gt/x.png": img(100)}),
+    "Rain800/test_syn": ("rain800", {"1.jpg": np.concatenate([img(100), img(200)], 1), "2.jpg": np.concatenate([img(101), img(201)], 1)}),
+    "DID-MDN-test": ("did", {"1.png": np.concatenate([img(200), img(100)], 1)}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("tree", sorted(LAYOUT_TREES))
+def test_every_layout_is_detected_and_paired(tmp_path, tree):
+    layout, files = LAYOUT_TREES[tree]
+    root = make(tmp_path / tree, files)
+    assert detect_layout(root) == layout
+    found = find_pairs(root)
+    rainy_files = [f for f in files if f.split("/")[-1].startswith(("rain", "1_in", "2_in")) or
+                   f.startswith(("rainy_image/", "input/", "lq/", "rain/")) or layout in ("rain800", "did")]  # fmt: skip
+    assert len(found.pairs) == len(set(rainy_files)) and not found.unmatched
+    ds = PairedRainDataset(root)
+    for i in range(len(ds)):
+        item = ds[i]
+        assert item["rainy"].shape == item["clean"].shape == (3, H, W)
+        # Every fixture has rainy images brighter (200) than clean ones (100).
+        assert item["rainy"].mean() > 0.75 and item["clean"].mean() < 0.45, (tree, item["name"])
+
+
+def test_concat_order_can_be_overridden(tmp_path):
+    root = make(tmp_path / "rain800", {"1.png": np.concatenate([img(200), img(100)], 1)})
+    item = PairedRainDataset(root, concat_order="rainy_clean")[0]
+    assert item["rainy"].mean() > 0.75
+
+
+def test_empty_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LayoutError, match="empty: no images found"):
+        find_pairs(tmp_path / "empty")
+
+
+def test_unmatched_files_are_listed(tmp_path, caplog):
+    root = make(
+        tmp_path / "ds",
+        {"rain/a.png": img(200), "norain/a.png": img(100), "rain/orphan.png": img(200)},
+    )
+    with caplog.at_level(logging.WARNING):
+        ds = PairedRainDataset(root)
+    assert len(ds) == 1
+    assert [p.name for p in ds.unmatched] == ["orphan.png"]
+    assert "orphan.png" in caplog.text
+
+
+def test_nothing_paired_is_an_error(tmp_path):
+    root = make(tmp_path / "ds", {"rain/a.png": img(200), "norain/b.png": img(100)})
+    with pytest.raises(LayoutError, match="no rainy/clean pairs"):
+        find_pairs(root)
+
+
+def test_unreadable_file_is_named_and_skipped(tmp_path, caplog):
+    root = make(
+        tmp_path / "ds",
+        {"rain/a.png": img(200), "norain/a.png": img(100), "norain/b.png": img(101)},
+    )
+    (root / "rain" / "b.png").write_bytes(b"broken")
+    ds = PairedRainDataset(root)
+    with caplog.at_level(logging.WARNING):
+        items = [ds[i] for i in range(len(ds))]
+    assert "b.png" in caplog.text and "not a readable image" in caplog.text
+    assert all(item["name"] == "a.png" for item in items)
+
+
+def test_training_crops_and_flips(tmp_path, photos):
+    clean = photos["coffee"][:60, :90]
+    rainy = clean.copy()
+    rainy[:, :, 0] = 255
+    root = make(tmp_path / "ds", {"input/x.png": rainy, "target/x.png": clean})
+    ds = PairedRainDataset(root, patch_size=32, flip=True, seed=1)
+    item = ds[0]
+    assert item["rainy"].shape == (3, 32, 32)
+    assert torch.allclose(item["rainy"][1:], item["clean"][1:])  # same crop and flip for both
+
+
+def test_datasets_are_built_from_config(tmp_path, photos):
+    make(
+        tmp_path / "clean",
+        {"a.png": photos["coffee"][:40, :40], "b.png": photos["chelsea"][:40, :40]},
+    )
+    ds = DATASETS.build(
+        dict(
+            type="SyntheticRainDataset",
+            root=str(tmp_path / "clean"),
+            mode="test",
+            presets=["heavy"],
+        )
+    )
+    assert isinstance(ds, SyntheticRainDataset) and len(ds) == 2
+
+
+def test_synthetic_pairs_fixed_for_test_random_for_train(tmp_path, photos):
+    make(tmp_path / "clean", {"a.png": photos["coffee"][:64, :64]})
+    test_a = SyntheticRainDataset(tmp_path / "clean", mode="test", presets=("heavy",), seed=3)
+    test_b = SyntheticRainDataset(tmp_path / "clean", mode="test", presets=("heavy",), seed=3)
+    assert torch.equal(test_a[0]["rainy"], test_b[0]["rainy"])
+    assert torch.equal(test_a[0]["rainy"], test_a[0]["rainy"])
+    train = SyntheticRainDataset(
+        tmp_path / "clean", mode="train", patch_size=32, flip=True, repeat=4
+    )
+    assert len(train) == 4
+    draws = [train[0]["rainy"] for _ in range(3)]
+    assert draws[0].shape == (3, 32, 32)
+    assert not torch.equal(draws[0], draws[1]) or not torch.equal(draws[1], draws[2])
+
+
+def test_sample_set_splits_are_disjoint_and_licensed(tmp_path):
+    names = [p.name for p in PHOTOS]
+    assert len(names) == len(set(names))
+    files = [(p.package, p.file) for p in PHOTOS]
+    assert len(files) == len(set(files)), "a source image appears in two splits"
+    assert {p.split for p in PHOTOS} == set(SPLITS)
+    for p in PHOTOS:
+        assert not any(bad in p.license.upper() for bad in ("NC", "SA", "GPL")), p
+    test_contents = " ".join(p.contents for p in PHOTOS if p.split == "test")
+    assert "person" in test_contents and "cat" in test_contents
+
+
+def test_prepare_samples_is_idempotent(tmp_path):
+    root = prepare_samples(tmp_path)
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert len(manifest["images"]) == len(PHOTOS)
+    for entry in manifest["images"]:
+        assert (root / entry["path"]).is_file() and entry["license"] and entry["package"]
+    stamp = (root / "test" / "astronaut.png").stat().st_mtime_ns
+    prepare_samples(tmp_path)
+    assert (root / "test" / "astronaut.png").stat().st_mtime_ns == stamp
+    (root / "test" / "astronaut.png").unlink()
+    prepare_samples(tmp_path)
+    assert (root / "test" / "astronaut.png").is_file()
+
+
+def test_photos_are_real_photographs():
+    for p in PHOTOS:
+        img = p.load()
+        assert img.ndim == 3 and img.shape[2] == 3 and img.dtype == np.uint8
+        assert min(img.shape[:2]) >= 256, p.name
+        assert len(np.unique(img)) > 64, p.name  # continuous tones, not a drawing
+
+
+def test_cli_data_prepare_list_and_check(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RDMC_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["data", "prepare"]) == 0
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "test (5 photos)" in out and "astronaut" in out and "public domain" in out
+    make(tmp_path / "ds", {"rain-1.png": img(200), "norain-1.png": img(100)})
+    assert main(["data", "check", str(tmp_path / "ds")]) == 0
+    assert "layout 'rain100', 1 pairs" in capsys.readouterr().out
