@@ -3,6 +3,7 @@ embedded test split, next to the published figures of the real test sets.
 
     python benchmarks/rain_quality.py OUT.json
 """
+
 from __future__ import annotations
 
 import json

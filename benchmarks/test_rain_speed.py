@@ -1,4 +1,5 @@
 """Rain synthesis speed at 512x512, next to a plain Gaussian blur of the same image as baseline."""
+
 from __future__ import annotations
 
 import cv2

@@ -62,10 +62,24 @@ def write_image(path: str | Path, img: np.ndarray) -> None:
     ok, encoded = cv2.imencode(path.suffix or ".png", img)
     if not ok:
         raise ImageError(f"{path}: could not encode image of shape {img.shape}, dtype {img.dtype}")
+    write_bytes_atomic(path, encoded.tobytes())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Writes a file so that readers see the old or the new content, never a partial one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(encoded.tobytes())
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -18,14 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from rdmc.imageio import read_image, write_image
+from rdmc.imageio import read_image, write_bytes_atomic, write_image
 
 SPLITS = ("train", "val", "test")
 MANIFEST_VERSION = 1
@@ -129,10 +128,7 @@ def _sha256(path: Path) -> str:
 
 
 def _write_json_atomic(path: Path, data: object) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
+    write_bytes_atomic(path, json.dumps(data, indent=2).encode())
 
 
 def _manifest_is_current(root: Path) -> bool:
