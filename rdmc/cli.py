@@ -179,9 +179,149 @@ def _run_data_check(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- train
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train a derainer on mmengine's Runner",
+        description="Trains from an mmengine config file or a shipped config name (rdmc-s, rdmc). "
+        "Under `torchrun --nproc_per_node N` it trains data-parallel with no other change. "
+        "Writes mmengine checkpoints (for --resume) and best.pth / last.pth (meta + state_dict).",
+    )
+    p.add_argument("config", help="config file, or a shipped config name such as rdmc-s")
+    p.add_argument("--work-dir", type=Path, help="output folder (default work_dirs/<config name>)")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    p.add_argument(
+        "--cfg-options", nargs="+", default=[], metavar="KEY=VALUE",
+        help="override config values, e.g. train_cfg.max_iters=500",
+    )  # fmt: skip
+    p.set_defaults(func=_run_train)
+
+
+def _parse_cfg_options(items: list[str]) -> dict:
+    from mmengine.config import DictAction
+
+    options: dict = {}
+    for item in items:
+        if "=" not in item:
+            raise CommandError(f"--cfg-options expects KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        options[key] = DictAction._parse_iterable(value)
+    return options
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from rdmc.train import train
+
+    work_dir = train(
+        args.config, args.work_dir, args.resume, **_parse_cfg_options(args.cfg_options)
+    )
+    print(f"trained: checkpoints in {work_dir} (best.pth, last.pth)")
+    return 0
+
+
+# ---------------------------------------------------------------- derain
+
+
+def _tile_arg(value: str) -> int | str | None:
+    if value == "auto":
+        return "auto"
+    tile = int(value)
+    return None if tile == 0 else tile
+
+
+def _add_derain(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "derain",
+        help="derain images with a zoo model or a checkpoint",
+        description="Writes the derained copy of every input into OUT under the same file name, "
+        "at the same size, channels (gray, RGB, RGBA with alpha kept) and bit depth.",
+    )
+    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("--model", required=True, help="zoo name (see `rdmc models`) or checkpoint file")
+    p.add_argument(
+        "--tile", type=_tile_arg, default="auto", metavar="N",
+        help="tile size in pixels; 0 = never tile; auto (default) = 512 for images over 1 MP",
+    )  # fmt: skip
+    p.add_argument("--tile-overlap", type=int, default=32, metavar="N")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument(
+        "--fp16", action="store_true", help="half precision (float16 on CUDA, bfloat16 on CPU)"
+    )
+    p.set_defaults(func=_run_derain)
+
+
+def _run_derain(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rdmc.imageio import ImageError, collect_images, read_image, write_image
+    from rdmc.zoo import load_derainer
+
+    images, problems = collect_images(args.inputs)
+    for message in problems:
+        print(f"skipped: {message}", file=sys.stderr)
+    derainer = load_derainer(args.model, args.device, args.tile, args.tile_overlap, args.fp16)
+    failed, written = len(problems), 0
+    for path in tqdm(images, desc=f"derain ({args.model})", unit="img", disable=len(images) < 2):
+        try:
+            write_image(args.output / path.name, derainer(read_image(path)))
+            written += 1
+        except (ImageError, ValueError) as e:
+            failed += 1
+            tqdm.write(
+                f"skipped: {e}" if str(path) in str(e) else f"skipped: {path}: {e}", sys.stderr
+            )
+    print(
+        f"wrote {written} derained image(s) to {args.output}"
+        + (f"; {failed} failed" if failed else "")
+    )
+    return 1 if failed or not written else 0
+
+
+# ---------------------------------------------------------------- models
+
+
+def _add_models(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "models",
+        help="list architectures and trained checkpoints",
+        description="Parameters and GFLOPs at 256x256 (mmengine's counter: one multiply-add "
+        "counts as one FLOP) of every architecture, and the zoo's checkpoints.",
+    )
+    p.add_argument("--no-flops", action="store_true", help="skip the (slow) FLOP count")
+    p.set_defaults(func=_run_models)
+
+
+def _run_models(args: argparse.Namespace) -> int:
+    from rdmc.analysis import complexity
+    from rdmc.zoo import ARCHITECTURES, CHECKPOINTS, build_architecture
+
+    print(f"{'architecture':<16}{'params (M)':>12}{'GFLOPs@256':>12}  description")
+    for name, entry in ARCHITECTURES.items():
+        stats = complexity(build_architecture(name), 256, flops=not args.no_flops)
+        flops = f"{stats['gflops']:>12.2f}" if "gflops" in stats else f"{'-':>12}"
+        print(f"{name:<16}{stats['params'] / 1e6:>12.3f}{flops}  {entry.description}")
+    print(f"\n{'checkpoint':<16}{'sha256':<18}description")
+    for name, ckpt in CHECKPOINTS.items():
+        print(f"{name:<16}{ckpt.sha256[:16]:<18}{ckpt.description}")
+    if not CHECKPOINTS:
+        print("(none shipped yet: train with `rdmc train rdmc-s` and pass --model PATH/best.pth)")
+    return 0
+
+
 # ---------------------------------------------------------------- entry point
 
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_eval, _add_rain, _add_data]
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_eval,
+    _add_rain,
+    _add_data,
+    _add_train,
+    _add_derain,
+    _add_models,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -235,8 +235,14 @@ def ssim_torch(
 ) -> torch.Tensor:
     """Per-image SSIM (shape B) of two Bx C x H x W RGB batches in [0, data_range]."""
     a, b = _prepare_pair_torch(img, img2, crop_border, test_y_channel, data_range)
+    return ssim_per_image(a, b, data_range=255.0)
+
+
+def ssim_per_image(a: torch.Tensor, b: torch.Tensor, data_range: float) -> torch.Tensor:
+    """Mean SSIM per image of two B x C x H x W tensors (differentiable, any dtype)."""
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
     channels = a.shape[1]
-    g = torch.as_tensor(_gaussian_1d(), dtype=torch.float64, device=a.device)
+    g = torch.as_tensor(_gaussian_1d(), dtype=a.dtype, device=a.device)
     g_rows = g.view(1, 1, _WINDOW_SIZE, 1).expand(channels, 1, _WINDOW_SIZE, 1)
     g_cols = g.view(1, 1, 1, _WINDOW_SIZE).expand(channels, 1, 1, _WINDOW_SIZE)
 
@@ -248,8 +254,8 @@ def ssim_torch(
     var_a = filt(a * a) - mu_a**2
     var_b = filt(b * b) - mu_b**2
     cov = filt(a * b) - mu_a * mu_b
-    ssim_map = ((2 * mu_a * mu_b + _C1) * (2 * cov + _C2)) / (
-        (mu_a**2 + mu_b**2 + _C1) * (var_a + var_b + _C2)
+    ssim_map = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / (
+        (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
     )
     return ssim_map.mean(dim=(1, 2, 3))
 

@@ -1,16 +1,36 @@
-"""mmengine registries for RDMC bench, children of mmengine's root registries.
+"""mmengine registries for RDMC bench, one child of each mmengine root registry.
 
-A config names anything registered here by ``type``; mmengine's Runner finds it
-through the parent registries.
+As in MMDetection, every root registry gets an ``rdmc`` child so that a config
+with ``default_scope = "rdmc"`` names anything by its plain ``type``: our own
+modules are found here, mmengine's (loops, samplers, optimizers, ...) through
+the parents.
 """
 
-from mmengine.registry import DATASETS as MMENGINE_DATASETS
-from mmengine.registry import METRICS as MMENGINE_METRICS
-from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine import registry as mm
 from mmengine.registry import Registry
 
-MODELS = Registry("model", parent=MMENGINE_MODELS, locations=["rdmc.models"])
-DATASETS = Registry("dataset", parent=MMENGINE_DATASETS, locations=["rdmc.data"])
-TRANSFORMS = Registry("transform", parent=MMENGINE_TRANSFORMS, locations=["rdmc.data"])
-METRICS = Registry("metric", parent=MMENGINE_METRICS, locations=["rdmc.metrics"])
+MODELS = Registry("model", parent=mm.MODELS, locations=["rdmc.models", "rdmc.losses"])
+DATASETS = Registry("dataset", parent=mm.DATASETS, locations=["rdmc.data"])
+METRICS = Registry("metric", parent=mm.METRICS, locations=["rdmc.metrics"])
+HOOKS = Registry("hook", parent=mm.HOOKS, locations=["rdmc.train"])
+
+# Children with nothing of ours in them yet: they make the "rdmc" scope resolve everywhere.
+RUNNERS = Registry("runner", parent=mm.RUNNERS)
+RUNNER_CONSTRUCTORS = Registry("runner constructor", parent=mm.RUNNER_CONSTRUCTORS)
+LOOPS = Registry("loop", parent=mm.LOOPS)
+DATA_SAMPLERS = Registry("data sampler", parent=mm.DATA_SAMPLERS)
+TRANSFORMS = Registry("transform", parent=mm.TRANSFORMS)
+MODEL_WRAPPERS = Registry("model_wrapper", parent=mm.MODEL_WRAPPERS)
+WEIGHT_INITIALIZERS = Registry("weight initializer", parent=mm.WEIGHT_INITIALIZERS)
+OPTIMIZERS = Registry("optimizer", parent=mm.OPTIMIZERS)
+OPTIM_WRAPPERS = Registry("optim_wrapper", parent=mm.OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    "optimizer wrapper constructor", parent=mm.OPTIM_WRAPPER_CONSTRUCTORS
+)
+PARAM_SCHEDULERS = Registry("parameter scheduler", parent=mm.PARAM_SCHEDULERS)
+EVALUATOR = Registry("evaluator", parent=mm.EVALUATOR)
+TASK_UTILS = Registry("task util", parent=mm.TASK_UTILS)
+VISUALIZERS = Registry("visualizer", parent=mm.VISUALIZERS)
+VISBACKENDS = Registry("vis_backend", parent=mm.VISBACKENDS)
+LOG_PROCESSORS = Registry("log_processor", parent=mm.LOG_PROCESSORS)
+FUNCTIONS = Registry("function", parent=mm.FUNCTIONS)

@@ -17,3 +17,37 @@ def _photo(name: str) -> np.ndarray:
 def photos() -> dict[str, np.ndarray]:
     """Natural RGB photographs (uint8, HxWx3) from scikit-image's bundled data."""
     return {name: _photo(name) for name in ("astronaut", "coffee", "chelsea")}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory):
+    """Every test session gets its own cache: nothing is read from or written to the user's."""
+    import os
+
+    cache = tmp_path_factory.mktemp("rdmc-cache")
+    previous = os.environ.get("RDMC_CACHE_DIR")
+    os.environ["RDMC_CACHE_DIR"] = str(cache)
+    yield cache
+    if previous is None:
+        del os.environ["RDMC_CACHE_DIR"]
+    else:
+        os.environ["RDMC_CACHE_DIR"] = previous
+
+
+TINY_RDMC = {"type": "RDMC", "widths": [4, 4, 4, 4, 4], "dilations": [1, 2], "stages": 2}
+
+
+@pytest.fixture
+def tiny_checkpoint(tmp_path):
+    """A checkpoint file of a tiny, untrained RDMC in the format `rdmc train` writes."""
+    import torch
+
+    from rdmc.registry import MODELS
+
+    torch.manual_seed(0)
+    net = MODELS.build(dict(TINY_RDMC))
+    path = tmp_path / "tiny.pth"
+    torch.save(
+        {"meta": {"arch": dict(TINY_RDMC), "name": "tiny"}, "state_dict": net.state_dict()}, path
+    )
+    return path

@@ -203,7 +203,7 @@ def test_torch_shape_mismatch():
 def test_mmengine_metric_is_registered_and_averages(pairs):
     from mmengine.evaluator import Evaluator
 
-    evaluator = Evaluator(dict(type="rdmc.DerainMetric"))
+    evaluator = Evaluator(dict(type="DerainMetric", _scope_="rdmc"))
     samples = [{"pred_img": _to_tensor(n), "gt_img": _to_tensor(c)} for c, n in pairs]
     evaluator.process(samples[:2])
     evaluator.process(samples[2:])

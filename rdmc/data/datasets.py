@@ -57,8 +57,26 @@ def random_crop_flip(
     return np.ascontiguousarray(rainy), np.ascontiguousarray(clean)
 
 
+def resolve_root(root: str | Path) -> Path:
+    """A folder, or ``samples:<split>`` for a split of the embedded sample set."""
+    if isinstance(root, str) and root.startswith("samples:"):
+        from rdmc.data.samples import sample_split
+
+        return sample_split(root.split(":", 1)[1])
+    return Path(root)
+
+
+def _rank_seed(seed: int) -> int:
+    """Distinct random streams per data-parallel process."""
+    from mmengine.dist import get_rank
+
+    return seed + 1000 * get_rank()
+
+
 class _SkipUnreadable(Dataset):
     """Replaces an unreadable item by the next readable one, naming the file once."""
+
+    metainfo: dict = {}
 
     def __len__(self) -> int:
         raise NotImplementedError
@@ -104,7 +122,7 @@ class PairedRainDataset(_SkipUnreadable):
             logger.warning("unmatched in %s: %s", self.root, path)
         self.unmatched = found.unmatched
         self.patch_size, self.flip = patch_size, flip
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(_rank_seed(seed))
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -147,7 +165,8 @@ class SyntheticRainDataset(_SkipUnreadable):
     name and ``seed``, so every run scores the same pairs.
 
     Args:
-        root: folder of clean images.
+        root: folder of clean images, or ``samples:train`` / ``samples:val`` /
+            ``samples:test`` for the embedded sample set.
         presets: presets to draw from (``light``, ``heavy``, ``rain1400``).
         severities: severities to draw from (train), or the one used (test: the first).
         repeat: how many times each image appears per epoch (train).
@@ -172,7 +191,7 @@ class SyntheticRainDataset(_SkipUnreadable):
         for s in severities:
             if s not in SEVERITIES:
                 raise ValueError(f"severity must be in 1..5, got {s!r}")
-        self.root = Path(root)
+        self.root = resolve_root(root)
         if not self.root.is_dir():
             raise ValueError(f"{self.root}: not a folder")
         self.images = list_images(self.root)
@@ -181,7 +200,7 @@ class SyntheticRainDataset(_SkipUnreadable):
         self.mode, self.presets, self.severities = mode, tuple(presets), tuple(severities)
         self.patch_size, self.flip, self.seed = patch_size, flip, seed
         self.repeat = repeat if mode == "train" else 1
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(_rank_seed(seed))
 
     def __len__(self) -> int:
         return len(self.images) * self.repeat

@@ -1,0 +1,137 @@
+"""Deraining images of any size, bit depth and channel layout.
+
+:class:`Derainer` wraps a network for use on numpy images: uint8 or uint16,
+gray, RGB or RGBA (alpha is passed through untouched). Large images are cut
+into overlapping tiles whose outputs are blended with weights that ramp down
+towards each tile's edge, so memory stays bounded and seams do not show; the
+network pads every tile to the multiple it needs and crops back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from rdmc.models.derain_model import stage_outputs
+
+# Images with more pixels than this are tiled when the tile size is "auto".
+AUTO_TILE_PIXELS = 1024 * 1024
+AUTO_TILE, AUTO_OVERLAP = 512, 32
+
+
+def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
+    if length <= tile:
+        return [0]
+    step = tile - overlap
+    starts = list(range(0, length - tile, step))
+    return starts + [length - tile]
+
+
+def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tensor:
+    """1 in the middle, falling linearly to 1/(overlap+1) over ``overlap`` pixels at inner edges."""
+    w = torch.ones(length)
+    if overlap > 0:
+        ramp = torch.arange(1, overlap + 1, dtype=torch.float32) / (overlap + 1)
+        n = min(overlap, length)
+        if not at_start:
+            w[:n] = ramp[:n]
+        if not at_end:
+            w[length - n :] = torch.minimum(w[length - n :], ramp[:n].flip(0))
+    return w
+
+
+def tiled_apply(
+    fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, tile: int, overlap: int
+) -> torch.Tensor:
+    """Applies an image-to-image ``fn`` to a 1 x C x H x W tensor tile by tile; overlaps blend."""
+    if overlap < 0 or tile <= 2 * overlap:
+        raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({overlap})")
+    _, c, h, w = x.shape
+    ys, xs = _tile_starts(h, tile, overlap), _tile_starts(w, tile, overlap)
+    out = torch.zeros((1, c, h, w), dtype=torch.float32)
+    weight = torch.zeros((1, 1, h, w), dtype=torch.float32)
+    for y in ys:
+        for x0 in xs:
+            patch = x[..., y : y + tile, x0 : x0 + tile]
+            result = fn(patch).float().cpu()
+            th, tw = patch.shape[-2:]
+            wy = _ramp(th, overlap, y == 0, y + th >= h)
+            wx = _ramp(tw, overlap, x0 == 0, x0 + tw >= w)
+            wmap = (wy[:, None] * wx[None, :])[None, None]
+            out[..., y : y + th, x0 : x0 + tw] += result * wmap
+            weight[..., y : y + th, x0 : x0 + tw] += wmap
+    return out / weight
+
+
+class Derainer:
+    """Derains numpy images with a network.
+
+    Args:
+        net: maps B x 3 x H x W in [0, 1] to the derained image (or a list of
+            stage outputs, the last being the result).
+        device: "cpu" or "cuda".
+        tile: tile size in pixels, None for whole images, or "auto" (tiles of 512
+            for images over one megapixel).
+        tile_overlap: overlap between tiles in pixels.
+        fp16: half-precision autocast (float16 on CUDA, bfloat16 on CPU).
+        name: for messages and reports.
+    """
+
+    def __init__(
+        self,
+        net: nn.Module,
+        device: str = "cpu",
+        tile: int | str | None = "auto",
+        tile_overlap: int = AUTO_OVERLAP,
+        fp16: bool = False,
+        name: str = "derainer",
+    ) -> None:
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError("--device cuda was asked for, but no CUDA device is available")
+        self.device = torch.device(device)
+        self.net = net.to(self.device).eval()
+        self.tile, self.tile_overlap, self.fp16, self.name = tile, tile_overlap, fp16, name
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.to(self.device)
+        if self.fp16:
+            dtype = torch.float16 if self.device.type == "cuda" else torch.bfloat16
+            autocast = torch.autocast(self.device.type, dtype=dtype)
+        else:
+            autocast = contextlib.nullcontext()
+        with torch.inference_mode(), autocast:
+            return stage_outputs(self.net, x)[-1].float().clamp_(0, 1)
+
+    def derain_tensor(self, x: torch.Tensor) -> torch.Tensor:
+        """1 x 3 x H x W in [0, 1] to the same, tiled as configured."""
+        tile = self.tile
+        if tile == "auto":
+            tile = AUTO_TILE if x.shape[-1] * x.shape[-2] > AUTO_TILE_PIXELS else None
+        if tile is None or (x.shape[-2] <= tile and x.shape[-1] <= tile):
+            return self._forward(x).cpu()
+        return tiled_apply(self._forward, x, int(tile), self.tile_overlap)
+
+    def __call__(self, img: np.ndarray) -> np.ndarray:
+        """Derains a uint8/uint16 gray, RGB or RGBA image; returns the same shape and dtype."""
+        if not isinstance(img, np.ndarray) or img.dtype not in (np.uint8, np.uint16):
+            raise ValueError("Derainer takes uint8 or uint16 numpy images")
+        white = 255.0 if img.dtype == np.uint8 else 65535.0
+        gray = img.ndim == 2 or (img.ndim == 3 and img.shape[2] == 1)
+        alpha = img[..., 3:] if img.ndim == 3 and img.shape[2] == 4 else None
+        rgb = (
+            np.repeat(img.reshape(img.shape[0], img.shape[1], 1), 3, axis=2)
+            if gray
+            else img[..., :3]
+        )
+        x = torch.from_numpy(rgb.astype(np.float32) / white).permute(2, 0, 1)[None]
+        y = self.derain_tensor(x)[0].permute(1, 2, 0).numpy()
+        out = np.clip(np.round(y * white), 0, white).astype(img.dtype)
+        if gray:
+            out = np.round(out.astype(np.float32).mean(axis=2)).astype(img.dtype).reshape(img.shape)
+        elif alpha is not None:
+            out = np.concatenate([out, alpha], axis=2)
+        return out

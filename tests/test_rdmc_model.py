@@ -1,0 +1,120 @@
+"""The RDMC network: shapes, stages, presets, ablation switches, per-image gates."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rdmc.models.rdmc import RDMC, CrossLevelRecruitment, build_rdmc
+
+
+def small(**kwargs) -> RDMC:
+    torch.manual_seed(0)
+    return RDMC(**{"widths": (4, 4, 8, 8, 8), "dilations": (1, 2, 3), "stages": 3, **kwargs}).eval()
+
+
+@pytest.mark.parametrize("size", [(37, 53), (16, 16), (5, 7), (64, 33)])
+def test_output_keeps_any_input_size(size):
+    x = torch.rand(2, 3, *size)
+    with torch.no_grad():
+        outputs = small()(x)
+    assert all(o.shape == x.shape for o in outputs)
+
+
+def test_every_stage_output_is_returned_and_they_differ():
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        outputs = small(stages=3)(x)
+    assert len(outputs) == 3
+    assert not torch.allclose(outputs[0], outputs[1]) and not torch.allclose(outputs[1], outputs[2])
+
+
+def test_stage_input_is_rainy_and_previous_estimate():
+    net = small(stages=2)
+    seen = []
+    net.net.register_forward_pre_hook(lambda module, args: seen.append(args[0].clone()))
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        outputs = net(x)
+    assert seen[0].shape[1] == 6
+    assert torch.equal(seen[0][:, :3], x) and torch.equal(seen[0][:, 3:], x)  # estimate_0 = rainy
+    assert torch.allclose(seen[1][:, 3:], outputs[0])
+
+
+def test_preset_parameter_counts():
+    counts = {
+        name: sum(p.numel() for p in build_rdmc(name).parameters()) for name in ("rdmc", "rdmc-s")
+    }
+    assert counts["rdmc-s"] <= 1_500_000
+    assert counts == {"rdmc": 48_213_971, "rdmc-s": 1_036_849}
+
+
+def test_paper_preset_matches_the_paper():
+    net = build_rdmc("rdmc")
+    assert net.stages == 3 and len(net.net.encoder.branches) == 3
+    widths = [level[1][0].out_channels for level in net.net.encoder.branches[0].levels]
+    assert widths == [32, 64, 128, 256, 256]
+    dilations = [b.levels[0][2][0].dilation[0] for b in net.net.encoder.branches]
+    assert dilations == [1, 2, 3]
+
+
+def _module_types(net: torch.nn.Module) -> set[str]:
+    return {f"{name}:{type(m).__name__}" for name, m in net.named_modules()}
+
+
+def test_each_ablation_switch_changes_the_graph():
+    base = small()
+    x = torch.rand(1, 3, 32, 32)
+    variants = {
+        "static": small(recruitment="static"),
+        "none": small(recruitment="none"),
+        "single_scale": small(dilations=(1,)),
+        "T1": small(stages=1),
+    }
+    with torch.no_grad():
+        y_base = base(x)[-1]
+        for name, net in variants.items():
+            y = net(x)
+            assert not torch.allclose(y[-1], y_base), name
+    assert len(variants["T1"](x)) == 1
+    assert len(variants["single_scale"].net.encoder.branches) == 1
+    assert (
+        _module_types(base) != _module_types(variants["static"]) != _module_types(variants["none"])
+    )
+    assert any("gate_mlp" in n for n in _module_types(base))
+    assert any("gate_logits" in n for n, _ in variants["static"].named_parameters())
+    assert all(
+        r.from_finer is None and r.from_coarser is None for r in variants["none"].net.recruit
+    )
+
+
+def test_dynamic_gates_depend_on_the_image():
+    torch.manual_seed(0)
+    block = CrossLevelRecruitment(channels=8, finer=4, coarser=16, mode="dynamic")
+    own = torch.rand(2, 8, 8, 8)
+    own[1] *= 5
+    finer, coarser = torch.rand(2, 4, 16, 16), torch.rand(2, 16, 4, 4)
+    gates = block.gates(own, block.paths(finer, coarser, (8, 8)))
+    assert gates.shape == (2, 2, 8, 1, 1)
+    assert not torch.allclose(gates[0], gates[1])
+
+
+def test_static_gates_are_the_same_for_every_image():
+    block = CrossLevelRecruitment(channels=8, finer=4, coarser=16, mode="static")
+    own = torch.rand(2, 8, 8, 8)
+    gates = block.gates(own, block.paths(torch.rand(2, 4, 16, 16), torch.rand(2, 16, 4, 4), (8, 8)))
+    assert torch.equal(gates[0], gates[1])
+
+
+def test_upsampling_mixes_bilinear_and_bicubic():
+    up = small().net.decoder[0].upsample
+    assert up.logits.shape == (2,) and up.logits.requires_grad
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="recruitment"):
+        small(recruitment="searched")
+    with pytest.raises(ValueError, match="stages"):
+        small(stages=0)
+    with pytest.raises(ValueError, match="unknown RDMC preset"):
+        build_rdmc("rdmc-xl")

@@ -1,0 +1,127 @@
+"""Training on mmengine: checkpoints that load with weights_only, resume after a kill, 2-process DDP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rdmc import load_derainer
+from rdmc.imageio import write_image
+from rdmc.train import CONFIG_DIR, train
+
+CONFIG = """
+_base_ = [{base!r}]
+model = dict(
+    type="DerainModel",
+    arch=dict(type="RDMC", widths=(4, 4, 4, 4, 4), dilations=(1, 2), stages=2),
+    loss=dict(type="DerainLoss", contrastive=dict(extractor="efficientnet-lite0")),
+)
+train_dataloader = dict(batch_size=2, dataset=dict(patch_size=32))
+val_dataloader = dict(dataset=dict(root={val!r}))
+train_cfg = dict(max_iters={iters}, val_interval=2)
+param_scheduler = [dict(type="MultiStepLR", by_epoch=False, milestones=[3], gamma=0.2)]
+default_hooks = dict(checkpoint=dict(interval=2, max_keep_ckpts=10), logger=dict(interval=1))
+"""
+
+
+def make_config(tmp_path: Path, photos, iters: int) -> Path:
+    val = tmp_path / "val"
+    write_image(val / "a.png", photos["coffee"][:48, :64])
+    write_image(val / "b.png", photos["chelsea"][:48, :64])
+    path = tmp_path / "tiny.py"
+    base = str(CONFIG_DIR / "_base_" / "derain_cpu.py")
+    path.write_text(CONFIG.format(base=base, val=str(val), iters=iters))
+    return path
+
+
+def rdmc_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rdmc", *args]
+
+
+def test_training_writes_weights_only_checkpoints(tmp_path, photos, capsys):
+    work = train(make_config(tmp_path, photos, iters=4), tmp_path / "work")
+    for name in ("best.pth", "last.pth"):
+        ckpt = torch.load(work / name, map_location="cpu", weights_only=True)
+        assert set(ckpt) == {"meta", "state_dict"}
+        assert ckpt["meta"]["arch"]["type"] == "RDMC"
+        assert "derain/psnr" in ckpt["meta"]["metrics"]
+    assert torch.load(work / "last.pth", weights_only=True)["meta"]["iter"] == 4
+    derainer = load_derainer(str(work / "best.pth"))
+    assert derainer(photos["coffee"][:40, :50]).shape == (40, 50, 3)
+    log = next(work.glob("*/*.log")).read_text()
+    for field in ("lr:", "eta:", "loss:", "loss_cr:", "derain/psnr:", "derain/ssim:"):
+        assert field in log
+
+
+def test_a_killed_run_resumes_on_the_same_schedule(tmp_path, photos):
+    config = make_config(tmp_path, photos, iters=500)
+    work = tmp_path / "work"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    first = subprocess.Popen(rdmc_command("train", str(config), "--work-dir", str(work)), env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 240
+    while not (work / "iter_4.pth").exists() and first.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert (work / "iter_4.pth").exists(), "the first run never reached its iteration-4 checkpoint"
+    resumed = subprocess.run(
+        rdmc_command("train", str(config), "--work-dir", str(work), "--resume",
+                     "--cfg-options", "train_cfg.max_iters=8"),
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resumed epoch: 0, iter: " in resumed.stdout + resumed.stderr
+    assert torch.load(work / "last.pth", weights_only=True)["meta"]["iter"] == 8
+    logs = sorted(work.glob("*/*.log"))
+    final_log = logs[-1].read_text()
+    # The LR milestone (iteration 3) was passed before the kill and is still in force after it.
+    assert "Iter(train) [8/8]  lr: 2.0000e-04" in final_log
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_process_ddp_on_cpu(tmp_path, photos):
+    config = make_config(tmp_path, photos, iters=4)
+    work = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
+           "-m", "rdmc", "train", str(config), "--work-dir", str(work)]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    log = next(work.glob("*/*.log")).read_text()
+    assert "Distributed launcher: pytorch" in log and "Distributed training: True" in log
+    assert "GPU number: 2" in log  # mmengine's name for the world size, on CPU too
+    assert "Iter(val) [1/1]" in log  # the two validation images were split over two processes
+    ckpt = torch.load(work / "last.pth", weights_only=True)
+    assert ckpt["meta"]["iter"] == 4
+    assert np.isfinite(ckpt["meta"]["metrics"]["derain/psnr"])
+
+
+def test_unknown_config_is_a_clear_error(capsys):
+    from rdmc.cli import main
+
+    assert main(["train", "no-such-config"]) == 1
+    assert "no such config file or shipped config (rdmc, rdmc-s)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["rdmc-s", "rdmc"])
+def test_shipped_configs_build(name, tmp_path):
+    from rdmc.train import build_runner
+
+    runner = build_runner(name, tmp_path / name)
+    assert type(runner.model.arch).__name__ == "RDMC"
