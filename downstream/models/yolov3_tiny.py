@@ -1,0 +1,135 @@
+"""YOLOv3-tiny (COCO) as an MMDetection detector, with a converter from Darknet weights.
+
+MMDetection has YOLOv3's head, anchor generator, box coder and post-processing,
+but not the tiny network's backbone and neck; both are registered here in
+mmdet's MODELS registry. The layer list follows ``yolov3-tiny.cfg``:
+
+    backbone  conv16 mp conv32 mp conv64 mp conv128 mp conv256(*) mp conv512 mp/1 conv1024
+    neck      P5 = conv1x1 256 (conv1024);  P4 = concat(upsample(conv1x1 128 (P5)), *)
+    head      YOLOV3Head: bridge conv3x3 512 / 256, prediction conv1x1 255 per level
+
+(mp/1 is Darknet's size-2, stride-1 max-pool, which pads one pixel right and
+bottom.) The second YOLO layer of the shipped cfg uses anchor mask 0,1,2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmdet.registry import MODELS
+from mmengine.model import BaseModule
+from torch import nn
+
+NORM = dict(type="BN", requires_grad=True)
+LEAKY = dict(type="LeakyReLU", negative_slope=0.1)
+BACKBONE_WIDTHS = (16, 32, 64, 128, 256, 512, 1024)
+ANCHORS_STRIDE32 = [(81, 82), (135, 169), (344, 319)]
+ANCHORS_STRIDE16 = [(10, 14), (23, 27), (37, 58)]
+
+
+def _conv(c_in: int, c_out: int, k: int) -> ConvModule:
+    return ConvModule(c_in, c_out, k, padding=k // 2, norm_cfg=NORM, act_cfg=LEAKY)
+
+
+class DarknetStridedPool(nn.Module):
+    """Darknet's max-pool with size 2 and stride 1: same output size, padded right/bottom."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.max_pool2d(F.pad(x, (0, 1, 0, 1), mode="replicate"), 2, stride=1)
+
+
+@MODELS.register_module()
+class TinyDarknet(BaseModule):
+    """YOLOv3-tiny's backbone. Returns (stride-16 features of conv256, stride-32 of conv1024)."""
+
+    def __init__(self, init_cfg: dict | None = None) -> None:
+        super().__init__(init_cfg)
+        c_in = 3
+        for i, width in enumerate(BACKBONE_WIDTHS, start=1):
+            self.add_module(f"conv{i}", _conv(c_in, width, 3))
+            c_in = width
+        self.pool_last = DarknetStridedPool()
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        for i in range(1, 6):
+            x = getattr(self, f"conv{i}")(x)
+            if i < 5:
+                x = F.max_pool2d(x, 2, 2)
+        route = x  # conv256, stride 16
+        x = self.conv6(F.max_pool2d(x, 2, 2))
+        x = self.conv7(self.pool_last(x))
+        return route, x
+
+
+@MODELS.register_module()
+class YOLOV3TinyNeck(BaseModule):
+    """Outputs (P5: 256 channels at stride 32, P4: 384 channels at stride 16), head order."""
+
+    def __init__(self, init_cfg: dict | None = None) -> None:
+        super().__init__(init_cfg)
+        self.conv_p5 = _conv(1024, 256, 1)
+        self.conv_lateral = _conv(256, 128, 1)
+
+    def forward(self, inputs: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        route, deep = inputs
+        p5 = self.conv_p5(deep)
+        up = F.interpolate(self.conv_lateral(p5), scale_factor=2, mode="nearest")
+        return p5, torch.cat([up, route], dim=1)
+
+
+# --------------------------------------------------------------------------- conversion
+
+# Darknet layer order in the weights file -> (module prefix, has batch norm)
+DARKNET_ORDER = [
+    *[(f"backbone.conv{i}", True) for i in range(1, 8)],
+    ("neck.conv_p5", True),
+    ("bbox_head.convs_bridge.0", True),
+    ("bbox_head.convs_pred.0", False),
+    ("neck.conv_lateral", True),
+    ("bbox_head.convs_bridge.1", True),
+    ("bbox_head.convs_pred.1", False),
+]
+
+
+def read_darknet_weights(path: str | Path) -> np.ndarray:
+    """The float32 payload of a Darknet .weights file (after its header)."""
+    data = Path(path).read_bytes()
+    major, minor, _ = np.frombuffer(data[:12], dtype=np.int32)
+    header = 12 + (8 if major * 10 + minor >= 2 else 4)  # "seen" is 64 bit from version 0.2
+    return np.frombuffer(data[header:], dtype=np.float32)
+
+
+def convert_darknet(weights_path: str | Path, model: nn.Module) -> dict[str, torch.Tensor]:
+    """A state dict for ``model`` (the mmdet YOLOv3-tiny) from the Darknet weights file."""
+    values = read_darknet_weights(weights_path)
+    state = model.state_dict()
+    out: dict[str, torch.Tensor] = {}
+    pos = 0
+
+    def take(key: str) -> None:
+        nonlocal pos
+        shape = state[key].shape
+        n = int(np.prod(shape))
+        if pos + n > values.size:
+            raise ValueError(f"{weights_path}: too short for YOLOv3-tiny (at {key})")
+        out[key] = torch.from_numpy(values[pos : pos + n].copy()).view(shape)
+        pos += n
+
+    for prefix, has_bn in DARKNET_ORDER:
+        if has_bn:  # Darknet order: beta, gamma, running mean, running variance, then weights
+            for name in ("bias", "weight", "running_mean", "running_var"):
+                take(f"{prefix}.bn.{name}")
+            take(f"{prefix}.conv.weight")
+        else:
+            take(f"{prefix}.bias")
+            take(f"{prefix}.weight")
+    if pos != values.size:
+        raise ValueError(f"{weights_path}: {values.size - pos} values left over; not YOLOv3-tiny")
+    for key, value in state.items():
+        if key.endswith("num_batches_tracked"):
+            out[key] = value
+    return out

@@ -1,0 +1,131 @@
+"""The embedded YOLOv3-tiny against OpenCV's Darknet runtime; any mmdet config; `rdmc detect`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from downstream.detection import Detector, DownstreamModelError
+from rdmc.cli import main
+from rdmc.data.samples import PHOTOS
+from rdmc.imageio import write_image
+from rdmc.weights import resolve_weights
+
+THR = 0.25  # OpenCV's Darknet layer zeroes class scores below 0.2; compare clearly above it
+MARGIN = 0.02
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return Detector("yolov3-tiny")
+
+
+def opencv_darknet(rgb: np.ndarray) -> list[tuple[np.ndarray, float, int]]:
+    net = cv2.dnn.readNetFromDarknet(
+        str(resolve_weights("yolov3-tiny-cfg")), str(resolve_weights("yolov3-tiny-weights"))
+    )
+    net.setInput(cv2.dnn.blobFromImage(rgb, 1 / 255.0, (416, 416), swapRB=False, crop=False))
+    h, w = rgb.shape[:2]
+    boxes, scores, labels = [], [], []
+    for out in net.forward(net.getUnconnectedOutLayersNames()):
+        for row in out:
+            label = int(np.argmax(row[5:]))
+            if row[5 + label] >= THR - MARGIN:
+                cx, cy, bw, bh = row[:4] * [w, h, w, h]
+                boxes.append([cx - bw / 2, cy - bh / 2, bw, bh])
+                scores.append(float(row[5 + label]))
+                labels.append(label)
+    found = []
+    for label in set(labels):  # class-wise NMS, as mmdet's batched NMS
+        idx = [i for i, lab in enumerate(labels) if lab == label]
+        keep = cv2.dnn.NMSBoxes(
+            [boxes[i] for i in idx], [scores[i] for i in idx], THR - MARGIN, 0.45
+        )
+        for k in np.array(keep).flatten():
+            x, y, bw, bh = boxes[idx[k]]
+            found.append((np.array([x, y, x + bw, y + bh]), scores[idx[k]], label))
+    return found
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def has_match(box, score, label, others) -> bool:
+    return any(
+        lab == label and iou(box, b) >= 0.9 and abs(score - s) <= MARGIN for b, s, lab in others
+    )
+
+
+def test_yolov3_tiny_matches_opencv_darknet(detector):
+    compared = 0
+    for photo in PHOTOS:
+        rgb = photo.load()
+        ours = detector(rgb)
+        mine = [(b, float(s), int(lab)) for b, s, lab in zip(ours.bboxes, ours.scores, ours.labels, strict=True)
+                if s >= THR - MARGIN]  # fmt: skip
+        reference = opencv_darknet(rgb)
+        for box, score, label in reference:
+            if score >= THR:
+                assert has_match(box, score, label, mine), (photo.name, label, score)
+                compared += 1
+        for box, score, label in mine:
+            if score >= THR:
+                assert has_match(box, score, label, reference), (photo.name, label, score)
+    assert compared >= 5, "too few detections to compare"
+
+
+def test_any_mmdet_config_with_a_local_checkpoint(tmp_path, photos):
+    """An mmdet model-zoo config (RTMDet-tiny, shipped with mmdet) runs unchanged."""
+    import mmdet
+    from mmdet.apis import init_detector
+
+    config = Path(mmdet.__file__).parent / ".mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py"
+    model = init_detector(str(config), None, device="cpu")
+    checkpoint = tmp_path / "rtmdet_tiny.pth"
+    torch.save({"meta": {}, "state_dict": model.state_dict()}, checkpoint)
+    found = Detector(config=config, checkpoint=checkpoint)(photos["coffee"])
+    assert found.bboxes.shape[1] == 4 and len(found.scores) == len(found.labels)
+
+
+def test_a_checkpoint_that_does_not_fit_its_config(tmp_path, detector):
+    import mmdet
+
+    config = Path(mmdet.__file__).parent / ".mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py"
+    with pytest.raises(DownstreamModelError, match="does not fit"):
+        Detector(config=config, checkpoint=detector.checkpoint)
+
+
+def test_unknown_detector_and_missing_files(tmp_path):
+    with pytest.raises(DownstreamModelError, match="unknown detector"):
+        Detector("yolo-huge")
+    with pytest.raises(DownstreamModelError, match="no such mmdet config"):
+        Detector(config=tmp_path / "nope.py", checkpoint=tmp_path / "x.pth")
+
+
+def test_cli_detect_json(tmp_path, capsys):
+    photo = next(p for p in PHOTOS if p.name == "grace_hopper").load()
+    write_image(tmp_path / "hopper.png", photo)
+    assert main(["detect", str(tmp_path / "hopper.png"), "--json", "--score-thr", "0.5"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records and {"file", "bbox", "score", "label"} == set(records[0])
+    tie = records[0]
+    assert tie["label"] == "tie" and tie["score"] > 0.8
+    x, y, w, h = tie["bbox"]
+    assert 0 <= x < photo.shape[1] and 0 <= y < photo.shape[0] and w > 0 and h > 0
+
+
+def test_cli_detect_bad_arguments(tmp_path, capsys):
+    assert main(["detect", str(tmp_path), "--config", str(tmp_path / "c.py")]) == 1
+    assert "--config and --checkpoint go together" in capsys.readouterr().err
+    assert main(["detect", str(tmp_path), "--detector", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown detector" in err and "Traceback" not in err
