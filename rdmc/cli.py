@@ -362,15 +362,19 @@ def _run_detect(args: argparse.Namespace) -> int:
         for box, score, label in zip(found.bboxes, found.scores, found.labels, strict=True):
             if score >= args.score_thr:
                 x1, y1, x2, y2 = (float(v) for v in box)
-                records.append({"file": str(path), "bbox": [x1, y1, x2 - x1, y2 - y1],
-                                "score": float(score), "label": detector.classes[int(label)]})  # fmt: skip
+                label_name = detector.classes[int(label)]
+                bbox = [x1, y1, x2 - x1, y2 - y1]
+                records.append(
+                    {"file": str(path), "bbox": bbox, "score": float(score), "label": label_name}
+                )
     if args.json:
         print(json.dumps(records, indent=2))
     else:
         for r in records:
             x, y, w, h = r["bbox"]
             print(
-                f"{r['file']}  {r['label']:<14} {r['score']:.3f}  x={x:.0f} y={y:.0f} w={w:.0f} h={h:.0f}"
+                f"{r['file']}  {r['label']:<14} {r['score']:.3f}  "
+                f"x={x:.0f} y={y:.0f} w={w:.0f} h={h:.0f}"
             )
     return 1 if failed else 0
 
