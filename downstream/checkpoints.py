@@ -26,6 +26,14 @@ def quiet_openmmlab() -> Iterator[None]:
         yield
 
 
+def in_scope(scope: str) -> contextlib.AbstractContextManager:
+    """mmdet and mmseg both build their pipelines in mmengine's *current* default scope; with
+    a detector and a segmenter in one process, each call must name its own."""
+    from mmengine.registry import DefaultScope
+
+    return DefaultScope.overwrite_default_scope(scope)
+
+
 def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Path, config: Path) -> None:
     """mmengine loads checkpoints non-strictly and only warns; a benchmark must not run a
     half-initialised model, so every parameter and buffer must be in the checkpoint."""

@@ -18,6 +18,7 @@ import torch
 from downstream.checkpoints import (
     DownstreamModelError,
     check_checkpoint_fits,
+    in_scope,
     quiet_openmmlab,
     save_checkpoint,
 )
@@ -105,7 +106,7 @@ class Detector:
         if rgb.ndim == 2:
             rgb = np.repeat(rgb[..., None], 3, axis=2)
         bgr = np.ascontiguousarray(rgb[..., 2::-1])
-        with torch.inference_mode():
+        with torch.inference_mode(), in_scope("mmdet"):
             pred = inference_detector(self.model, bgr).pred_instances
         return Detections(
             pred.bboxes.cpu().numpy().astype(np.float32),

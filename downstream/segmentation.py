@@ -12,6 +12,7 @@ import torch
 from downstream.checkpoints import (
     DownstreamModelError,
     check_checkpoint_fits,
+    in_scope,
     quiet_openmmlab,
     save_checkpoint,
 )
@@ -85,6 +86,6 @@ class Segmenter:
         if rgb.ndim == 2:
             rgb = np.repeat(rgb[..., None], 3, axis=2)
         bgr = np.ascontiguousarray(rgb[..., 2::-1])
-        with torch.inference_mode():
+        with torch.inference_mode(), in_scope("mmseg"):
             result = inference_model(self.model, bgr)
         return result.pred_sem_seg.data[0].cpu().numpy().astype(np.int64)

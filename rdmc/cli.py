@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -297,18 +298,22 @@ def _add_models(sub: argparse._SubParsersAction) -> None:
 
 def _run_models(args: argparse.Namespace) -> int:
     from rdmc.analysis import complexity
-    from rdmc.zoo import ARCHITECTURES, CHECKPOINTS, build_architecture
+    from rdmc.zoo import ARCHITECTURES, CHECKPOINTS, NON_LEARNED, build_architecture
 
     print(f"{'architecture':<16}{'params (M)':>12}{'GFLOPs@256':>12}  description")
     for name, entry in ARCHITECTURES.items():
         stats = complexity(build_architecture(name), 256, flops=not args.no_flops)
         flops = f"{stats['gflops']:>12.2f}" if "gflops" in stats else f"{'-':>12}"
         print(f"{name:<16}{stats['params'] / 1e6:>12.3f}{flops}  {entry.description}")
-    print(f"\n{'checkpoint':<16}{'sha256':<18}description")
+    print(f"\n{'derainer':<16}{'sha256':<18}description")
+    for name in NON_LEARNED:
+        print(f"{name:<16}{'(no weights)':<18}no deraining: the rainy lower bound")
     for name, ckpt in CHECKPOINTS.items():
         print(f"{name:<16}{ckpt.sha256[:16]:<18}{ckpt.description}")
     if not CHECKPOINTS:
-        print("(none shipped yet: train with `rdmc train rdmc-s` and pass --model PATH/best.pth)")
+        print(
+            "(no trained checkpoint shipped yet: `rdmc train rdmc-s`, then --model PATH/best.pth)"
+        )
     return 0
 
 
@@ -433,6 +438,39 @@ def _run_segment(args: argparse.Namespace) -> int:
     return 1 if failed or not written else 0
 
 
+# ---------------------------------------------------------------- bench
+
+
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="run a downstream benchmark suite (clean / rainy / derained)",
+        description="Runs a suite (built-in: default, smoke; or a YAML file): makes the rainy and "
+        "derained copies, runs the detectors and segmenters, scores them, and writes "
+        "OUT/results.json after every cell. Everything is cached by content hash; under "
+        "torchrun the images are sharded across processes.",
+    )
+    p.add_argument("suite", nargs="?", default="default", help="suite name or YAML file")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--resume", action="store_true", help="continue or update an existing OUT")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="cache of images, predictions and cells (default ~/.cache/rdmc/bench)",
+    )
+    p.set_defaults(func=_run_bench)
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from downstream.bench import run_bench
+
+    results = run_bench(args.suite, args.out, args.resume, args.device, cache_dir=args.cache_dir)
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"results: {results}")
+    return 0
+
+
 # ---------------------------------------------------------------- entry point
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -444,6 +482,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_models,
     _add_detect,
     _add_segment,
+    _add_bench,
 ]
 
 

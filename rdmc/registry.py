@@ -34,3 +34,12 @@ VISUALIZERS = Registry("visualizer", parent=mm.VISUALIZERS)
 VISBACKENDS = Registry("vis_backend", parent=mm.VISBACKENDS)
 LOG_PROCESSORS = Registry("log_processor", parent=mm.LOG_PROCESSORS)
 FUNCTIONS = Registry("function", parent=mm.FUNCTIONS)
+
+
+def build_model(cfg: dict):
+    """Builds one of our modules whatever mmengine's current default scope is (mmdet and
+    mmseg set their own when their models load)."""
+    from mmengine.registry import DefaultScope
+
+    with DefaultScope.overwrite_default_scope("rdmc"):
+        return MODELS.build(cfg)

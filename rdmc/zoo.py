@@ -16,7 +16,7 @@ from torch import nn
 
 from rdmc.inference import AUTO_OVERLAP, Derainer
 from rdmc.models.rdmc import PRESETS
-from rdmc.registry import MODELS
+from rdmc.registry import build_model
 from rdmc.weights import sha256_of
 
 CHECKPOINT_DIR = Path(__file__).parent / "checkpoints"
@@ -50,6 +50,9 @@ ARCHITECTURES = {
     ),
 }
 
+# Derainers without weights.
+NON_LEARNED = {"identity": dict(type="Identity")}
+
 # Trained checkpoints shipped with the package (filled by training runs; see README).
 CHECKPOINTS: dict[str, Checkpoint] = {}
 
@@ -58,10 +61,22 @@ class ZooError(ValueError):
     """An unknown model name or a checkpoint that cannot be used; the message says why."""
 
 
+def derainer_fingerprint(name_or_path: str | Path) -> str:
+    """What identifies a derainer's weights: the name of a weight-free one, else a SHA-256."""
+    key = str(name_or_path)
+    if key in NON_LEARNED:
+        return f"{key}:no-weights"
+    if key in CHECKPOINTS:
+        return f"{key}:{CHECKPOINTS[key].sha256}"
+    if Path(key).is_file():
+        return f"{Path(key).name}:{sha256_of(Path(key))}"
+    raise ZooError(f"{key}: neither a zoo model nor a checkpoint file")
+
+
 def build_architecture(name: str) -> nn.Module:
     if name not in ARCHITECTURES:
         raise ZooError(f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}")
-    return MODELS.build(dict(ARCHITECTURES[name].arch))
+    return build_model(dict(ARCHITECTURES[name].arch))
 
 
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
@@ -80,7 +95,7 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
     arch = checkpoint["meta"].get("arch")
     if not isinstance(arch, dict) or "type" not in arch:
         raise ZooError(f"{path}: checkpoint meta has no architecture ('arch')")
-    net = MODELS.build(dict(arch))
+    net = build_model(dict(arch))
     net.load_state_dict(checkpoint["state_dict"])
     return net.eval(), checkpoint["meta"]
 
@@ -105,7 +120,9 @@ def load_derainer(
 ) -> Derainer:
     """A ready :class:`Derainer` from a zoo name or a checkpoint file."""
     key = str(name_or_path)
-    if key in CHECKPOINTS:
+    if key in NON_LEARNED:
+        net = build_model(dict(NON_LEARNED[key]))
+    elif key in CHECKPOINTS:
         net, _ = load_checkpoint(checkpoint_path(key))
     elif Path(key).is_file():
         net, _ = load_checkpoint(key)
@@ -115,6 +132,6 @@ def load_derainer(
             f"train one with `rdmc train {key}` and pass its best.pth"
         )
     else:
-        known = ", ".join([*CHECKPOINTS, *ARCHITECTURES]) or "none"
+        known = ", ".join([*NON_LEARNED, *CHECKPOINTS, *ARCHITECTURES])
         raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
     return Derainer(net, device, tile, tile_overlap, fp16, name=key)

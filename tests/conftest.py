@@ -42,10 +42,10 @@ def tiny_checkpoint(tmp_path):
     """A checkpoint file of a tiny, untrained RDMC in the format `rdmc train` writes."""
     import torch
 
-    from rdmc.registry import MODELS
+    from rdmc.registry import build_model
 
     torch.manual_seed(0)
-    net = MODELS.build(dict(TINY_RDMC))
+    net = build_model(dict(TINY_RDMC))
     path = tmp_path / "tiny.pth"
     torch.save(
         {"meta": {"arch": dict(TINY_RDMC), "name": "tiny"}, "state_dict": net.state_dict()}, path

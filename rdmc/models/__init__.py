@@ -1,6 +1,7 @@
 """Deraining architectures (one file each) and the mmengine training model."""
 
 from rdmc.models.derain_model import DerainModel
+from rdmc.models.identity import Identity
 from rdmc.models.rdmc import RDMC, build_rdmc
 
-__all__ = ["RDMC", "DerainModel", "build_rdmc"]
+__all__ = ["RDMC", "DerainModel", "Identity", "build_rdmc"]

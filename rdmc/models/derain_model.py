@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from mmengine.model import BaseModel
 
-from rdmc.registry import MODELS
+from rdmc.registry import MODELS, build_model
 
 
 def stage_outputs(arch: torch.nn.Module, rainy: torch.Tensor) -> list[torch.Tensor]:
@@ -28,8 +28,8 @@ class DerainModel(BaseModel):
     def __init__(self, arch: dict, loss: dict | None = None, data_preprocessor: dict | None = None):
         super().__init__(data_preprocessor=data_preprocessor or dict(type="BaseDataPreprocessor"))
         self.arch_cfg = dict(arch)
-        self.arch = MODELS.build(arch)
-        self.loss = MODELS.build(loss) if loss else None
+        self.arch = build_model(arch)
+        self.loss = build_model(loss) if loss else None
 
     def forward(
         self,

@@ -1,0 +1,680 @@
+"""`rdmc bench`: the clean / rainy / derained protocol over a suite, cached and resumable.
+
+For every image of the suite's dataset the runner makes the conditions
+
+    clean;  rainy (per preset and severity);  derained (per derainer, preset, severity)
+
+and runs every detector and segmenter on every condition. Ground truth is the
+dataset's (COCO json, label maps) when it has some, otherwise pseudo ground
+truth from the same model on the clean image (said in every record). It writes
+``OUT/results.json`` after every cell:
+
+    {"meta": {...}, "records": [{"dataset", "condition", "derainer", "rain", "task",
+                                 "model", "metric", "value", "unit", "gt"}, ...]}
+
+Caching: every derived image and every prediction is stored under
+``<cache>/bench/`` keyed by a hash of what produced it (input bytes, rain
+parameters and seed, derainer weights, model config and weights), and every
+scored cell by the hashes of its inputs. An identical rerun recomputes nothing,
+a changed derainer recomputes only its own cells, and a killed run picks up
+where it stopped. Under ``torchrun`` the images are sharded across processes
+(gloo on CPU, nccl on GPU); rank 0 scores from the shared cache, so results
+equal a single-process run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from downstream.checkpoints import DownstreamModelError
+from rdmc.data.samples import default_cache_dir, sample_split
+from rdmc.imageio import ImageError, list_images, read_image, write_bytes_atomic
+from rdmc.metrics import convention, psnr, ssim
+from rdmc.rain import PRESETS, SEVERITIES, add_rain, seed_for
+
+SUITE_DIR = Path(__file__).parent / "suites"
+PSEUDO_GT = "pseudo: the same model's predictions on the clean image"
+
+
+class BenchError(ValueError):
+    """A suite or dataset that cannot be run; the message names the file and the problem."""
+
+
+# ---------------------------------------------------------------- suites
+
+
+@dataclass
+class Suite:
+    name: str
+    dataset: dict
+    rain: list[dict]
+    derainers: list[str]
+    detectors: list
+    segmenters: list
+    seed: int = 0
+    source: str = ""
+
+    def rain_settings(self) -> list[tuple[str, int]]:
+        return [(r["preset"], int(s)) for r in self.rain for s in r["severities"]]
+
+
+def load_suite(name_or_path: str | Path) -> Suite:
+    """A built-in suite by name (``default``, ``smoke``) or a YAML file."""
+    path = Path(name_or_path)
+    if not path.is_file():
+        path = SUITE_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in SUITE_DIR.glob("*.yaml")))
+        raise BenchError(f"{name_or_path}: no such suite file or built-in suite ({known})")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise BenchError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from e
+    required = ("dataset", "rain", "derainers")
+    missing = [k for k in required if k not in (data or {})]
+    if missing:
+        raise BenchError(f"{path}: missing {', '.join(missing)}")
+    for r in data["rain"]:
+        if r.get("preset") not in PRESETS or not all(
+            s in SEVERITIES for s in r.get("severities", [])
+        ):
+            raise BenchError(f"{path}: bad rain entry {r} (presets {PRESETS}, severities 1..5)")
+    return Suite(
+        name=data.get("name", path.stem),
+        dataset=data["dataset"],
+        rain=data["rain"],
+        derainers=[str(d) for d in data["derainers"]],
+        detectors=data.get("detectors", []),
+        segmenters=data.get("segmenters", []),
+        seed=int(data.get("seed", 0)),
+        source=str(path),
+    )
+
+
+# ---------------------------------------------------------------- cache
+
+
+def _hash(*parts: object) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class Cache:
+    """Content-addressed arrays and JSON under ``<cache>/bench``; writes are atomic."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, kind: str, key: str, suffix: str) -> Path:
+        return self.root / kind / key[:2] / f"{key}{suffix}"
+
+    def get_arrays(self, kind: str, key: str) -> dict[str, np.ndarray] | None:
+        path = self._path(kind, key, ".npz")
+        if not path.is_file():
+            return None
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}
+
+    def put_arrays(self, kind: str, key: str, arrays: dict[str, np.ndarray]) -> None:
+        import io
+
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        write_bytes_atomic(self._path(kind, key, ".npz"), buffer.getvalue())
+
+    def get_json(self, kind: str, key: str):
+        path = self._path(kind, key, ".json")
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def put_json(self, kind: str, key: str, value) -> None:
+        write_bytes_atomic(self._path(kind, key, ".json"), json.dumps(value).encode())
+
+
+# ---------------------------------------------------------------- dataset
+
+
+@dataclass
+class Image:
+    name: str
+    key: str  # hash of the file's bytes
+    path: Path
+
+
+@dataclass
+class Dataset:
+    name: str
+    images: list[Image]
+    skipped: list[str] = field(default_factory=list)
+    coco: dict | None = None  # image name -> list of {"bbox" x1y1x2y2, "category"}
+    seg_labels: dict[str, Path] | None = None
+
+
+def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
+    kind = spec.get("type", "folder")
+    if kind == "samples":
+        root, name = sample_split(spec.get("split", "test")), f"samples:{spec.get('split', 'test')}"
+    elif kind == "folder":
+        root, name = Path(spec.get("root", "")), spec.get("name", Path(spec.get("root", "")).name)
+        if not root.is_dir():
+            raise BenchError(f"{root}: dataset folder does not exist")
+    else:
+        raise BenchError(f"unknown dataset type {kind!r} (samples or folder)")
+    paths = list_images(root)[: spec.get("limit", limit)]
+    if not paths:
+        raise BenchError(f"{root}: no images in the dataset folder")
+    images, skipped = [], []
+    for path in paths:
+        try:
+            read_image(path)
+        except ImageError as e:
+            skipped.append(str(e))
+            continue
+        images.append(Image(path.name, hashlib.sha256(path.read_bytes()).hexdigest(), path))
+    dataset = Dataset(name, images, skipped)
+    if spec.get("coco_json"):
+        dataset.coco = _read_coco(Path(spec["coco_json"]), images)
+    if spec.get("seg_labels"):
+        dataset.seg_labels = _match_labels(Path(spec["seg_labels"]), images)
+    return dataset
+
+
+def _read_coco(path: Path, images: list[Image]) -> dict:
+    try:
+        data = json.loads(path.read_text())
+        categories = {c["id"]: c["name"] for c in data["categories"]}
+        by_id = {im["id"]: im for im in data["images"]}
+        annotations = data["annotations"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
+        raise BenchError(f"{path}: not a COCO annotation file ({type(e).__name__}: {e})") from e
+    names = {im.name for im in images}
+    unknown = sorted({im["file_name"] for im in data["images"]} - names)
+    if unknown:
+        raise BenchError(f"{path}: annotations name images not in the dataset (e.g. {unknown[0]})")
+    result: dict[str, list] = {im["file_name"]: [] for im in data["images"]}
+    for ann in annotations:
+        x, y, w, h = ann["bbox"]
+        result[by_id[ann["image_id"]]["file_name"]].append(
+            {"bbox": [x, y, x + w, y + h], "category": categories[ann["category_id"]]}
+        )
+    return result
+
+
+def _match_labels(folder: Path, images: list[Image]) -> dict[str, Path]:
+    if not folder.is_dir():
+        raise BenchError(f"{folder}: label folder does not exist")
+    labels = {p.stem: p for p in list_images(folder)}
+    missing = [im.name for im in images if Path(im.name).stem not in labels]
+    if missing:
+        raise BenchError(f"{folder}: no label map for {len(missing)} image(s), e.g. {missing[0]}")
+    return {im.name: labels[Path(im.name).stem] for im in images}
+
+
+# ---------------------------------------------------------------- conditions
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str  # "clean", "rainy", or the derainer's name
+    derainer: str | None
+    preset: str | None
+    severity: int | None
+
+    @property
+    def rain(self) -> str:
+        return "none" if self.preset is None else f"{self.preset}/s{self.severity}"
+
+    @property
+    def label(self) -> str:
+        return self.name if self.preset is None else f"{self.name}@{self.rain}"
+
+
+def conditions_of(suite: Suite) -> list[Condition]:
+    conditions = [Condition("clean", None, None, None)]
+    for preset, severity in suite.rain_settings():
+        conditions.append(Condition("rainy", None, preset, severity))
+        conditions += [Condition(d, d, preset, severity) for d in suite.derainers]
+    return conditions
+
+
+class ConditionImages:
+    """Makes (and caches) each condition's copy of every image."""
+
+    def __init__(self, suite: Suite, cache: Cache, device: str) -> None:
+        from rdmc.zoo import derainer_fingerprint
+
+        self.suite, self.cache, self.device = suite, cache, device
+        self.fingerprints = {}
+        for d in suite.derainers:
+            try:
+                self.fingerprints[d] = derainer_fingerprint(d)
+            except ValueError as e:
+                raise BenchError(f"suite {suite.name}: derainer {e}") from e
+        self._derainers: dict = {}
+
+    def key(self, image: Image, c: Condition) -> str:
+        if c.preset is None:
+            return image.key
+        rain = ("rain", c.preset, c.severity, seed_for(image.name, self.suite.seed))
+        if c.derainer is None:
+            return _hash(image.key, rain)
+        return _hash(image.key, rain, "derain", self.fingerprints[c.derainer])
+
+    def get(self, image: Image, c: Condition) -> np.ndarray:
+        from rdmc.data.datasets import to_rgb_uint8
+
+        if c.preset is None:
+            return to_rgb_uint8(read_image(image.path))
+        key = self.key(image, c)
+        cached = self.cache.get_arrays("images", key)
+        if cached is not None:
+            return cached["rgb"]
+        if c.derainer is None:
+            clean = self.get(image, Condition("clean", None, None, None))
+            seed = seed_for(image.name, self.suite.seed)
+            rgb = add_rain(clean, c.preset, c.severity, seed).rainy
+        else:
+            rainy = self.get(image, Condition("rainy", None, c.preset, c.severity))
+            rgb = self._derainer(c.derainer)(rainy)
+        self.cache.put_arrays("images", key, {"rgb": rgb})
+        return rgb
+
+    def _derainer(self, name: str):
+        from rdmc.zoo import load_derainer
+
+        if name not in self._derainers:
+            self._derainers[name] = load_derainer(name, self.device)
+        return self._derainers[name]
+
+
+# ---------------------------------------------------------------- models
+
+
+@dataclass
+class TaskModel:
+    task: str  # "detection" or "segmentation"
+    name: str
+    fingerprint: str
+    load: Callable[[], object]
+    _model: object = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = self.load()
+        return self._model
+
+
+def _model_spec(entry) -> tuple[str | None, str | None, str | None]:
+    if isinstance(entry, str):
+        return entry, None, None
+    return entry.get("name"), entry.get("config"), entry.get("checkpoint")
+
+
+def task_models(suite: Suite, device: str) -> list[TaskModel]:
+    from downstream.detection import EMBEDDED_DETECTORS, Detector, yolov3_tiny_checkpoint
+    from downstream.segmentation import EMBEDDED_SEGMENTERS, Segmenter, selfie_checkpoint
+    from rdmc.weights import sha256_of
+
+    models = []
+    for task, entries, embedded, cls, checkpoint_of in (
+        ("detection", suite.detectors, EMBEDDED_DETECTORS, Detector, yolov3_tiny_checkpoint),
+        ("segmentation", suite.segmenters, EMBEDDED_SEGMENTERS, Segmenter, selfie_checkpoint),
+    ):
+        for entry in entries:
+            name, config, checkpoint = _model_spec(entry)
+            own = config is not None
+            if not own:
+                if name not in embedded:
+                    raise BenchError(f"suite {suite.name}: unknown {task} model {name!r}")
+                config, checkpoint = embedded[name], checkpoint_of()
+            for path, what in ((config, "config"), (checkpoint, "checkpoint")):
+                if path is None or not Path(path).is_file():
+                    raise BenchError(f"{path}: {task} {what} file does not exist")
+            fingerprint = _hash(Path(config).read_bytes(), sha256_of(Path(checkpoint)))
+            name = name or Path(config).stem
+            args = (name, config, checkpoint) if own else (name, None, checkpoint)
+
+            def load(cls=cls, args=args):
+                return cls(*args, device)
+
+            models.append(TaskModel(task, name, fingerprint, load))
+    return models
+
+
+def predict(
+    model: TaskModel, rgb: np.ndarray, image_key: str, cache: Cache
+) -> dict[str, np.ndarray]:
+    key = _hash(model.fingerprint, image_key)
+    cached = cache.get_arrays(model.task, key)
+    if cached is not None:
+        return cached
+    if model.task == "detection":
+        found = model.model(rgb)
+        result = {"bboxes": found.bboxes, "scores": found.scores, "labels": found.labels}
+    else:
+        result = {"labels": model.model(rgb).astype(np.uint8)}
+    cache.put_arrays(model.task, key, result)
+    return result
+
+
+# ---------------------------------------------------------------- runner
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, timeout=10)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None
+
+
+def _versions() -> dict[str, str]:
+    import mmcv
+    import mmdet
+    import mmengine
+    import mmseg
+    import torch
+
+    import rdmc
+
+    return {"rdmc": rdmc.__version__, "torch": torch.__version__, "mmengine": mmengine.__version__,
+            "mmcv": mmcv.__version__, "mmdet": mmdet.__version__, "mmseg": mmseg.__version__,
+            "python": platform.python_version(), "numpy": np.__version__}  # fmt: skip
+
+
+def _dist() -> tuple[int, int]:
+    """(rank, world size); starts a process group under torchrun."""
+    import torch
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend=backend)
+    if world > 1:
+        return torch.distributed.get_rank(), world
+    return 0, 1
+
+
+def _barrier(world: int) -> None:
+    if world > 1:
+        import torch
+
+        torch.distributed.barrier()
+
+
+@dataclass
+class BenchRun:
+    suite: Suite
+    out: Path
+    device: str = "cpu"
+    progress: bool = True
+    cache_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.cache = Cache(self.cache_dir or default_cache_dir() / "bench")
+        self.records: list[dict] = []
+        self.timings: dict[str, float] = {}
+
+    # ------------------------------------------------------------ writing
+
+    def write(self, meta: dict) -> None:
+        data = {"meta": meta, "records": self.records}
+        write_bytes_atomic(self.out / "results.json", json.dumps(data, indent=1).encode())
+
+    # ------------------------------------------------------------ stages
+
+    def _produce(self, dataset: Dataset, conditions: list[Condition], models: list[TaskModel],
+                 images: ConditionImages, rank: int, world: int) -> None:  # fmt: skip
+        """Every condition image and every prediction of this process's shard, into the cache."""
+        from tqdm import tqdm
+
+        shard = dataset.images[rank::world]
+        units = [(image, c) for c in conditions for image in shard]
+        bar = tqdm(units, desc=f"{self.suite.name}: images and predictions", unit="img",
+                   disable=not self.progress or rank != 0)  # fmt: skip
+        for image, c in bar:
+            rgb = images.get(image, c)
+            for m in models:
+                predict(m, rgb, images.key(image, c), self.cache)
+
+    def _cells(
+        self,
+        dataset: Dataset,
+        conditions: list[Condition],
+        models: list[TaskModel],
+        images: ConditionImages,
+    ) -> Iterator[tuple[str, Callable[[], list[dict]]]]:
+        clean = conditions[0]
+        for c in conditions[1:]:
+            yield (
+                f"restoration:{c.label}",
+                lambda c=c: self._restoration_records(dataset, c, images),
+            )
+        for m in models:
+            for c in conditions:
+                yield (
+                    f"{m.task}:{m.name}:{c.label}",
+                    (lambda m=m, c=c: self._task_records(dataset, m, c, clean, images)),
+                )
+
+    def _record(self, dataset: Dataset, c: Condition, task: str, model: str, metric: str,
+                value: float | None, unit: str, gt: str) -> dict:  # fmt: skip
+        return {"dataset": dataset.name, "condition": c.name, "derainer": c.derainer or "none",
+                "rain": c.rain, "task": task, "model": model, "metric": metric,
+                "value": value, "unit": unit, "gt": gt}  # fmt: skip
+
+    def _restoration_records(
+        self, dataset: Dataset, c: Condition, images: ConditionImages
+    ) -> list[dict]:
+        clean = Condition("clean", None, None, None)
+        pairs = [(images.get(im, c), images.get(im, clean)) for im in dataset.images]
+        values = {"PSNR": np.mean([psnr(a, b) for a, b in pairs]),
+                  "SSIM": np.mean([ssim(a, b) for a, b in pairs])}  # fmt: skip
+        units = {"PSNR": "dB", "SSIM": "1"}
+        return [self._record(dataset, c, "restoration", "Y channel", k, float(v), units[k],
+                             "clean image") for k, v in values.items()]  # fmt: skip
+
+    def _task_records(self, dataset: Dataset, m: TaskModel, c: Condition, clean: Condition,
+                      images: ConditionImages) -> list[dict]:  # fmt: skip
+        from downstream.scoring import detection_scores, pseudo_detection_gt, segmentation_scores
+
+        preds = [
+            predict(m, images.get(im, c), images.key(im, c), self.cache) for im in dataset.images
+        ]
+        clean_preds = [
+            predict(m, images.get(im, clean), images.key(im, clean), self.cache)
+            for im in dataset.images
+        ]
+        if m.task == "detection":
+            classes = m.model.classes
+            if dataset.coco is not None:
+                gt_kind = "COCO annotations"
+                gts = [
+                    [{"bbox": a["bbox"], "bbox_label": classes.index(a["category"]),
+                      "ignore_flag": 0}
+                     for a in dataset.coco.get(im.name, []) if a["category"] in classes]
+                    for im in dataset.images
+                ]  # fmt: skip
+            else:
+                gt_kind = PSEUDO_GT
+                gts = [
+                    pseudo_detection_gt(p["bboxes"], p["scores"], p["labels"]) for p in clean_preds
+                ]
+            shapes = [images.get(im, clean).shape[:2] for im in dataset.images]
+            scores = detection_scores(preds, gts, shapes, classes)
+        else:
+            classes = m.model.classes
+            if dataset.seg_labels is not None:
+                gt_kind = "label maps"
+                gts = [
+                    read_image(dataset.seg_labels[im.name]).astype(np.int64)
+                    for im in dataset.images
+                ]
+            else:
+                gt_kind = PSEUDO_GT
+                gts = [p["labels"].astype(np.int64) for p in clean_preds]
+            scores = segmentation_scores(
+                [p["labels"].astype(np.int64) for p in preds], gts, classes
+            )
+        return [self._record(dataset, c, m.task, m.name, k, float(v), "%", gt_kind)
+                for k, v in scores.items()]  # fmt: skip
+
+    def _cell_key(self, cell: str, dataset: Dataset, models: list[TaskModel],
+                  images: ConditionImages,
+                  conditions: list[Condition]) -> str:  # fmt: skip
+        kind, *rest = cell.split(":")
+        label = rest[-1]
+        c = next(x for x in conditions if x.label == label)
+        inputs = [images.key(im, c) for im in dataset.images]
+        gt = [images.key(im, conditions[0]) for im in dataset.images]
+        model = next((m.fingerprint for m in models if kind == m.task and m.name == rest[0]), "")
+        return _hash("cell-v1", cell, inputs, gt, model, dataset.name)
+
+    def _derived(self) -> list[dict]:
+        """recovery per derainer and rain setting; mPC / rPC per condition over each sweep."""
+        from downstream.scoring import mpc_rpc, recovery
+
+        main_metrics = {"detection": "mAP", "segmentation": "mIoU", "restoration": "PSNR"}
+        table = {(r["task"], r["model"], r["metric"], r["condition"], r["rain"]): r
+                 for r in self.records if r["metric"] == main_metrics.get(r["task"])}  # fmt: skip
+        derived = []
+        for (task, model, metric, condition, rain), r in table.items():
+            clean = table.get((task, model, metric, "clean", "none"))
+            rainy = table.get((task, model, metric, "rainy", rain))
+            if task == "restoration" or clean is None or rainy is None:
+                continue
+            if condition not in ("clean", "rainy"):
+                value = recovery(r["value"], rainy["value"], clean["value"])
+                derived.append({**r, "metric": f"recovery({metric})", "value": value, "unit": "1"})
+        for task, model, metric, condition in sorted({k[:4] for k in table}):
+            clean = table.get((task, model, metric, "clean", "none"))
+            if task == "restoration" or condition == "clean" or clean is None:
+                continue
+            for preset in PRESETS:
+                sweep = [r for k, r in table.items() if k[:4] == (task, model, metric, condition)
+                         and k[4].startswith(f"{preset}/")]  # fmt: skip
+                if len(sweep) > 1:
+                    mpc, rpc = mpc_rpc([r["value"] for r in sweep], clean["value"])
+                    base = {
+                        **sweep[0],
+                        "rain": f"{preset}/s1-5" if len(sweep) == 5 else f"{preset}/sweep",
+                    }
+                    derived.append({**base, "metric": f"mPC({metric})", "value": mpc, "unit": "%"})
+                    derived.append({**base, "metric": f"rPC({metric})", "value": rpc, "unit": "1"})
+        return derived
+
+    # ------------------------------------------------------------ run
+
+    def run(self) -> Path:
+        from tqdm import tqdm
+
+        start = time.perf_counter()
+        rank, world = _dist()
+        dataset = load_dataset(self.suite.dataset)
+        conditions = conditions_of(self.suite)
+        models = task_models(self.suite, self.device)
+        images = ConditionImages(self.suite, self.cache, self.device)
+        self._produce(dataset, conditions, models, images, rank, world)
+        self.timings["images_and_predictions_s"] = time.perf_counter() - start
+        _barrier(world)
+        if rank != 0:
+            return self.out / "results.json"
+        meta = self._meta(dataset, models, images, world)
+        cells = list(self._cells(dataset, conditions, models, images))
+        bar = tqdm(
+            cells, desc=f"{self.suite.name}: scoring", unit="cell", disable=not self.progress
+        )
+        hits = 0
+        for cell, compute in bar:
+            key = self._cell_key(cell, dataset, models, images, conditions)
+            cached = self.cache.get_json("cells", key)
+            if cached is None:
+                cached = compute()
+                self.cache.put_json("cells", key, cached)
+            else:
+                hits += 1
+            self.records += cached
+            self.write(meta)
+        self.records += self._derived()
+        self.timings["total_s"] = time.perf_counter() - start
+        meta["timings"] = dict(self.timings, cells=len(cells), cells_from_cache=hits)
+        self.write(meta)
+        return self.out / "results.json"
+
+    def _meta(
+        self, dataset: Dataset, models: list[TaskModel], images: ConditionImages, world: int
+    ) -> dict:
+        import torch
+
+        gt = {
+            "detection": PSEUDO_GT if dataset.coco is None else "COCO annotations",
+            "segmentation": PSEUDO_GT if dataset.seg_labels is None else "label maps",
+        }
+        return {
+            "suite": self.suite.name,
+            "suite_file": self.suite.source,
+            "dataset": {
+                "name": dataset.name,
+                "images": [im.name for im in dataset.images],
+                "skipped": dataset.skipped,
+            },  # fmt: skip
+            "rain": self.suite.rain,
+            "seed": self.suite.seed,
+            "derainers": images.fingerprints,
+            "models": {f"{m.task}:{m.name}": m.fingerprint for m in models},
+            "ground_truth": gt,
+            "restoration_convention": convention(),
+            "units": {
+                "mAP": "%",
+                "mIoU": "%",
+                "PSNR": "dB",
+                "SSIM": "1",
+                "recovery": "1",
+                "rPC": "1",
+            },
+            "versions": _versions(),
+            "git_commit": _git_commit(),
+            "machine": {
+                "platform": platform.platform(),
+                "processor": platform.machine(),
+                "cpus": os.cpu_count(),
+                "device": self.device,
+                "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+                "processes": world,
+            },  # fmt: skip
+            "timings": self.timings,
+        }
+
+
+def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = "cpu",
+              progress: bool = True, cache_dir: Path | None = None) -> Path:  # fmt: skip
+    """Runs a suite into ``out`` and returns the path of results.json.
+
+    ``cache_dir``: where derived images, predictions and scored cells are kept
+    (default ``<user cache>/bench``)."""
+    loaded = load_suite(suite)
+    results = out / "results.json"
+    if results.exists() and not resume and int(os.environ.get("RANK", "0")) == 0:
+        raise BenchError(
+            f"{results} exists; pass --resume to continue or update it, or pick another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        return BenchRun(loaded, out, device, progress, cache_dir).run()
+    except DownstreamModelError as e:
+        raise BenchError(str(e)) from e

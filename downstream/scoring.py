@@ -1,0 +1,122 @@
+"""Scores with the ecosystem's own metrics, and the derived robustness figures.
+
+- Detection: MMDetection's CocoMetric (pycocotools) on bbox: mAP, mAP50, mAP75
+  and per-class AP, reported in percent.
+- Segmentation: MMSegmentation's IoUMetric: mIoU and per-class IoU, in percent.
+- Without labels, ground truth is pseudo: the same model's predictions on the
+  clean image (boxes scoring at least ``PSEUDO_GT_SCORE``; the label map as is).
+- recovery = (m_derained - m_rainy) / (m_clean - m_rainy);
+  mPC = mean performance over the severities of a rain preset; rPC = mPC / P_clean
+  (MMDetection's robustness benchmark, Michaelis et al. 2019).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+PSEUDO_GT_SCORE = 0.3
+
+
+def _quiet(metric) -> None:
+    """The metrics log their tables through mmengine's logger; the runner prints its own."""
+    from mmengine.logging import MMLogger
+
+    MMLogger.get_current_instance().setLevel(logging.WARNING)
+    del metric
+
+
+def pseudo_detection_gt(bboxes: np.ndarray, scores: np.ndarray, labels: np.ndarray) -> list[dict]:
+    keep = scores >= PSEUDO_GT_SCORE
+    return [
+        {"bbox": [float(v) for v in box], "bbox_label": int(label), "ignore_flag": 0}
+        for box, label in zip(bboxes[keep], labels[keep], strict=True)
+    ]
+
+
+def detection_scores(
+    predictions: Sequence[dict],
+    ground_truth: Sequence[list[dict]],
+    shapes: Sequence[tuple[int, int]],
+    classes: Sequence[str],
+) -> dict[str, float]:
+    """COCO bbox metrics in percent. ``predictions[i]`` has bboxes (x1y1x2y2), scores, labels;
+    ``ground_truth[i]`` is a list of {"bbox", "bbox_label", "ignore_flag"}."""
+    from mmdet.evaluation import CocoMetric
+
+    metric = CocoMetric(metric="bbox", classwise=True, prefix="det")
+    metric.dataset_meta = {"classes": tuple(classes)}
+    _quiet(metric)
+    samples = []
+    for i, (pred, gt, shape) in enumerate(zip(predictions, ground_truth, shapes, strict=True)):
+        samples.append(
+            {
+                "img_id": i,
+                "ori_shape": shape,
+                "instances": gt,
+                "pred_instances": {
+                    "bboxes": torch.as_tensor(pred["bboxes"], dtype=torch.float32).reshape(-1, 4),
+                    "scores": torch.as_tensor(pred["scores"], dtype=torch.float32),
+                    "labels": torch.as_tensor(pred["labels"], dtype=torch.int64),
+                },
+            }
+        )
+    metric.process({}, samples)
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its summary
+        raw = metric.compute_metrics(metric.results)
+    out = {
+        "mAP": raw["bbox_mAP"] * 100,
+        "mAP50": raw["bbox_mAP_50"] * 100,
+        "mAP75": raw["bbox_mAP_75"] * 100,
+    }
+    for name in classes:
+        value = raw.get(f"{name}_precision")
+        if value is not None and not math.isnan(value):
+            out[f"AP[{name}]"] = float(value) * 100
+    return out
+
+
+def segmentation_scores(
+    predictions: Sequence[np.ndarray], ground_truth: Sequence[np.ndarray], classes: Sequence[str]
+) -> dict[str, float]:
+    """mIoU and per-class IoU in percent, by mmseg's IoUMetric (classes absent from both the
+    prediction and the ground truth of every image are left out of the mean, as mmseg does)."""
+    from mmseg.evaluation import IoUMetric
+
+    metric = IoUMetric(iou_metrics=["mIoU"], prefix="seg")
+    metric.dataset_meta = {"classes": tuple(classes)}
+    _quiet(metric)
+    samples = [
+        {
+            "pred_sem_seg": {"data": torch.as_tensor(pred)[None]},
+            "gt_sem_seg": {"data": torch.as_tensor(gt)[None]},
+        }
+        for pred, gt in zip(predictions, ground_truth, strict=True)
+    ]
+    metric.process({}, samples)
+    raw = metric.compute_metrics(metric.results)
+    out = {"mIoU": float(raw["mIoU"])}
+    areas = [sum(r[k] for r in metric.results) for k in range(2)]  # intersections, unions
+    for i, name in enumerate(classes):
+        union = float(areas[1][i])
+        if union > 0:
+            out[f"IoU[{name}]"] = float(areas[0][i]) / union * 100
+    return out
+
+
+def recovery(derained: float, rainy: float, clean: float) -> float | None:
+    """Share of the performance lost to rain that deraining wins back (None if rain cost
+    nothing)."""
+    lost = clean - rainy
+    return None if abs(lost) < 1e-9 else (derained - rainy) / lost
+
+
+def mpc_rpc(per_severity: Sequence[float], clean: float) -> tuple[float, float | None]:
+    mpc = float(np.mean(per_severity))
+    return mpc, (mpc / clean if clean else None)

@@ -1,0 +1,216 @@
+"""`rdmc bench`: the protocol end to end, caching, crash and resume, distributed runs, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from downstream import bench as bench_module
+from downstream.bench import BenchError, load_suite, run_bench
+from rdmc.cli import main
+from rdmc.data.samples import PHOTOS
+from rdmc.imageio import write_image
+
+
+def make_suite(tmp_path: Path, derainers=("identity",), images=("astronaut", "grace_hopper", "cameraman"),
+               **dataset_extra) -> Path:  # fmt: skip
+    data = tmp_path / "images"
+    for name in images:
+        photo = next(p for p in PHOTOS if p.name == name).load()
+        write_image(data / f"{name}.png", photo[::2, ::2])
+    suite = {
+        "name": "test",
+        "dataset": {"type": "folder", "root": str(data), **dataset_extra},
+        "rain": [{"preset": "heavy", "severities": [3, 5]}],
+        "derainers": list(derainers),
+        "detectors": ["yolov3-tiny"],
+        "segmenters": ["selfie-segmentation"],
+    }
+    path = tmp_path / "suite.yaml"
+    path.write_text(yaml.safe_dump(suite))
+    return path
+
+
+def records(results: Path) -> list[dict]:
+    return json.loads(results.read_text())["records"]
+
+
+def value(recs, condition, metric, rain="heavy/s3", task=None) -> float:
+    return next(r["value"] for r in recs if r["condition"] == condition and r["metric"] == metric
+                and r["rain"] == rain and (task is None or r["task"] == task))  # fmt: skip
+
+
+def test_smoke_suite_end_to_end(tmp_path, capsys):
+    assert (
+        main(["bench", "smoke", "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c")])
+        == 0
+    )
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    recs, meta = data["records"], data["meta"]
+    assert value(recs, "clean", "mAP", rain="none") == 100.0
+    assert value(recs, "clean", "mIoU", rain="none") == 100.0
+    assert value(recs, "rainy", "mIoU") < 100.0 and value(recs, "rainy", "mAP") < 100.0
+    assert value(recs, "rainy", "PSNR") < 20
+    assert all(r["unit"] in ("%", "dB", "1") for r in recs)
+    assert all("pseudo" in r["gt"] for r in recs if r["task"] in ("detection", "segmentation"))
+    for key in (
+        "versions",
+        "git_commit",
+        "derainers",
+        "models",
+        "machine",
+        "timings",
+        "ground_truth",
+    ):
+        assert key in meta
+    assert meta["ground_truth"]["detection"].startswith("pseudo")
+    assert "results:" in capsys.readouterr().out
+
+
+def test_identical_rerun_recomputes_nothing(tmp_path, monkeypatch):
+    suite = make_suite(tmp_path)
+    first = run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache")
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a cached result was recomputed")
+
+    monkeypatch.setattr("downstream.detection.Detector.__call__", must_not_run)
+    monkeypatch.setattr("downstream.segmentation.Segmenter.__call__", must_not_run)
+    monkeypatch.setattr("rdmc.inference.Derainer.__call__", must_not_run)
+    monkeypatch.setattr(bench_module, "add_rain", must_not_run)
+    second = run_bench(
+        suite, tmp_path / "out", resume=True, progress=False, cache_dir=tmp_path / "cache"
+    )
+    meta = json.loads(second.read_text())["meta"]
+    assert meta["timings"]["cells_from_cache"] == meta["timings"]["cells"]
+    assert records(first) == records(second)
+
+
+def test_changing_one_derainer_recomputes_only_its_cells(tmp_path, tiny_checkpoint):
+    suite = make_suite(tmp_path, derainers=("identity", str(tiny_checkpoint)))
+    run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache")
+    state = torch.load(tiny_checkpoint, weights_only=True)
+    state["state_dict"] = {
+        k: v * 1.01 if v.is_floating_point() else v for k, v in state["state_dict"].items()
+    }
+    torch.save(state, tiny_checkpoint)
+    meta = json.loads(
+        run_bench(
+            suite, tmp_path / "out", resume=True, progress=False, cache_dir=tmp_path / "cache"
+        ).read_text()
+    )["meta"]
+    # per rain setting (2): restoration + detection + segmentation cells of the changed derainer
+    assert meta["timings"]["cells"] - meta["timings"]["cells_from_cache"] == 2 * 3
+
+
+def test_a_crashed_run_keeps_its_cells_and_resumes(tmp_path, monkeypatch):
+    suite = make_suite(tmp_path)
+    calls = {"n": 0}
+    original = bench_module.BenchRun._task_records
+
+    def crash_after_three(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise KeyboardInterrupt("killed")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(bench_module.BenchRun, "_task_records", crash_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache")
+    partial = records(tmp_path / "out" / "results.json")
+    assert any(r["task"] == "detection" for r in partial)  # written before the crash
+    monkeypatch.setattr(bench_module.BenchRun, "_task_records", original)
+    with pytest.raises(BenchError, match="pass --resume"):
+        run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache")
+    meta = json.loads(
+        run_bench(
+            suite, tmp_path / "out", resume=True, progress=False, cache_dir=tmp_path / "cache"
+        ).read_text()
+    )["meta"]
+    assert meta["timings"]["cells_from_cache"] >= 3 + 2  # scored cells and restoration cells reused
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_processes_give_the_single_process_results(tmp_path):
+    suite = make_suite(tmp_path, images=("astronaut", "grace_hopper", "cameraman", "chelsea"))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
+           "-m", "rdmc", "bench", str(suite), "--out", str(tmp_path / "ddp"),
+           "--cache-dir", str(tmp_path / "cache-ddp")]  # fmt: skip
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    single = run_bench(
+        suite, tmp_path / "single", progress=False, cache_dir=tmp_path / "cache-single"
+    )
+    ddp = json.loads((tmp_path / "ddp" / "results.json").read_text())
+    assert ddp["meta"]["machine"]["processes"] == 2
+    assert ddp["records"] == records(single)
+
+
+def test_bad_input_is_one_line_and_nonzero(tmp_path, capsys):
+    cases = [
+        (["bench", "no-such-suite", "--out", str(tmp_path / "a")], "no such suite"),
+    ]
+    missing = yaml.safe_load(make_suite(tmp_path).read_text())
+    missing["dataset"]["root"] = str(tmp_path / "nowhere")
+    (tmp_path / "missing.yaml").write_text(yaml.safe_dump(missing))
+    cases.append(
+        (["bench", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "b")], "does not exist")
+    )
+    unknown = dict(
+        missing, dataset={"type": "folder", "root": str(tmp_path / "images")}, detectors=["yolo-xl"]
+    )
+    (tmp_path / "unknown.yaml").write_text(yaml.safe_dump(unknown))
+    cases.append(
+        (
+            ["bench", str(tmp_path / "unknown.yaml"), "--out", str(tmp_path / "c")],
+            "unknown detection model",
+        )
+    )
+    coco = {"images": [{"id": 1, "file_name": "not_here.png", "width": 5, "height": 5}],
+            "annotations": [], "categories": [{"id": 1, "name": "person"}]}  # fmt: skip
+    (tmp_path / "ann.json").write_text(json.dumps(coco))
+    mismatched = dict(unknown, detectors=["yolov3-tiny"])
+    mismatched["dataset"] = dict(unknown["dataset"], coco_json=str(tmp_path / "ann.json"))
+    (tmp_path / "mismatch.yaml").write_text(yaml.safe_dump(mismatched))
+    cases.append(
+        (
+            ["bench", str(tmp_path / "mismatch.yaml"), "--out", str(tmp_path / "d")],
+            "not in the dataset",
+        )
+    )
+    for argv, message in cases:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err.strip()
+        assert message in err and "\n" not in err and "Traceback" not in err, err
+
+
+def test_a_bad_image_is_reported_and_skipped(tmp_path):
+    suite = make_suite(tmp_path, images=("astronaut",))
+    (tmp_path / "images" / "broken.png").write_bytes(b"garbage")
+    meta = json.loads(
+        run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache").read_text()
+    )["meta"]
+    assert meta["dataset"]["images"] == ["astronaut.png"]
+    assert "broken.png" in meta["dataset"]["skipped"][0]
+
+
+def test_builtin_suites_load():
+    default = load_suite("default")
+    assert {p for p, _ in default.rain_settings()} == {"light", "heavy"}
+    assert sorted({s for _, s in default.rain_settings()}) == [1, 2, 3, 4, 5]
+    assert default.detectors == ["yolov3-tiny"] and default.segmenters == ["selfie-segmentation"]
