@@ -471,6 +471,59 @@ def _run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- tables, compare
+
+
+def _add_tables(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "tables",
+        help="paper tables (LaTeX booktabs or Markdown) from results.json",
+        description="Restoration (methods x rain, PSNR/SSIM) and downstream (methods x "
+        "mAP/mIoU/recovery) tables; best in bold, second underlined among the derainers.",
+    )
+    p.add_argument("results", type=Path, help="results.json (or its folder)")
+    p.add_argument("--format", choices=("latex", "markdown"), default="markdown")
+    p.add_argument("--metric", nargs="+", default=["mAP", "mIoU"], help="downstream metrics")
+    p.add_argument("--rain", nargs="+", help="rain settings as columns, e.g. heavy/s3 light/s5")
+    p.set_defaults(func=_run_tables)
+
+
+def _run_tables(args: argparse.Namespace) -> int:
+    from reports.tables import render_tables
+
+    print(render_tables(args.results, args.format, args.metric, args.rain), end="")
+    return 0
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="regression gate: compare results and speed against a baseline",
+        description="Quality: per metric of results.json, absolute tolerance (default 0.5 "
+        "points for %%, 0.1 dB, 0.005 unit-less). Speed: pytest-benchmark medians, relative "
+        "tolerance. Exit 1 on a regression.",
+    )
+    p.add_argument("baseline", type=Path, help="file or folder (e.g. benchmarks/baselines)")
+    p.add_argument("current", type=Path, help="file or folder (e.g. bench-results)")
+    p.add_argument("--quality-tol", type=float, metavar="X", help="one absolute tolerance for all")
+    p.add_argument(
+        "--speed-tol", type=lambda v: float(v.rstrip("%")), default=25.0, metavar="P%",
+        help="allowed slowdown of a median, percent (default 25%%)",
+    )  # fmt: skip
+    p.set_defaults(func=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from reports.compare import compare, format_changes
+
+    for path in (args.baseline, args.current):
+        if not path.exists():
+            raise CommandError(f"{path}: no such file or folder")
+    changes = compare(args.baseline, args.current, args.quality_tol, args.speed_tol)
+    print(format_changes(changes))
+    return 1 if any(c.regression for c in changes) else 0
+
+
 # ---------------------------------------------------------------- entry point
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -483,6 +536,8 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_detect,
     _add_segment,
     _add_bench,
+    _add_tables,
+    _add_compare,
 ]
 
 

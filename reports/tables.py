@@ -1,0 +1,188 @@
+"""`rdmc tables`: paper-style tables from results.json (LaTeX with booktabs, or Markdown).
+
+- Restoration: methods x rain settings, PSNR / SSIM of each copy against clean.
+- Downstream: methods x (mAP, mIoU, recovery) per rain setting.
+
+Best value per column in bold, second underlined, among the derainers (the
+clean and rainy rows are references, not contestants). The caption states the
+PSNR/SSIM convention and the kind of ground truth.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REFERENCE_ROWS = ("clean", "rainy")
+
+
+def load_results(path: str | Path) -> dict:
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: not a readable results.json ({type(e).__name__})") from e
+    if "records" not in data or "meta" not in data:
+        raise ValueError(f"{path}: not a results.json (no 'meta' and 'records')")
+    return data
+
+
+@dataclass
+class Table:
+    caption: str
+    columns: list[str]  # header cells after the first ("method")
+    rows: list[tuple[str, list[float | None]]]
+    decimals: list[int]
+
+    def ranks(self) -> list[dict[int, int]]:
+        """Per column: row index -> 1 (best) or 2 (second), among non-reference rows."""
+        ranks = []
+        for j in range(len(self.columns)):
+            scored = sorted(
+                ((v[j], i) for i, (name, v) in enumerate(self.rows)
+                 if name not in REFERENCE_ROWS and v[j] is not None),
+                reverse=True,
+            )  # fmt: skip
+            ranks.append({i: r + 1 for r, (_, i) in enumerate(scored[:2])})
+        return ranks
+
+
+def _main_rain_settings(records: list[dict]) -> list[str]:
+    """Severity 3 of every preset (the presets as calibrated) when the sweep has it, else all."""
+    settings = sorted({r["rain"] for r in records if "/s" in r["rain"]})
+    settings = [s for s in settings if s.split("/s")[1].isdigit()]
+    middle = [s for s in settings if s.endswith("/s3")]
+    return middle or settings
+
+
+def _methods(records: list[dict]) -> list[str]:
+    """clean, rainy, then the derainers in the order they appear."""
+    seen: list[str] = [m for m in REFERENCE_ROWS if any(r["condition"] == m for r in records)]
+    for r in records:
+        if r["condition"] not in seen:
+            seen.append(r["condition"])
+    return seen
+
+
+def _value(records, condition, rain, task, metric) -> float | None:
+    for r in records:
+        if (r["condition"], r["task"], r["metric"]) == (condition, task, metric) and (
+            r["rain"] == rain or (condition == "clean" and r["rain"] == "none")
+        ):
+            return r["value"]
+    return None
+
+
+def restoration_table(data: dict, rain: Sequence[str] | None = None) -> Table:
+    records = data["records"]
+    settings = list(rain or _main_rain_settings(records))
+    methods = [m for m in _methods(records) if m != "clean"]
+    columns = [f"{s} {m}" for s in settings for m in ("PSNR", "SSIM")]
+    rows = [
+        (
+            m,
+            [
+                _value(records, m, s, "restoration", metric)
+                for s in settings
+                for metric in ("PSNR", "SSIM")
+            ],
+        )
+        for m in methods
+    ]
+    caption = (
+        f"Restoration on {data['meta']['dataset']['name']}: PSNR (dB) / SSIM against the clean "
+        f"image, {data['meta'].get('restoration_convention', 'Y channel')}."
+    )
+    return Table(caption, columns, rows, [2, 4] * len(settings))
+
+
+def downstream_table(
+    data: dict, metrics: Sequence[str] = ("mAP", "mIoU"), rain: Sequence[str] | None = None
+) -> Table:
+    records = data["records"]
+    settings = list(rain or _main_rain_settings(records))
+    tasks = {"mAP": "detection", "mAP50": "detection", "mAP75": "detection", "mIoU": "segmentation"}
+    columns, rows = [], []
+    for s in settings:
+        for metric in metrics:
+            columns += [f"{s} {metric}", f"{s} rec({metric})"]
+    for m in _methods(records):
+        values = []
+        for s in settings:
+            for metric in metrics:
+                task = tasks.get(metric, "detection")
+                values.append(_value(records, m, s, task, metric))
+                values.append(_value(records, m, s, task, f"recovery({metric})"))
+        rows.append((m, values))
+    gt = data["meta"].get("ground_truth", {})
+    caption = (
+        f"Downstream on {data['meta']['dataset']['name']}: {', '.join(metrics)} in percent and "
+        f"recovery = (derained - rainy) / (clean - rainy). Ground truth: "
+        + "; ".join(f"{task}: {kind}" for task, kind in gt.items())
+        + "."
+    )
+    return Table(caption, columns, rows, [1, 2] * (len(columns) // 2))
+
+
+def _cell(value: float | None, decimals: int, rank: int | None, latex: bool) -> str:
+    if value is None:
+        return "--" if latex else "–"
+    text = f"{value:.{decimals}f}"
+    if rank == 1:
+        return f"\\textbf{{{text}}}" if latex else f"**{text}**"
+    if rank == 2:
+        return f"\\underline{{{text}}}" if latex else f"<u>{text}</u>"
+    return text
+
+
+def _latex_escape(text: str) -> str:
+    for a, b in (
+        ("\\", "\\textbackslash{}"),
+        ("_", "\\_"),
+        ("%", "\\%"),
+        ("&", "\\&"),
+        ("#", "\\#"),
+    ):
+        text = text.replace(a, b)
+    return text
+
+
+def to_markdown(table: Table) -> str:
+    ranks = table.ranks()
+    lines = [f"**{table.caption}**", "", "| method | " + " | ".join(table.columns) + " |"]
+    lines.append("|" + " --- |" * (len(table.columns) + 1))
+    for i, (name, values) in enumerate(table.rows):
+        cells = [
+            _cell(v, d, ranks[j].get(i), False)
+            for j, (v, d) in enumerate(zip(values, table.decimals, strict=True))
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def to_latex(table: Table) -> str:
+    ranks = table.ranks()
+    spec = "l" + "c" * len(table.columns)
+    header = "Method & " + " & ".join(_latex_escape(c) for c in table.columns) + " \\\\"
+    lines = ["\\begin{table}[t]", "\\centering", f"\\caption{{{_latex_escape(table.caption)}}}",
+             f"\\begin{{tabular}}{{{spec}}}", "\\toprule", header, "\\midrule"]  # fmt: skip
+    for i, (name, values) in enumerate(table.rows):
+        cells = [
+            _cell(v, d, ranks[j].get(i), True)
+            for j, (v, d) in enumerate(zip(values, table.decimals, strict=True))
+        ]
+        lines.append(f"{_latex_escape(name)} & " + " & ".join(cells) + " \\\\")
+    lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
+    return "\n".join(lines)
+
+
+def render_tables(path: str | Path, fmt: str = "markdown", metrics: Sequence[str] = ("mAP", "mIoU"),
+                  rain: Sequence[str] | None = None) -> str:  # fmt: skip
+    data = load_results(path)
+    tables = [restoration_table(data, rain), downstream_table(data, metrics, rain)]
+    render = to_latex if fmt == "latex" else to_markdown
+    return "\n\n".join(render(t) for t in tables) + "\n"

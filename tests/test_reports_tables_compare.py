@@ -1,0 +1,132 @@
+"""`rdmc tables` and `rdmc compare` on results files built here."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from rdmc.cli import main
+from reports.tables import downstream_table, render_tables, restoration_table
+
+
+def record(condition, rain, task, metric, value, unit):
+    return {"dataset": "samples:test", "condition": condition, "derainer": condition, "rain": rain,
+            "task": task, "model": {"detection": "yolov3-tiny", "segmentation": "selfie-segmentation",
+                                    "restoration": "Y channel"}[task],
+            "metric": metric, "value": value, "unit": unit, "gt": "pseudo"}  # fmt: skip
+
+
+def results() -> dict:
+    recs = [record("clean", "none", "detection", "mAP", 100.0, "%"),
+            record("clean", "none", "segmentation", "mIoU", 100.0, "%")]  # fmt: skip
+    table = {"rainy": (13.5, 0.45, 20.0, 40.0), "identity": (13.5, 0.45, 20.0, 40.0),
+             "prenet": (24.1, 0.81, 55.0, 70.0), "rdmc-s": (25.3, 0.84, 60.0, 75.0)}  # fmt: skip
+    for name, (p, s, ap, iou) in table.items():
+        recs += [record(name, "heavy/s3", "restoration", "PSNR", p, "dB"),
+                 record(name, "heavy/s3", "restoration", "SSIM", s, "1"),
+                 record(name, "heavy/s3", "detection", "mAP", ap, "%"),
+                 record(name, "heavy/s3", "segmentation", "mIoU", iou, "%")]  # fmt: skip
+        if name != "rainy":
+            recs += [record(name, "heavy/s3", "detection", "recovery(mAP)", (ap - 20) / 80, "1"),
+                     record(name, "heavy/s3", "segmentation", "recovery(mIoU)", (iou - 40) / 60, "1")]  # fmt: skip
+    meta = {"dataset": {"name": "samples:test"}, "restoration_convention": "Y channel (MATLAB rgb2ycbcr)",
+            "ground_truth": {"detection": "pseudo: clean predictions", "segmentation": "pseudo: clean predictions"}}  # fmt: skip
+    return {"meta": meta, "records": recs}
+
+
+@pytest.fixture
+def results_file(tmp_path):
+    path = tmp_path / "base" / "results.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(results()))
+    return path
+
+
+def test_tables_mark_best_and_second_among_derainers(results_file):
+    data = json.loads(results_file.read_text())
+    restoration = restoration_table(data)
+    assert [name for name, _ in restoration.rows] == ["rainy", "identity", "prenet", "rdmc-s"]
+    ranks = restoration.ranks()[0]  # PSNR column
+    names = [name for name, _ in restoration.rows]
+    assert {names[i]: r for i, r in ranks.items()} == {"rdmc-s": 1, "prenet": 2}
+    downstream = downstream_table(data)
+    assert downstream.rows[0][0] == "clean" and downstream.columns[:2] == [
+        "heavy/s3 mAP",
+        "heavy/s3 rec(mAP)",
+    ]
+    md = render_tables(results_file, "markdown")
+    assert "**25.30**" in md and "<u>24.10</u>" in md and "Y channel" in md and "pseudo" in md
+
+
+def test_latex_uses_booktabs_and_compiles_if_latex_is_installed(results_file, tmp_path):
+    tex = render_tables(results_file, "latex")
+    assert "\\toprule" in tex and "\\textbf{25.30}" in tex and "\\underline{24.10}" in tex
+    if shutil.which("pdflatex") is None:
+        return  # the structure is checked above; compiling needs a TeX installation
+    doc = tmp_path / "t.tex"
+    doc.write_text(
+        "\\documentclass{article}\\usepackage{booktabs}\\begin{document}" + tex + "\\end{document}"
+    )
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", doc.name], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_cli_tables(results_file, capsys):
+    assert main(["tables", str(results_file), "--format", "latex", "--metric", "mAP"]) == 0
+    out = capsys.readouterr().out
+    assert "rec(mAP)" in out and "mIoU" not in out.split("Downstream")[1].split("tabular")[1]
+
+
+def test_compare_passes_identical_and_fails_20_percent_worse_map(results_file, tmp_path, capsys):
+    assert main(["compare", str(results_file), str(results_file)]) == 0
+    worse = copy.deepcopy(results())
+    for r in worse["records"]:
+        if r["metric"] == "mAP" and r["condition"] == "rdmc-s":
+            r["value"] *= 0.8
+    current = tmp_path / "current" / "results.json"
+    current.parent.mkdir()
+    current.write_text(json.dumps(worse))
+    assert main(["compare", str(results_file.parent), str(current.parent)]) == 1
+    out = capsys.readouterr().out
+    assert "!!" in out and "rdmc-s heavy/s3 detection yolov3-tiny mAP" in out
+    # within a loose tolerance it passes
+    assert main(["compare", str(results_file), str(current), "--quality-tol", "15"]) == 0
+
+
+def test_compare_speed(tmp_path, capsys):
+    def bench(median):
+        return {
+            "benchmarks": [
+                {"fullname": "benchmarks/test_x.py::test_a", "stats": {"median": median}}
+            ]
+        }
+
+    (tmp_path / "base.json").write_text(json.dumps(bench(1.0)))
+    (tmp_path / "fast.json").write_text(json.dumps(bench(1.1)))
+    (tmp_path / "slow.json").write_text(json.dumps(bench(1.5)))
+    assert main(["compare", str(tmp_path / "base.json"), str(tmp_path / "fast.json")]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(tmp_path / "base.json"),
+                str(tmp_path / "slow.json"),
+                "--speed-tol",
+                "25%",
+            ]
+        )
+        == 1
+    )
+    assert "x1.50" in capsys.readouterr().out
+
+
+def test_compare_missing_record_is_a_regression(results_file, tmp_path):
+    fewer = results()
+    fewer["records"] = [r for r in fewer["records"] if r["condition"] != "prenet"]
+    (tmp_path / "fewer.json").write_text(json.dumps(fewer))
+    assert main(["compare", str(results_file), str(tmp_path / "fewer.json")]) == 1
