@@ -60,6 +60,16 @@ say "installing rdmc (editable) with mmengine, mmcv, mmdet, mmsegmentation and t
 "${PIP[@]}" install -q -c "$REPO/constraints.txt" --find-links "$MMCV_WHEEL_DIR" --only-binary mmcv \
     -e "$REPO[dev]"
 
+# The report's browser test runs Debian's chromium headless; install it where we may.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        say "installing Debian's chromium (the HTML report is tested in a headless browser)"
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        say "note: the report's browser test needs chromium (apt-get install chromium)"
+    fi
+fi
+
 say "checking the imports"
 "$VENV/bin/python" -c "import mmcv.ops, mmdet.apis, mmseg.apis, rdmc, downstream, reports; print('[setup] mmcv', mmcv.__version__, '| mmdet', __import__('mmdet').__version__, '| mmseg', __import__('mmseg').__version__, '| torch', __import__('torch').__version__)"
 

@@ -483,11 +483,13 @@ class BenchRun:
     ) -> list[dict]:
         clean = Condition("clean", None, None, None)
         pairs = [(images.get(im, c), images.get(im, clean)) for im in dataset.images]
-        values = {"PSNR": np.mean([psnr(a, b) for a, b in pairs]),
-                  "SSIM": np.mean([ssim(a, b) for a, b in pairs])}  # fmt: skip
+        per_image = {"PSNR": [psnr(a, b) for a, b in pairs], "SSIM": [ssim(a, b) for a, b in pairs]}
         units = {"PSNR": "dB", "SSIM": "1"}
-        return [self._record(dataset, c, "restoration", "Y channel", k, float(v), units[k],
-                             "clean image") for k, v in values.items()]  # fmt: skip
+        return [
+            {**self._record(dataset, c, "restoration", "Y channel", k, float(np.mean(v)), units[k],
+                            "clean image"), "per_image": [float(x) for x in v]}
+            for k, v in per_image.items()
+        ]  # fmt: skip
 
     def _task_records(self, dataset: Dataset, m: TaskModel, c: Condition, clean: Condition,
                       images: ConditionImages) -> list[dict]:  # fmt: skip
@@ -543,7 +545,7 @@ class BenchRun:
         inputs = [images.key(im, c) for im in dataset.images]
         gt = [images.key(im, conditions[0]) for im in dataset.images]
         model = next((m.fingerprint for m in models if kind == m.task and m.name == rest[0]), "")
-        return _hash("cell-v1", cell, inputs, gt, model, dataset.name)
+        return _hash("cell-v2", cell, inputs, gt, model, dataset.name)
 
     def _derived(self) -> list[dict]:
         """recovery per derainer and rain setting; mPC / rPC per condition over each sweep."""
@@ -611,10 +613,39 @@ class BenchRun:
             self.records += cached
             self.write(meta)
         self.records += self._derived()
+        meta["gallery"] = self._gallery(dataset, conditions, models, images)
         self.timings["total_s"] = time.perf_counter() - start
         meta["timings"] = dict(self.timings, cells=len(cells), cells_from_cache=hits)
         self.write(meta)
         return self.out / "results.json"
+
+    def _gallery(self, dataset: Dataset, conditions: list[Condition], models: list[TaskModel],
+                 images: ConditionImages, count: int = 3) -> list[dict]:  # fmt: skip
+        """Side-by-side panels (clean, rainy, each derainer) with detections and masks drawn,
+        for the first images at the suite's middle rain setting, as JPEGs under OUT/gallery."""
+        from downstream.drawing import draw_panel
+        from rdmc.imageio import write_image
+
+        settings = self.suite.rain_settings()
+        if not settings:
+            return []
+        preset, severity = next(((p, s) for p, s in settings if s == 3), settings[0])
+        shown = [conditions[0]] + [
+            c for c in conditions if (c.preset, c.severity) == (preset, severity)
+        ]
+        classes = next((m.model.classes for m in models if m.task == "detection"), [])
+        gallery = []
+        for im in dataset.images[:count]:
+            panels = []
+            for c in shown:
+                rgb = images.get(im, c)
+                preds = {m.task: predict(m, rgb, images.key(im, c), self.cache) for m in models}
+                panel = draw_panel(rgb, preds.get("detection"), preds.get("segmentation"), classes)
+                rel = Path("gallery") / f"{Path(im.name).stem}__{c.label.replace('/', '-')}.jpg"
+                write_image(self.out / rel, panel)
+                panels.append({"condition": c.label, "file": str(rel)})
+            gallery.append({"image": im.name, "rain": f"{preset}/s{severity}", "panels": panels})
+        return gallery
 
     def _meta(
         self, dataset: Dataset, models: list[TaskModel], images: ConditionImages, world: int

@@ -471,7 +471,26 @@ def _run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---------------------------------------------------------------- tables, compare
+# ---------------------------------------------------------------- report, tables, compare
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="self-contained HTML report from one or more results.json",
+        description="Summary tables, seaborn plots, an image gallery and provenance, all inline "
+        "in one HTML file. Several results files are shown side by side.",
+    )
+    p.add_argument("results", nargs="+", type=Path, help="results.json files or their folders")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
+    p.set_defaults(func=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from reports.html import render_report
+
+    print(f"report: {render_report(args.results, args.output).resolve()}")
+    return 0
 
 
 def _add_tables(sub: argparse._SubParsersAction) -> None:
@@ -536,6 +555,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_detect,
     _add_segment,
     _add_bench,
+    _add_report,
     _add_tables,
     _add_compare,
 ]

@@ -1,0 +1,78 @@
+"""`rdmc report`: a self-contained page, checked in a real browser (Debian's chromium, headless)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+
+from downstream.bench import run_bench
+from rdmc.cli import main
+from rdmc.data.samples import PHOTOS
+from rdmc.imageio import write_image
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def results_dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    data = root / "images"
+    for name in ("astronaut", "grace_hopper"):
+        write_image(
+            data / f"{name}.png", next(p for p in PHOTOS if p.name == name).load()[::2, ::2]
+        )
+    suite = {"name": "report-test", "dataset": {"type": "folder", "root": str(data)},
+             "rain": [{"preset": "heavy", "severities": [1, 3]}, {"preset": "light", "severities": [3]}],
+             "derainers": ["identity"], "detectors": ["yolov3-tiny"], "segmenters": ["selfie-segmentation"]}  # fmt: skip
+    (root / "suite.yaml").write_text(yaml.safe_dump(suite))
+    first = run_bench(root / "suite.yaml", root / "run-a", progress=False, cache_dir=root / "cache")
+    second = run_bench(
+        root / "suite.yaml", root / "run-b", progress=False, cache_dir=root / "cache"
+    )
+    return first.parent, second.parent
+
+
+def test_report_is_self_contained(results_dirs, tmp_path, capsys):
+    out = tmp_path / "report.html"
+    assert main(["report", str(results_dirs[0]), str(results_dirs[1]), "-o", str(out)]) == 0
+    assert str(out.resolve()) in capsys.readouterr().out
+    html = out.read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", html), "external resource"
+    assert "<script" not in html
+    assert html.count("data:image/png;base64,") >= 3  # severity curves, recovery, heatmap, PSNR
+    assert (
+        html.count("data:image/jpeg;base64,") == 2 * 2 * 3
+    )  # runs x images x (clean, rainy, identity)
+    for text in ("Summary", "Provenance", "pseudo", "git commit", "run-a", "run-b", "recovery"):
+        assert text in html
+
+
+def test_report_in_a_headless_browser(results_dirs, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is needed for this test (setup.sh installs it as root)"
+    out = tmp_path / "report.html"
+    assert main(["report", str(results_dirs[0]), "-o", str(out)]) == 0
+    shot = tmp_path / "shot.png"
+    done = subprocess.run(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,3000",
+         f"--screenshot={shot}", out.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert shot.is_file(), done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert not console, console
+    image = cv2.imread(str(shot))
+    assert image.shape[:2] == (3000, 1280)
+    # Plots are in the page: many strongly coloured pixels (seaborn lines, bars, heatmap cells).
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    colourful = (hsv[..., 1] > 80) & (hsv[..., 2] > 60)
+    assert colourful.mean() > 0.01
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 1000
