@@ -1,0 +1,79 @@
+"""Latency of the embedded downstream models, each next to OpenCV running the same file
+(the in-process baseline), and end-to-end images per second of derain + detect + segment."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from downstream.detection import Detector
+from downstream.segmentation import Segmenter
+from rdmc.data.samples import PHOTOS
+from rdmc.weights import resolve_weights
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    return next(p for p in PHOTOS if p.name == "astronaut").load()
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return Detector("yolov3-tiny")
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    return Segmenter("selfie-segmentation")
+
+
+def test_yolov3_tiny_mmdet(benchmark, detector, photo):
+    benchmark.group = "detector-512"
+    benchmark(detector, photo)
+
+
+def test_yolov3_tiny_opencv_baseline(benchmark, photo):
+    benchmark.group = "detector-512"
+    net = cv2.dnn.readNetFromDarknet(
+        str(resolve_weights("yolov3-tiny-cfg")), str(resolve_weights("yolov3-tiny-weights"))
+    )
+    names = net.getUnconnectedOutLayersNames()
+
+    def run():
+        net.setInput(cv2.dnn.blobFromImage(photo, 1 / 255.0, (416, 416), swapRB=False, crop=False))
+        return net.forward(names)
+
+    benchmark(run)
+
+
+def test_selfie_segmentation_mmseg(benchmark, segmenter, photo):
+    benchmark.group = "segmenter-512"
+    benchmark(segmenter, photo)
+
+
+def test_selfie_segmentation_opencv_baseline(benchmark, photo):
+    benchmark.group = "segmenter-512"
+    net = cv2.dnn.readNetFromTFLite(str(resolve_weights("selfie-segmentation")))
+
+    def run():
+        x = cv2.resize(photo, (256, 256), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+        net.setInput(x.transpose(2, 0, 1)[None].copy())
+        return net.forward()
+
+    benchmark(run)
+
+
+@pytest.mark.parametrize("derainer_name", ["identity"])
+def test_end_to_end_images_per_second(benchmark, detector, segmenter, photo, derainer_name):
+    """One image: derain, detect, segment (ops = images per second)."""
+    from rdmc import load_derainer
+
+    benchmark.group = "end-to-end-512"
+    derainer = load_derainer(derainer_name)
+
+    def run():
+        clean = derainer(photo)
+        return detector(clean), segmenter(clean)
+
+    benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
