@@ -2,6 +2,7 @@
 
 from rdmc.models.derain_model import DerainModel
 from rdmc.models.identity import Identity
+from rdmc.models.prenet import PReNet
 from rdmc.models.rdmc import RDMC, build_rdmc
 
-__all__ = ["RDMC", "DerainModel", "Identity", "build_rdmc"]
+__all__ = ["RDMC", "DerainModel", "Identity", "PReNet", "build_rdmc"]
