@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
@@ -51,6 +51,41 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Path, config: Path
             f"{checkpoint}: does not fit {config.name} ({len(missing)} missing and "
             f"{len(wrong)} mis-shaped tensors, e.g. {example})"
         )
+
+
+def load_openmmlab_model(
+    kind: str,
+    name: str | None,
+    config: str | Path | None,
+    checkpoint: str | Path | None,
+    embedded: dict[str, Path],
+    embedded_checkpoint: Callable[[], Path],
+    init: Callable,
+    device: str,
+) -> tuple[str, Path, Path, torch.nn.Module]:
+    """Resolves an embedded model by name, or a user's config + checkpoint, and loads it with
+    ``init`` (mmdet's init_detector or mmseg's init_model), refusing checkpoints that do not fit.
+
+    Returns (name, config, checkpoint, model)."""
+    if config is None:
+        name = name or next(iter(embedded))
+        if name not in embedded:
+            raise DownstreamModelError(f"unknown {kind} {name!r}; embedded: {', '.join(embedded)}")
+        config, checkpoint = embedded[name], checkpoint or embedded_checkpoint()
+    else:
+        if not Path(config).is_file():
+            raise DownstreamModelError(f"{config}: no such {kind} config file")
+        if checkpoint is None or not Path(checkpoint).is_file():
+            raise DownstreamModelError(f"{checkpoint}: no such checkpoint file")
+        name = name or Path(config).stem
+    try:
+        with quiet_openmmlab():
+            model = init(str(config), str(checkpoint), device=device)
+    except (RuntimeError, KeyError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise DownstreamModelError(f"{checkpoint} with {config}: {first[:200]}") from e
+    check_checkpoint_fits(model, Path(checkpoint), Path(config))
+    return name, Path(config), Path(checkpoint), model
 
 
 def save_checkpoint(target: Path, meta: dict, state: dict) -> Path:

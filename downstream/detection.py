@@ -16,9 +16,8 @@ import numpy as np
 import torch
 
 from downstream.checkpoints import (
-    DownstreamModelError,
-    check_checkpoint_fits,
     in_scope,
+    load_openmmlab_model,
     quiet_openmmlab,
     save_checkpoint,
 )
@@ -78,26 +77,10 @@ class Detector:
     ) -> None:
         from mmdet.apis import init_detector
 
-        if config is None:
-            name = name or "yolov3-tiny"
-            if name not in EMBEDDED_DETECTORS:
-                known = ", ".join(EMBEDDED_DETECTORS)
-                raise DownstreamModelError(f"unknown detector {name!r}; embedded: {known}")
-            config, checkpoint = EMBEDDED_DETECTORS[name], checkpoint or yolov3_tiny_checkpoint()
-        else:
-            if not Path(config).is_file():
-                raise DownstreamModelError(f"{config}: no such mmdet config file")
-            if checkpoint is None or not Path(checkpoint).is_file():
-                raise DownstreamModelError(f"{checkpoint}: no such checkpoint file")
-            name = name or Path(config).stem
-        self.name, self.config, self.checkpoint = name, Path(config), Path(checkpoint)
-        try:
-            with quiet_openmmlab():
-                self.model = init_detector(str(config), str(checkpoint), device=device)
-        except (RuntimeError, KeyError, ValueError) as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise DownstreamModelError(f"{checkpoint} with {config}: {first[:200]}") from e
-        check_checkpoint_fits(self.model, self.checkpoint, self.config)
+        self.name, self.config, self.checkpoint, self.model = load_openmmlab_model(
+            "detector", name, config, checkpoint, EMBEDDED_DETECTORS, yolov3_tiny_checkpoint,
+            init_detector, device,
+        )  # fmt: skip
         self.classes = list(self.model.dataset_meta.get("classes") or _coco_classes())
 
     def __call__(self, rgb: np.ndarray) -> Detections:

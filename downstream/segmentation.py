@@ -10,9 +10,8 @@ import numpy as np
 import torch
 
 from downstream.checkpoints import (
-    DownstreamModelError,
-    check_checkpoint_fits,
     in_scope,
+    load_openmmlab_model,
     quiet_openmmlab,
     save_checkpoint,
 )
@@ -57,26 +56,10 @@ class Segmenter:
     ) -> None:
         from mmseg.apis import init_model
 
-        if config is None:
-            name = name or "selfie-segmentation"
-            if name not in EMBEDDED_SEGMENTERS:
-                known = ", ".join(EMBEDDED_SEGMENTERS)
-                raise DownstreamModelError(f"unknown segmenter {name!r}; embedded: {known}")
-            config, checkpoint = EMBEDDED_SEGMENTERS[name], checkpoint or selfie_checkpoint()
-        else:
-            if not Path(config).is_file():
-                raise DownstreamModelError(f"{config}: no such mmseg config file")
-            if checkpoint is None or not Path(checkpoint).is_file():
-                raise DownstreamModelError(f"{checkpoint}: no such checkpoint file")
-            name = name or Path(config).stem
-        self.name, self.config, self.checkpoint = name, Path(config), Path(checkpoint)
-        try:
-            with quiet_openmmlab():
-                self.model = init_model(str(config), str(checkpoint), device=device)
-        except (RuntimeError, KeyError, ValueError) as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise DownstreamModelError(f"{checkpoint} with {config}: {first[:200]}") from e
-        check_checkpoint_fits(self.model, self.checkpoint, self.config)
+        self.name, self.config, self.checkpoint, self.model = load_openmmlab_model(
+            "segmenter", name, config, checkpoint, EMBEDDED_SEGMENTERS, selfie_checkpoint,
+            init_model, device,
+        )  # fmt: skip
         self.classes = list(self.model.dataset_meta["classes"])
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:

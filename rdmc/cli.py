@@ -14,6 +14,27 @@ class CommandError(Exception):
     """A user-facing failure: printed as one line, exit code 1."""
 
 
+def _check_model_args(args: argparse.Namespace, name: str | None) -> None:
+    if (args.config is None) != (args.checkpoint is None):
+        raise CommandError("--config and --checkpoint go together")
+    if args.config is not None and name is not None:
+        raise CommandError("give either a model name or --config/--checkpoint, not both")
+
+
+def _collect(inputs: list[str]) -> tuple[list[Path], list[str]]:
+    """The images named by files, folders and globs; what matched nothing is reported."""
+    from rdmc.imageio import collect_images
+
+    images, problems = collect_images(inputs)
+    for message in problems:
+        print(f"skipped: {message}", file=sys.stderr)
+    return images, problems
+
+
+def _skipped(path: Path, error: Exception) -> str:
+    return f"skipped: {error}" if str(path) in str(error) else f"skipped: {path}: {error}"
+
+
 # ---------------------------------------------------------------- eval
 
 
@@ -86,16 +107,14 @@ def _add_rain(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_rain(args: argparse.Namespace) -> int:
-    from rdmc.imageio import ImageError, collect_images, read_image, write_image
+    from rdmc.imageio import ImageError, read_image, write_image
     from rdmc.rain import RAIN1400_TYPES, add_rain, seed_for
 
     if args.rain_type is not None and args.preset != "rain1400":
         raise CommandError("--rain-type applies to --preset rain1400 only")
     if args.rain_type is not None and not 1 <= args.rain_type <= len(RAIN1400_TYPES):
         raise CommandError(f"--rain-type must be in 1..{len(RAIN1400_TYPES)}, got {args.rain_type}")
-    images, problems = collect_images(args.inputs)
-    for message in problems:
-        print(f"skipped: {message}", file=sys.stderr)
+    images, problems = _collect(args.inputs)
     if args.preset == "rain1400" and args.rain_type is None:
         types = list(range(1, len(RAIN1400_TYPES) + 1))
     else:
@@ -113,9 +132,7 @@ def _run_rain(args: argparse.Namespace) -> int:
                 written += 1
         except (ImageError, ValueError) as e:
             failed += 1
-            print(
-                f"skipped: {e}" if str(path) in str(e) else f"skipped: {path}: {e}", file=sys.stderr
-            )
+            print(_skipped(path, e), file=sys.stderr)
     print(
         f"wrote {written} rainy image(s) to {args.output}"
         + (f"; {failed} failed" if failed else "")
@@ -258,12 +275,10 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
 def _run_derain(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from rdmc.imageio import ImageError, collect_images, read_image, write_image
+    from rdmc.imageio import ImageError, read_image, write_image
     from rdmc.zoo import load_derainer
 
-    images, problems = collect_images(args.inputs)
-    for message in problems:
-        print(f"skipped: {message}", file=sys.stderr)
+    images, problems = _collect(args.inputs)
     derainer = load_derainer(args.model, args.device, args.tile, args.tile_overlap, args.fp16)
     failed, written = len(problems), 0
     for path in tqdm(images, desc=f"derain ({args.model})", unit="img", disable=len(images) < 2):
@@ -272,9 +287,7 @@ def _run_derain(args: argparse.Namespace) -> int:
             written += 1
         except (ImageError, ValueError) as e:
             failed += 1
-            tqdm.write(
-                f"skipped: {e}" if str(path) in str(e) else f"skipped: {path}: {e}", sys.stderr
-            )
+            tqdm.write(_skipped(path, e), sys.stderr)
     print(
         f"wrote {written} derained image(s) to {args.output}"
         + (f"; {failed} failed" if failed else "")
@@ -344,15 +357,10 @@ def _add_detect(sub: argparse._SubParsersAction) -> None:
 
 def _run_detect(args: argparse.Namespace) -> int:
     from downstream.detection import Detector
-    from rdmc.imageio import ImageError, collect_images, read_image
+    from rdmc.imageio import ImageError, read_image
 
-    if (args.config is None) != (args.checkpoint is None):
-        raise CommandError("--config and --checkpoint go together")
-    if args.config is not None and args.detector is not None:
-        raise CommandError("give either --detector or --config/--checkpoint, not both")
-    images, problems = collect_images(args.inputs)
-    for message in problems:
-        print(f"skipped: {message}", file=sys.stderr)
+    _check_model_args(args, args.detector)
+    images, problems = _collect(args.inputs)
     detector = Detector(args.detector, args.config, args.checkpoint, args.device)
     records, failed = [], len(problems)
     for path in images:
@@ -360,9 +368,7 @@ def _run_detect(args: argparse.Namespace) -> int:
             found = detector(_rgb(read_image(path)))
         except (ImageError, ValueError) as e:
             failed += 1
-            print(
-                f"skipped: {e}" if str(path) in str(e) else f"skipped: {path}: {e}", file=sys.stderr
-            )
+            print(_skipped(path, e), file=sys.stderr)
             continue
         for box, score, label in zip(found.bboxes, found.scores, found.labels, strict=True):
             if score >= args.score_thr:
@@ -412,15 +418,10 @@ def _run_segment(args: argparse.Namespace) -> int:
     import numpy as np
 
     from downstream.segmentation import Segmenter
-    from rdmc.imageio import ImageError, collect_images, read_image, write_image
+    from rdmc.imageio import ImageError, read_image, write_image
 
-    if (args.config is None) != (args.checkpoint is None):
-        raise CommandError("--config and --checkpoint go together")
-    if args.config is not None and args.segmenter is not None:
-        raise CommandError("give either --segmenter or --config/--checkpoint, not both")
-    images, problems = collect_images(args.inputs)
-    for message in problems:
-        print(f"skipped: {message}", file=sys.stderr)
+    _check_model_args(args, args.segmenter)
+    images, problems = _collect(args.inputs)
     segmenter = Segmenter(args.segmenter, args.config, args.checkpoint, args.device)
     failed, written = len(problems), 0
     for path in images:
@@ -430,9 +431,7 @@ def _run_segment(args: argparse.Namespace) -> int:
             written += 1
         except (ImageError, ValueError) as e:
             failed += 1
-            print(
-                f"skipped: {e}" if str(path) in str(e) else f"skipped: {path}: {e}", file=sys.stderr
-            )
+            print(_skipped(path, e), file=sys.stderr)
     classes = ", ".join(f"{i} = {c}" for i, c in enumerate(segmenter.classes))
     print(f"wrote {written} label map(s) to {args.output} ({classes})")
     return 1 if failed or not written else 0

@@ -108,7 +108,7 @@ def test_a_checkpoint_that_does_not_fit_its_config(tmp_path, detector):
 def test_unknown_detector_and_missing_files(tmp_path):
     with pytest.raises(DownstreamModelError, match="unknown detector"):
         Detector("yolo-huge")
-    with pytest.raises(DownstreamModelError, match="no such mmdet config"):
+    with pytest.raises(DownstreamModelError, match="no such detector config"):
         Detector(config=tmp_path / "nope.py", checkpoint=tmp_path / "x.pth")
 
 

@@ -4,21 +4,13 @@
 _base_ = ["./_base_/derain_cpu.py"]
 
 model = dict(
-    type="DerainModel",
     arch=dict(
         type="RDMC",
         widths=(32, 64, 128, 256, 256),
         dilations=(1, 2, 3),
         stages=3,
         recruitment="dynamic",
-    ),
-    loss=dict(
-        type="DerainLoss",
-        mse_weight=0.1,
-        ssim_weight=1.0,
-        cr_weight=0.1,
-        contrastive=dict(extractor="efficientnet-lite0"),
-    ),
+    )
 )
 train_cfg = dict(type="IterBasedTrainLoop", max_iters=60000, val_interval=2000)
 param_scheduler = [

@@ -2,19 +2,11 @@
 _base_ = ["./_base_/derain_cpu.py"]
 
 model = dict(
-    type="DerainModel",
     arch=dict(
         type="RDMC",
         widths=(8, 16, 24, 32, 32),
         dilations=(1, 2, 3),
         stages=3,
         recruitment="dynamic",
-    ),
-    loss=dict(
-        type="DerainLoss",
-        mse_weight=0.1,
-        ssim_weight=1.0,
-        cr_weight=0.1,
-        contrastive=dict(extractor="efficientnet-lite0"),
-    ),
+    )
 )

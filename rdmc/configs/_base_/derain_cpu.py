@@ -3,6 +3,18 @@
 # (Y channel) on the embedded val split under heavy rain. Sized for a 2-core CPU.
 default_scope = "rdmc"
 
+# The loss every learned derainer trains with: 0.1 MSE + (1 - SSIM) + 0.1 CR on every stage.
+model = dict(
+    type="DerainModel",
+    loss=dict(
+        type="DerainLoss",
+        mse_weight=0.1,
+        ssim_weight=1.0,
+        cr_weight=0.1,
+        contrastive=dict(extractor="efficientnet-lite0"),
+    ),
+)
+
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
