@@ -122,3 +122,11 @@ def test_a_12_megapixel_photo_derains_in_bounded_memory(tmp_path, photos):
     assert out.shape == img.shape
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     assert peak_gib < 8, f"peak RSS {peak_gib:.1f} GiB"
+
+
+def test_fp16_runs_close_to_fp32(rdmc_s_untrained, photos):
+    """--fp16 (bfloat16 autocast on CPU) stays close to the float32 result."""
+    img = photos["coffee"][:128, :128]
+    full = Derainer(rdmc_s_untrained, tile=None)(img)
+    half = Derainer(rdmc_s_untrained, tile=None, fp16=True)(img)
+    assert half.shape == full.shape and psnr(half, full) > 30.0
