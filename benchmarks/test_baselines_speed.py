@@ -13,12 +13,12 @@ from rdmc.zoo import NON_LEARNED, build_architecture
 @pytest.fixture(scope="module")
 def nets():
     torch.manual_seed(0)
-    return {"prenet": build_architecture("prenet").eval(),
-            "identity": build_model(dict(NON_LEARNED["identity"]))}  # fmt: skip
+    nets = {name: build_model(dict(cfg)) for name, cfg in NON_LEARNED.items()}
+    return {**nets, "prenet": build_architecture("prenet").eval()}
 
 
 @pytest.mark.parametrize("size", [256, 512])
-@pytest.mark.parametrize("name", ["identity", "prenet"])
+@pytest.mark.parametrize("name", ["identity", "guided-filter", "prenet"])
 def test_forward_latency(benchmark, nets, name, size):
     benchmark.group = f"rdmc-forward-{size}"
     x = torch.rand(1, 3, size, size)

@@ -319,8 +319,12 @@ def _run_models(args: argparse.Namespace) -> int:
         flops = f"{stats['gflops']:>12.2f}" if "gflops" in stats else f"{'-':>12}"
         print(f"{name:<16}{stats['params'] / 1e6:>12.3f}{flops}  {entry.description}")
     print(f"\n{'derainer':<16}{'sha256':<18}description")
+    descriptions = {
+        "identity": "no deraining: the rainy lower bound",
+        "guided-filter": "classical: guided filter on a morphological guidance image",
+    }
     for name in NON_LEARNED:
-        print(f"{name:<16}{'(no weights)':<18}no deraining: the rainy lower bound")
+        print(f"{name:<16}{'(no weights)':<18}{descriptions.get(name, '')}")
     for name, ckpt in CHECKPOINTS.items():
         print(f"{name:<16}{ckpt.sha256[:16]:<18}{ckpt.description}")
     if not CHECKPOINTS:

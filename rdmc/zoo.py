@@ -51,7 +51,10 @@ ARCHITECTURES = {
 }
 
 # Derainers without weights.
-NON_LEARNED = {"identity": dict(type="Identity")}
+NON_LEARNED = {
+    "identity": dict(type="Identity"),
+    "guided-filter": dict(type="GuidedFilterDerain"),
+}
 
 # Trained checkpoints shipped with the package (filled by training runs; see README).
 CHECKPOINTS: dict[str, Checkpoint] = {}

@@ -1,8 +1,9 @@
 """Deraining architectures (one file each) and the mmengine training model."""
 
 from rdmc.models.derain_model import DerainModel
+from rdmc.models.guided_filter_derain import GuidedFilterDerain
 from rdmc.models.identity import Identity
 from rdmc.models.prenet import PReNet
 from rdmc.models.rdmc import RDMC, build_rdmc
 
-__all__ = ["RDMC", "DerainModel", "Identity", "PReNet", "build_rdmc"]
+__all__ = ["RDMC", "DerainModel", "GuidedFilterDerain", "Identity", "PReNet", "build_rdmc"]
