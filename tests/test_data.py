@@ -131,6 +131,7 @@ def test_datasets_are_built_from_config(tmp_path, photos):
     ds = DATASETS.build(
         dict(
             type="SyntheticRainDataset",
+            _scope_="rdmc",
             root=str(tmp_path / "clean"),
             mode="test",
             presets=["heavy"],
