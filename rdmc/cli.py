@@ -259,7 +259,11 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
-    p.add_argument("--model", required=True, help="zoo name (see `rdmc models`) or checkpoint file")
+    p.add_argument(
+        "--model",
+        default="rdmc-s",
+        help="zoo name (see `rdmc models`) or checkpoint file (default rdmc-s)",
+    )
     p.add_argument(
         "--tile", type=_tile_arg, default="auto", metavar="N",
         help="tile size in pixels; 0 = never tile; auto (default) = 512 for images over 1 MP",
