@@ -39,15 +39,17 @@ class Table:
     decimals: list[int]
 
     def ranks(self) -> list[dict[int, int]]:
-        """Per column: row index -> 1 (best) or 2 (second), among non-reference rows."""
+        """Per column: row index -> 1 (best) or 2 (second), among non-reference rows. Ties share
+        a rank; a column where every contestant has the same value marks nobody."""
         ranks = []
         for j in range(len(self.columns)):
-            scored = sorted(
-                ((v[j], i) for i, (name, v) in enumerate(self.rows)
-                 if name not in REFERENCE_ROWS and v[j] is not None),
-                reverse=True,
-            )  # fmt: skip
-            ranks.append({i: r + 1 for r, (_, i) in enumerate(scored[:2])})
+            values = {i: round(v[j], self.decimals[j]) for i, (name, v) in enumerate(self.rows)
+                      if name not in REFERENCE_ROWS and v[j] is not None}  # fmt: skip
+            distinct = sorted(set(values.values()), reverse=True)
+            if len(distinct) < 2:
+                ranks.append({})
+                continue
+            ranks.append({i: distinct.index(v) + 1 for i, v in values.items() if v in distinct[:2]})
         return ranks
 
 
