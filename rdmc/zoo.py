@@ -48,6 +48,9 @@ ARCHITECTURES = {
         dict(type="RDMC", **PRESETS["rdmc-s"]),
         "RDMC, small (widths 8-32, 3 branches, T=3)",
     ),
+    "prenet": Architecture(
+        "prenet", dict(type="PReNet"), "PReNet (Ren et al. 2019): recurrent, T=6, 32 channels"
+    ),
 }
 
 # Derainers without weights.
