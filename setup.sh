@@ -64,7 +64,8 @@ say "installing rdmc (editable) with mmengine, mmcv, mmdet, mmsegmentation and t
 if ! command -v chromium >/dev/null 2>&1; then
     if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
         say "installing Debian's chromium (the HTML report is tested in a headless browser)"
-        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+            || say "warning: could not install chromium; the report's browser test will fail without it"
     else
         say "note: the report's browser test needs chromium (apt-get install chromium)"
     fi
