@@ -14,11 +14,12 @@ from rdmc.zoo import NON_LEARNED, build_architecture
 def nets():
     torch.manual_seed(0)
     nets = {name: build_model(dict(cfg)) for name, cfg in NON_LEARNED.items()}
-    return {**nets, "prenet": build_architecture("prenet").eval()}
+    learned = {name: build_architecture(name).eval() for name in ("prenet", "restormer-lite")}
+    return {**nets, **learned}
 
 
 @pytest.mark.parametrize("size", [256, 512])
-@pytest.mark.parametrize("name", ["identity", "guided-filter", "prenet"])
+@pytest.mark.parametrize("name", ["identity", "guided-filter", "prenet", "restormer-lite"])
 def test_forward_latency(benchmark, nets, name, size):
     benchmark.group = f"rdmc-forward-{size}"
     x = torch.rand(1, 3, size, size)

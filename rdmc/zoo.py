@@ -51,6 +51,11 @@ ARCHITECTURES = {
     "prenet": Architecture(
         "prenet", dict(type="PReNet"), "PReNet (Ren et al. 2019): recurrent, T=6, 32 channels"
     ),
+    "restormer-lite": Architecture(
+        "restormer-lite",
+        dict(type="RestormerLite"),
+        "Restormer (Zamir et al. 2022) reduced to rdmc-s size: transposed attention, 3 levels",
+    ),
 }
 
 # Derainers without weights.

@@ -116,12 +116,15 @@ def test_unknown_config_is_a_clear_error(capsys):
     from rdmc.cli import main
 
     assert main(["train", "no-such-config"]) == 1
-    assert "no such config file or shipped config (prenet, rdmc, rdmc-s)" in capsys.readouterr().err
+    assert (
+        "no such config file or shipped config (prenet, rdmc, rdmc-s, restormer-lite)"
+        in capsys.readouterr().err
+    )
 
 
-@pytest.mark.parametrize("name", ["rdmc-s", "rdmc", "prenet"])
+@pytest.mark.parametrize("name", ["rdmc-s", "rdmc", "prenet", "restormer-lite"])
 def test_shipped_configs_build(name, tmp_path):
     from rdmc.train import build_runner
 
     runner = build_runner(name, tmp_path / name)
-    assert type(runner.model.arch).__name__ in ("RDMC", "PReNet")
+    assert type(runner.model.arch).__name__ in ("RDMC", "PReNet", "RestormerLite")

@@ -5,5 +5,14 @@ from rdmc.models.guided_filter_derain import GuidedFilterDerain
 from rdmc.models.identity import Identity
 from rdmc.models.prenet import PReNet
 from rdmc.models.rdmc import RDMC, build_rdmc
+from rdmc.models.restormer_lite import RestormerLite
 
-__all__ = ["RDMC", "DerainModel", "GuidedFilterDerain", "Identity", "PReNet", "build_rdmc"]
+__all__ = [
+    "RDMC",
+    "DerainModel",
+    "GuidedFilterDerain",
+    "Identity",
+    "PReNet",
+    "RestormerLite",
+    "build_rdmc",
+]
