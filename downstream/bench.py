@@ -152,6 +152,7 @@ class Image:
     name: str
     key: str  # hash of the file's bytes
     path: Path
+    shape: tuple[int, int]  # height, width
 
 
 @dataclass
@@ -179,11 +180,11 @@ def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
     images, skipped = [], []
     for path in paths:
         try:
-            read_image(path)
+            shape = read_image(path).shape[:2]
         except ImageError as e:
             skipped.append(str(e))
             continue
-        images.append(Image(path.name, hashlib.sha256(path.read_bytes()).hexdigest(), path))
+        images.append(Image(path.name, hashlib.sha256(path.read_bytes()).hexdigest(), path, shape))
     dataset = Dataset(name, images, skipped)
     if spec.get("coco_json"):
         dataset.coco = _read_coco(Path(spec["coco_json"]), images)
@@ -356,12 +357,14 @@ def task_models(suite: Suite, device: str) -> list[TaskModel]:
 
 
 def predict(
-    model: TaskModel, rgb: np.ndarray, image_key: str, cache: Cache
+    model: TaskModel, image_key: str, load_rgb: Callable[[], np.ndarray], cache: Cache
 ) -> dict[str, np.ndarray]:
+    """The model's (cached) output; the image is only loaded when the cache misses."""
     key = _hash(model.fingerprint, image_key)
     cached = cache.get_arrays(model.task, key)
     if cached is not None:
         return cached
+    rgb = load_rgb()
     if model.task == "detection":
         found = model.model(rgb)
         result = {"bboxes": found.bboxes, "scores": found.scores, "labels": found.labels}
@@ -450,7 +453,7 @@ class BenchRun:
         for image, c in bar:
             rgb = images.get(image, c)
             for m in models:
-                predict(m, rgb, images.key(image, c), self.cache)
+                predict(m, images.key(image, c), lambda rgb=rgb: rgb, self.cache)
 
     def _cells(
         self,
@@ -459,16 +462,24 @@ class BenchRun:
         models: list[TaskModel],
         images: ConditionImages,
     ) -> Iterator[tuple[str, Callable[[], list[dict]]]]:
+        """(cache key, computation) of every scored cell. A key hashes what the cell reads:
+        the condition's and the clean images' keys, the model's fingerprint, the dataset."""
         clean = conditions[0]
+        gt = [images.key(im, clean) for im in dataset.images]
+
+        def key(cell: str, c: Condition, model: str) -> str:
+            inputs = [images.key(im, c) for im in dataset.images]
+            return _hash("cell-v2", cell, inputs, gt, model, dataset.name)
+
         for c in conditions[1:]:
             yield (
-                f"restoration:{c.label}",
+                key(f"restoration:{c.label}", c, ""),
                 lambda c=c: self._restoration_records(dataset, c, images),
             )
         for m in models:
             for c in conditions:
                 yield (
-                    f"{m.task}:{m.name}:{c.label}",
+                    key(f"{m.task}:{m.name}:{c.label}", c, m.fingerprint),
                     (lambda m=m, c=c: self._task_records(dataset, m, c, clean, images)),
                 )
 
@@ -496,10 +507,11 @@ class BenchRun:
         from downstream.scoring import detection_scores, pseudo_detection_gt, segmentation_scores
 
         preds = [
-            predict(m, images.get(im, c), images.key(im, c), self.cache) for im in dataset.images
+            predict(m, images.key(im, c), lambda im=im: images.get(im, c), self.cache)
+            for im in dataset.images
         ]
         clean_preds = [
-            predict(m, images.get(im, clean), images.key(im, clean), self.cache)
+            predict(m, images.key(im, clean), lambda im=im: images.get(im, clean), self.cache)
             for im in dataset.images
         ]
         if m.task == "detection":
@@ -517,7 +529,7 @@ class BenchRun:
                 gts = [
                     pseudo_detection_gt(p["bboxes"], p["scores"], p["labels"]) for p in clean_preds
                 ]
-            shapes = [images.get(im, clean).shape[:2] for im in dataset.images]
+            shapes = [im.shape for im in dataset.images]
             scores = detection_scores(preds, gts, shapes, classes)
         else:
             classes = m.model.classes
@@ -535,17 +547,6 @@ class BenchRun:
             )
         return [self._record(dataset, c, m.task, m.name, k, float(v), "%", gt_kind)
                 for k, v in scores.items()]  # fmt: skip
-
-    def _cell_key(self, cell: str, dataset: Dataset, models: list[TaskModel],
-                  images: ConditionImages,
-                  conditions: list[Condition]) -> str:  # fmt: skip
-        kind, *rest = cell.split(":")
-        label = rest[-1]
-        c = next(x for x in conditions if x.label == label)
-        inputs = [images.key(im, c) for im in dataset.images]
-        gt = [images.key(im, conditions[0]) for im in dataset.images]
-        model = next((m.fingerprint for m in models if kind == m.task and m.name == rest[0]), "")
-        return _hash("cell-v2", cell, inputs, gt, model, dataset.name)
 
     def _derived(self) -> list[dict]:
         """recovery per derainer and rain setting; mPC / rPC per condition over each sweep."""
@@ -602,8 +603,7 @@ class BenchRun:
             cells, desc=f"{self.suite.name}: scoring", unit="cell", disable=not self.progress
         )
         hits = 0
-        for cell, compute in bar:
-            key = self._cell_key(cell, dataset, models, images, conditions)
+        for key, compute in bar:
             cached = self.cache.get_json("cells", key)
             if cached is None:
                 cached = compute()
@@ -639,7 +639,8 @@ class BenchRun:
             panels = []
             for c in shown:
                 rgb = images.get(im, c)
-                preds = {m.task: predict(m, rgb, images.key(im, c), self.cache) for m in models}
+                key = images.key(im, c)
+                preds = {m.task: predict(m, key, lambda rgb=rgb: rgb, self.cache) for m in models}
                 panel = draw_panel(rgb, preds.get("detection"), preds.get("segmentation"), classes)
                 rel = Path("gallery") / f"{Path(im.name).stem}__{c.label.replace('/', '-')}.jpg"
                 write_image(self.out / rel, panel)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -86,12 +85,3 @@ def load_openmmlab_model(
         raise DownstreamModelError(f"{checkpoint} with {config}: {first[:200]}") from e
     check_checkpoint_fits(model, Path(checkpoint), Path(config))
     return name, Path(config), Path(checkpoint), model
-
-
-def save_checkpoint(target: Path, meta: dict, state: dict) -> Path:
-    """Writes ``{"meta", "state_dict"}`` atomically (loadable with weights_only=True)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    torch.save({"meta": meta, "state_dict": state}, tmp)
-    os.replace(tmp, target)
-    return target

@@ -19,10 +19,10 @@ from downstream.checkpoints import (
     in_scope,
     load_openmmlab_model,
     quiet_openmmlab,
-    save_checkpoint,
 )
 from rdmc.data.samples import default_cache_dir
 from rdmc.weights import file_digest, resolve_weights
+from rdmc.zoo import save_checkpoint
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 EMBEDDED_DETECTORS = {"yolov3-tiny": CONFIG_DIR / "yolov3_tiny_coco.py"}

@@ -24,12 +24,11 @@ import torch
 PSEUDO_GT_SCORE = 0.3
 
 
-def _quiet(metric) -> None:
+def _quiet() -> None:
     """The metrics log their tables through mmengine's logger; the runner prints its own."""
     from mmengine.logging import MMLogger
 
     MMLogger.get_current_instance().setLevel(logging.WARNING)
-    del metric
 
 
 def pseudo_detection_gt(bboxes: np.ndarray, scores: np.ndarray, labels: np.ndarray) -> list[dict]:
@@ -52,7 +51,7 @@ def detection_scores(
 
     metric = CocoMetric(metric="bbox", classwise=True, prefix="det")
     metric.dataset_meta = {"classes": tuple(classes)}
-    _quiet(metric)
+    _quiet()
     samples = []
     for i, (pred, gt, shape) in enumerate(zip(predictions, ground_truth, shapes, strict=True)):
         samples.append(
@@ -91,7 +90,7 @@ def segmentation_scores(
 
     metric = IoUMetric(iou_metrics=["mIoU"], prefix="seg")
     metric.dataset_meta = {"classes": tuple(classes)}
-    _quiet(metric)
+    _quiet()
     samples = [
         {
             "pred_sem_seg": {"data": torch.as_tensor(pred)[None]},

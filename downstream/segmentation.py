@@ -13,10 +13,10 @@ from downstream.checkpoints import (
     in_scope,
     load_openmmlab_model,
     quiet_openmmlab,
-    save_checkpoint,
 )
 from rdmc.data.samples import default_cache_dir
 from rdmc.weights import file_digest, resolve_weights
+from rdmc.zoo import save_checkpoint
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 EMBEDDED_SEGMENTERS = {"selfie-segmentation": CONFIG_DIR / "selfie_segmentation.py"}

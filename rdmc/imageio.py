@@ -54,7 +54,6 @@ def read_image(path: str | Path) -> np.ndarray:
 def write_image(path: str | Path, img: np.ndarray) -> None:
     """Writes an RGB / RGBA / gray image atomically (temp file, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if img.ndim == 3 and img.shape[2] == 3:
         img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
     elif img.ndim == 3 and img.shape[2] == 4:

@@ -24,6 +24,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from rdmc.registry import HOOKS
+from rdmc.zoo import save_checkpoint
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 
@@ -111,10 +112,7 @@ class ExportDerainerHook(Hook):
             "metrics": {k: float(v) for k, v in metrics.items()},
         }
         state = {k: v.detach().cpu() for k, v in model.arch.state_dict().items()}
-        path = Path(runner.work_dir) / filename
-        tmp = path.with_suffix(".tmp")
-        torch.save({"meta": meta, "state_dict": state}, tmp)
-        os.replace(tmp, path)
+        save_checkpoint(Path(runner.work_dir) / filename, meta, state)
 
     def after_val_epoch(self, runner: Runner, metrics: dict | None = None) -> None:
         if not is_main_process() or not metrics:

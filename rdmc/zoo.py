@@ -8,6 +8,7 @@ before use.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +98,15 @@ def build_architecture(name: str) -> nn.Module:
     if name not in ARCHITECTURES:
         raise ZooError(f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}")
     return build_model(dict(ARCHITECTURES[name].arch))
+
+
+def save_checkpoint(target: Path, meta: dict, state: dict) -> Path:
+    """Writes ``{"meta", "state_dict"}`` atomically (loadable with weights_only=True)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    torch.save({"meta": meta, "state_dict": state}, tmp)
+    os.replace(tmp, target)
+    return target
 
 
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:

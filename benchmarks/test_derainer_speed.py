@@ -1,6 +1,6 @@
-"""Forward latency of RDMC on CPU: both presets at 256 and 512; tiled vs whole at 1024.
-
-The paper-size preset takes seconds per image on a CPU, so it runs a few pedantic rounds.
+"""Forward latency on CPU of every derainer (both RDMC presets, the baselines) at 256 and 512,
+and rdmc-s tiled vs whole at 1024. The paper-size rdmc takes seconds per image on a CPU, so it
+runs fewer pedantic rounds.
 """
 
 from __future__ import annotations
@@ -9,17 +9,21 @@ import pytest
 import torch
 
 from rdmc.inference import Derainer
-from rdmc.models.rdmc import build_rdmc
+from rdmc.registry import build_model
+from rdmc.zoo import ARCHITECTURES, NON_LEARNED, build_architecture
+
+DERAINERS = [*NON_LEARNED, *ARCHITECTURES]
 
 
 @pytest.fixture(scope="module")
 def nets():
     torch.manual_seed(0)
-    return {name: build_rdmc(name).eval() for name in ("rdmc-s", "rdmc")}
+    weight_free = {name: build_model(dict(cfg)) for name, cfg in NON_LEARNED.items()}
+    return {**weight_free, **{name: build_architecture(name).eval() for name in ARCHITECTURES}}
 
 
 @pytest.mark.parametrize("size", [256, 512])
-@pytest.mark.parametrize("preset", ["rdmc-s", "rdmc"])
+@pytest.mark.parametrize("preset", DERAINERS)
 def test_forward_latency(benchmark, nets, preset, size):
     benchmark.group = f"rdmc-forward-{size}"
     x = torch.rand(1, 3, size, size)
