@@ -27,8 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ from downstream.checkpoints import DownstreamModelError
 from rdmc.data.samples import default_cache_dir, sample_split
 from rdmc.imageio import ImageError, list_images, read_image, write_bytes_atomic
 from rdmc.metrics import convention, psnr, ssim
+from rdmc.provenance import git_commit, machine, versions
 from rdmc.rain import PRESETS, SEVERITIES, add_rain, seed_for
 
 SUITE_DIR = Path(__file__).parent / "suites"
@@ -377,29 +376,6 @@ def predict(
 # ---------------------------------------------------------------- runner
 
 
-def _git_commit() -> str | None:
-    try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, timeout=10)  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() or None
-
-
-def _versions() -> dict[str, str]:
-    import mmcv
-    import mmdet
-    import mmengine
-    import mmseg
-    import torch
-
-    import rdmc
-
-    return {"rdmc": rdmc.__version__, "torch": torch.__version__, "mmengine": mmengine.__version__,
-            "mmcv": mmcv.__version__, "mmdet": mmdet.__version__, "mmseg": mmseg.__version__,
-            "python": platform.python_version(), "numpy": np.__version__}  # fmt: skip
-
-
 def _dist() -> tuple[int, int]:
     """(rank, world size); starts a process group under torchrun."""
     import torch
@@ -651,8 +627,6 @@ class BenchRun:
     def _meta(
         self, dataset: Dataset, models: list[TaskModel], images: ConditionImages, world: int
     ) -> dict:
-        import torch
-
         gt = {
             "detection": PSEUDO_GT if dataset.coco is None else "COCO annotations",
             "segmentation": PSEUDO_GT if dataset.seg_labels is None else "label maps",
@@ -679,16 +653,9 @@ class BenchRun:
                 "recovery": "1",
                 "rPC": "1",
             },
-            "versions": _versions(),
-            "git_commit": _git_commit(),
-            "machine": {
-                "platform": platform.platform(),
-                "processor": platform.machine(),
-                "cpus": os.cpu_count(),
-                "device": self.device,
-                "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-                "processes": world,
-            },  # fmt: skip
+            "versions": versions(),
+            "git_commit": git_commit(),
+            "machine": machine(self.device, world),
             "timings": self.timings,
         }
 

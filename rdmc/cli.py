@@ -521,6 +521,54 @@ def _run_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rain_setting(text: str) -> tuple[str, int]:
+    preset, sep, severity = text.partition("/s")
+    if not sep or not severity.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected PRESET/sN, e.g. light/s3")
+    return preset, int(severity)
+
+
+def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "scoreboard",
+        help="derainers side by side: PSNR/SSIM on the test split, params, GFLOPs, CPU latency",
+        description="Derains the embedded test split under each rain setting with every "
+        "derainer and writes a results file (rdmc tables reads it). A derainer is a zoo name "
+        "or LABEL=NAME_OR_CHECKPOINT. Exit 1 if any could not be scored.",
+    )
+    p.add_argument("derainers", nargs="+", metavar="DERAINER", help="e.g. rdmc-s or mine=best.pth")
+    p.add_argument("--out", type=Path, required=True, help="results file to write (JSON)")
+    p.add_argument(
+        "--rain",
+        nargs="+",
+        type=_rain_setting,
+        default=[("light", 3), ("heavy", 3)],
+        metavar="PRESET/sN",
+        help="rain settings (default light/s3 heavy/s3)",
+    )
+    p.add_argument("--split", default="test", help="embedded sample split (default test)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--latency-size", type=int, default=256, metavar="PX")
+    p.add_argument("--resume", action="store_true", help="keep rows whose weights are unchanged")
+    p.set_defaults(func=_run_scoreboard)
+
+
+def _run_scoreboard(args: argparse.Namespace) -> int:
+    from rdmc.rain import PRESETS
+    from rdmc.scoreboard import Entry, run_scoreboard
+    from reports.tables import render_tables
+
+    for preset, severity in args.rain:
+        if preset not in PRESETS or not 1 <= severity <= 5:
+            raise CommandError(f"{preset}/s{severity}: unknown rain setting (presets {PRESETS})")
+    entries = [Entry.parse(d) for d in args.derainers]
+    out, errors = run_scoreboard(entries, args.out, args.rain, args.split, args.seed,
+                                 args.latency_size, resume=args.resume)  # fmt: skip
+    print(render_tables(out), end="")
+    print(f"wrote {out}")
+    return 1 if errors else 0
+
+
 def _add_compare(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare",
@@ -564,6 +612,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_bench,
     _add_report,
     _add_tables,
+    _add_scoreboard,
     _add_compare,
 ]
 

@@ -79,6 +79,7 @@ class Derainer:
         tile_overlap: overlap between tiles in pixels.
         fp16: half-precision autocast (float16 on CUDA, bfloat16 on CPU).
         name: for messages and reports.
+        meta: what the checkpoint says about the network (architecture, training run).
     """
 
     def __init__(
@@ -89,12 +90,14 @@ class Derainer:
         tile_overlap: int = AUTO_OVERLAP,
         fp16: bool = False,
         name: str = "derainer",
+        meta: dict | None = None,
     ) -> None:
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise ValueError("--device cuda was asked for, but no CUDA device is available")
         self.device = torch.device(device)
         self.net = net.to(self.device).eval()
         self.tile, self.tile_overlap, self.fp16, self.name = tile, tile_overlap, fp16, name
+        self.meta = meta or {}
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.to(self.device)

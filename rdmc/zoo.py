@@ -150,12 +150,13 @@ def load_derainer(
 ) -> Derainer:
     """A ready :class:`Derainer` from a zoo name or a checkpoint file."""
     key = str(name_or_path)
+    meta: dict = {}
     if key in NON_LEARNED:
         net = build_model(dict(NON_LEARNED[key]))
     elif key in CHECKPOINTS:
-        net, _ = load_checkpoint(checkpoint_path(key))
+        net, meta = load_checkpoint(checkpoint_path(key))
     elif Path(key).is_file():
-        net, _ = load_checkpoint(key)
+        net, meta = load_checkpoint(key)
     elif key in ARCHITECTURES:
         raise ZooError(
             f"{key} is an architecture with no trained checkpoint in the zoo yet; "
@@ -164,4 +165,4 @@ def load_derainer(
     else:
         known = ", ".join([*NON_LEARNED, *CHECKPOINTS, *ARCHITECTURES])
         raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
-    return Derainer(net, device, tile, tile_overlap, fp16, name=key)
+    return Derainer(net, device, tile, tile_overlap, fp16, name=key, meta=meta)

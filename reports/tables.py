@@ -2,9 +2,12 @@
 
 - Restoration: methods x rain settings, PSNR / SSIM of each copy against clean.
 - Downstream: methods x (mAP, mIoU, recovery) per rain setting.
+- Scoreboard (``rdmc scoreboard``): methods x (PSNR / SSIM per rain setting, parameters,
+  GFLOPs, CPU latency).
 
 Best value per column in bold, second underlined, among the derainers (the
-clean and rainy rows are references, not contestants). The caption states the
+clean and rainy rows are references, not contestants); for parameters, GFLOPs and
+latency the lowest is best. The caption states the
 PSNR/SSIM convention and the kind of ground truth.
 """
 
@@ -37,15 +40,17 @@ class Table:
     columns: list[str]  # header cells after the first ("method")
     rows: list[tuple[str, list[float | None]]]
     decimals: list[int]
+    lower_is_better: list[bool] | None = None  # per column; default: higher is better
 
     def ranks(self) -> list[dict[int, int]]:
         """Per column: row index -> 1 (best) or 2 (second), among non-reference rows. Ties share
         a rank; a column where every contestant has the same value marks nobody."""
         ranks = []
+        lower = self.lower_is_better or [False] * len(self.columns)
         for j in range(len(self.columns)):
             values = {i: round(v[j], self.decimals[j]) for i, (name, v) in enumerate(self.rows)
                       if name not in REFERENCE_ROWS and v[j] is not None}  # fmt: skip
-            distinct = sorted(set(values.values()), reverse=True)
+            distinct = sorted(set(values.values()), reverse=not lower[j])
             if len(distinct) < 2:
                 ranks.append({})
                 continue
@@ -130,6 +135,32 @@ def downstream_table(
     return Table(caption, columns, rows, [1, 2] * (len(columns) // 2))
 
 
+def scoreboard_table(data: dict) -> Table:
+    """One row per derainer (the rainy input first), as ``rdmc scoreboard`` writes them."""
+    records = data["records"]
+    settings = _main_rain_settings(records)
+    latency = data["meta"].get("latency", {})
+    size = latency.get("size", 256)
+    costs = [("params", "params (M)", 3), ("GFLOPs", f"GFLOPs@{size}", 1),
+             ("latency", f"CPU ms@{size}", 0)]  # fmt: skip
+    columns = [f"{s} {m}" for s in settings for m in ("PSNR", "SSIM")] + [c[1] for c in costs]
+    rows = []
+    for m in _methods(records):
+        values = [_value(records, m, s, "restoration", metric)
+                  for s in settings for metric in ("PSNR", "SSIM")]  # fmt: skip
+        values += [_value(records, m, "none", "complexity", c[0]) for c in costs]
+        rows.append((m, values))
+    threads = data["meta"].get("machine", {}).get("torch_threads")
+    caption = (
+        f"Derainers on {data['meta']['dataset']['name']}: PSNR (dB) / SSIM against the clean "
+        f"image, {data['meta'].get('restoration_convention', 'Y channel')}; parameters, GFLOPs "
+        f"(one multiply-add = one FLOP) and median CPU latency of one {size}x{size} forward pass"
+        + (f" ({threads} threads)." if threads else ".")
+    )
+    lower = [False] * (2 * len(settings)) + [True] * len(costs)
+    return Table(caption, columns, rows, [2, 4] * len(settings) + [c[2] for c in costs], lower)
+
+
 def _cell(value: float | None, decimals: int, rank: int | None, latex: bool) -> str:
     if value is None:
         return "--" if latex else "–"
@@ -185,6 +216,9 @@ def to_latex(table: Table) -> str:
 def render_tables(path: str | Path, fmt: str = "markdown", metrics: Sequence[str] = ("mAP", "mIoU"),
                   rain: Sequence[str] | None = None) -> str:  # fmt: skip
     data = load_results(path)
-    tables = [restoration_table(data, rain), downstream_table(data, metrics, rain)]
+    if data["meta"].get("kind") == "scoreboard":
+        tables = [scoreboard_table(data)]
+    else:
+        tables = [restoration_table(data, rain), downstream_table(data, metrics, rain)]
     render = to_latex if fmt == "latex" else to_markdown
     return "\n\n".join(render(t) for t in tables) + "\n"

@@ -1,0 +1,175 @@
+"""`rdmc scoreboard`: derainers side by side on the held-out test split.
+
+For every derainer: PSNR / SSIM (Y channel) against the clean photo under each
+rain setting (same rain as ``rdmc bench``: the image's name and the seed fix
+it), parameters, GFLOPs at 256x256 and the median CPU latency of one 256x256
+forward pass. The rainy input itself is the reference row.
+
+The output has the layout of ``rdmc bench``'s results.json (``meta`` and
+``records``), so ``rdmc tables`` and ``rdmc compare`` read it. It is rewritten
+after every derainer; ``--resume`` keeps the rows whose weights did not change.
+A derainer that cannot be loaded is named in one line and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rdmc.analysis import complexity
+from rdmc.data.datasets import to_rgb_uint8
+from rdmc.data.samples import sample_split
+from rdmc.imageio import list_images, read_image, write_bytes_atomic
+from rdmc.metrics import convention, psnr, ssim
+from rdmc.provenance import git_commit, machine, versions
+from rdmc.rain import add_rain, seed_for
+
+RAINY = "rainy"
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str  # the row's name
+    spec: str  # zoo name or checkpoint path
+
+    @classmethod
+    def parse(cls, text: str) -> Entry:
+        """``NAME`` (a zoo derainer) or ``LABEL=PATH_OR_NAME``."""
+        label, sep, spec = text.partition("=")
+        return cls(label, spec) if sep else cls(text, text)
+
+
+def _timed_median_ms(net: torch.nn.Module, size: int, repeats: int) -> float:
+    x = torch.rand(1, 3, size, size)
+    times = []
+    with torch.inference_mode():
+        net(x)  # warm-up: allocator and kernels
+        for _ in range(repeats):
+            start = time.perf_counter()
+            net(x)
+            times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def _restoration(label: str, spec: str, rain: str, pairs: list[tuple[np.ndarray, np.ndarray]]):
+    values = {"PSNR": [psnr(a, b) for a, b in pairs], "SSIM": [ssim(a, b) for a, b in pairs]}
+    units = {"PSNR": "dB", "SSIM": "1"}
+    return [
+        {"condition": label, "derainer": spec, "rain": rain, "task": "restoration",
+         "model": "Y channel", "metric": k, "value": float(np.mean(v)), "unit": units[k],
+         "gt": "clean image", "per_image": [float(x) for x in v]}
+        for k, v in values.items()
+    ]  # fmt: skip
+
+
+def _complexity(label: str, spec: str, net: torch.nn.Module, size: int, repeats: int):
+    stats = complexity(net, size)
+    values = {
+        "params": (stats["params"] / 1e6, "M"),
+        "GFLOPs": (stats["gflops"], "G"),
+        "latency": (_timed_median_ms(net, size, repeats), "ms"),
+    }
+    return [
+        {"condition": label, "derainer": spec, "rain": "none", "task": "complexity",
+         "model": f"{size}x{size}", "metric": k, "value": v, "unit": unit, "gt": None}
+        for k, (v, unit) in values.items()
+    ]  # fmt: skip
+
+
+def _training(meta: dict) -> dict:
+    """What a checkpoint says about its training run."""
+    return {k: meta[k] for k in ("name", "iter", "metrics") if k in meta}
+
+
+def run_scoreboard(
+    entries: list[Entry],
+    out: Path,
+    rain: list[tuple[str, int]] = (("light", 3), ("heavy", 3)),
+    split: str = "test",
+    seed: int = 0,
+    latency_size: int = 256,
+    latency_repeats: int = 5,
+    resume: bool = False,
+) -> tuple[Path, list[str]]:
+    """Scores every entry into ``out``; returns its path and the one-line errors of the
+    entries that could not be scored."""
+    from rdmc.zoo import derainer_fingerprint, load_derainer
+
+    previous = json.loads(out.read_text()) if resume and out.is_file() else None
+    root = sample_split(split)
+    names = [p.name for p in list_images(root)]
+    clean = {n: to_rgb_uint8(read_image(root / n)) for n in names}
+    settings = [f"{p}/s{s}" for p, s in rain]
+    rainy = {
+        f"{p}/s{s}": {n: add_rain(clean[n], p, s, seed_for(n, seed)).rainy for n in names}
+        for p, s in rain
+    }
+    meta = {
+        "kind": "scoreboard",
+        "dataset": {"name": f"samples:{split}", "images": names, "skipped": []},
+        "rain": [{"preset": p, "severities": [s]} for p, s in rain],
+        "seed": seed,
+        "derainers": {},
+        "restoration_convention": convention(),
+        "latency": {"size": latency_size, "repeats": latency_repeats, "statistic": "median"},
+        "units": {"PSNR": "dB", "SSIM": "1", "params": "M", "GFLOPs": "G", "latency": "ms"},
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "machine": machine("cpu"),
+    }
+    records = [
+        r
+        for s in settings
+        for r in _restoration(RAINY, "none", s, [(rainy[s][n], clean[n]) for n in names])
+    ]
+    errors = []
+    for entry in entries:
+        try:
+            fingerprint = derainer_fingerprint(entry.spec)
+            kept = _previous_rows(previous, entry.label, fingerprint)
+            if kept is not None:
+                meta["derainers"][entry.label], rows = kept
+            else:
+                derainer = load_derainer(entry.spec)
+                rows = [
+                    r
+                    for s in settings
+                    for r in _restoration(entry.label, entry.spec, s,
+                                          [(derainer(rainy[s][n]), clean[n]) for n in names])
+                ]  # fmt: skip
+                rows += _complexity(entry.label, entry.spec, derainer.net, latency_size,
+                                    latency_repeats)  # fmt: skip
+                meta["derainers"][entry.label] = {
+                    "spec": entry.spec,
+                    "fingerprint": fingerprint,
+                    "training": _training(derainer.meta),
+                }
+        except (ValueError, OSError) as e:
+            errors.append(f"{entry.label}: {e}")
+            print(f"error: {entry.label}: {e}", file=sys.stderr)
+            continue
+        records += rows
+        _write(out, meta, records)
+    _write(out, meta, records)
+    return out, errors
+
+
+def _previous_rows(previous: dict | None, label: str, fingerprint: str):
+    if previous is None:
+        return None
+    info = previous["meta"]["derainers"].get(label)
+    if not info or info.get("fingerprint") != fingerprint:
+        return None
+    return info, [r for r in previous["records"] if r["condition"] == label]
+
+
+def _write(out: Path, meta: dict, records: list[dict]) -> None:
+    data = {"meta": meta, "records": records}
+    write_bytes_atomic(out, (json.dumps(data, indent=1) + "\n").encode())

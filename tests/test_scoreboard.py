@@ -1,0 +1,85 @@
+"""`rdmc scoreboard`: derainers scored side by side into a results file the tables read."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import rdmc.zoo
+from rdmc.cli import main
+from rdmc.scoreboard import Entry, run_scoreboard
+from rdmc.zoo import load_checkpoint
+from reports.tables import load_results, render_tables, scoreboard_table
+
+
+def test_entries_are_zoo_names_or_labelled_paths():
+    assert Entry.parse("rdmc-s") == Entry("rdmc-s", "rdmc-s")
+    assert Entry.parse("mine=work/best.pth") == Entry("mine", "work/best.pth")
+
+
+@pytest.fixture
+def scoreboard(tmp_path, tiny_checkpoint):
+    out = tmp_path / "scores.json"
+    entries = [Entry.parse("guided-filter"), Entry("tiny", str(tiny_checkpoint))]
+    path, errors = run_scoreboard(entries, out, [("light", 3)], split="val", latency_repeats=2)
+    assert errors == []
+    return load_results(path)
+
+
+def test_scoreboard_scores_every_derainer_against_the_rainy_input(scoreboard):
+    records = scoreboard["records"]
+
+    def value(condition, metric):
+        (r,) = [r for r in records if (r["condition"], r["metric"]) == (condition, metric)]
+        return r
+
+    assert [r["condition"] for r in records][0] == "rainy"
+    for name in ("rainy", "guided-filter", "tiny"):
+        psnr = value(name, "PSNR")
+        assert psnr["rain"] == "light/s3" and len(psnr["per_image"]) == 2
+        assert 5 < psnr["value"] < 60
+    tiny, _ = load_checkpoint(scoreboard["meta"]["derainers"]["tiny"]["spec"])
+    assert value("tiny", "params")["value"] == sum(p.numel() for p in tiny.parameters()) / 1e6
+    assert value("tiny", "GFLOPs")["value"] > 0
+    assert value("tiny", "latency")["value"] > 0
+    assert scoreboard["meta"]["derainers"]["tiny"]["training"]["name"] == "tiny"
+
+
+def test_scoreboard_table_ranks_costs_lowest_first(scoreboard, tmp_path):
+    table = scoreboard_table(scoreboard)
+    assert [name for name, _ in table.rows] == ["rainy", "guided-filter", "tiny"]
+    params = table.columns.index("params (M)")
+    ranks = table.ranks()[params]
+    assert ranks == {1: 1, 2: 2}  # guided-filter has no parameters: best
+    (tmp_path / "scores.json").write_text(json.dumps(scoreboard))
+    text = render_tables(tmp_path / "scores.json")
+    assert "CPU ms@256" in text and "**0.000**" in text
+
+
+def test_unloadable_derainer_is_named_and_the_rest_are_kept(tmp_path, capsys, monkeypatch):
+    broken = tmp_path / "broken.pth"
+    broken.write_bytes(b"not a checkpoint")
+    out = tmp_path / "scores.json"
+    code = main(["scoreboard", f"broken={broken}", "guided-filter", "--out", str(out),
+                 "--rain", "light/s2", "--split", "val"])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"broken: {broken}: not a readable checkpoint" in err
+    data = json.loads(out.read_text())
+    assert {r["condition"] for r in data["records"]} == {"rainy", "guided-filter"}
+
+    # A rerun with --resume keeps the scored rows: nothing is derained again.
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("derainer loaded again")
+
+    monkeypatch.setattr(rdmc.zoo, "load_derainer", must_not_load)
+    assert main(["scoreboard", "guided-filter", "--out", str(out), "--rain", "light/s2",
+                 "--split", "val", "--resume"]) == 0  # fmt: skip
+    assert json.loads(out.read_text())["records"] == data["records"]
+
+
+def test_bad_rain_setting_is_one_line_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["scoreboard", "identity", "--out", str(tmp_path / "x.json"), "--rain", "light"])
+    assert "expected PRESET/sN" in capsys.readouterr().err
