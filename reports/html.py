@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from rdmc.imageio import write_bytes_atomic
-from reports.tables import downstream_table, load_results, restoration_table
+from reports.tables import load_results, tables_for
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAIN_METRICS = (("restoration", "PSNR", "PSNR (dB)"), ("detection", "mAP", "mAP (%)"),
@@ -191,10 +191,7 @@ def render_report(results: list[str | Path], out: str | Path) -> Path:
             {
                 "label": r.label,
                 "dataset": r.data["meta"]["dataset"]["name"],
-                "tables": [
-                    _html_table(restoration_table(r.data)),
-                    _html_table(downstream_table(r.data)),
-                ],
+                "tables": [_html_table(t) for t in tables_for(r.data)],
                 "gallery": _gallery(r),
                 "provenance": _provenance(r.data["meta"]),
             }

@@ -213,12 +213,16 @@ def to_latex(table: Table) -> str:
     return "\n".join(lines)
 
 
+def tables_for(data: dict, metrics: Sequence[str] = ("mAP", "mIoU"),
+               rain: Sequence[str] | None = None) -> list[Table]:  # fmt: skip
+    """The tables of a results file: a scoreboard's one, or a bench run's two."""
+    if data["meta"].get("kind") == "scoreboard":
+        return [scoreboard_table(data)]
+    return [restoration_table(data, rain), downstream_table(data, metrics, rain)]
+
+
 def render_tables(path: str | Path, fmt: str = "markdown", metrics: Sequence[str] = ("mAP", "mIoU"),
                   rain: Sequence[str] | None = None) -> str:  # fmt: skip
-    data = load_results(path)
-    if data["meta"].get("kind") == "scoreboard":
-        tables = [scoreboard_table(data)]
-    else:
-        tables = [restoration_table(data, rain), downstream_table(data, metrics, rain)]
+    tables = tables_for(load_results(path), metrics, rain)
     render = to_latex if fmt == "latex" else to_markdown
     return "\n\n".join(render(t) for t in tables) + "\n"

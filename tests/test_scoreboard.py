@@ -83,3 +83,11 @@ def test_bad_rain_setting_is_one_line_error(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["scoreboard", "identity", "--out", str(tmp_path / "x.json"), "--rain", "light"])
     assert "expected PRESET/sN" in capsys.readouterr().err
+
+
+def test_html_report_shows_a_scoreboard(scoreboard, tmp_path):
+    from reports.html import render_report
+
+    (tmp_path / "scores.json").write_text(json.dumps(scoreboard))
+    page = render_report([tmp_path / "scores.json"], tmp_path / "report.html").read_text()
+    assert "CPU ms@256" in page and "guided-filter" in page and "tiny" in page
