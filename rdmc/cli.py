@@ -204,7 +204,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
         help="train a derainer on mmengine's Runner",
-        description="Trains from an mmengine config file or a shipped config name (rdmc-s, rdmc). "
+        description="Trains from an mmengine config file or a shipped config name (rdmc-s, rdmc, "
+        "prenet, restormer-lite at the rdmc-s budget; equal-budget/NAME for the 300-iteration "
+        "comparison and ablations, e.g. equal-budget/rdmc-s-no-cr). "
         "Under `torchrun --nproc_per_node N` it trains data-parallel with no other change. "
         "Writes mmengine checkpoints (for --resume) and best.pth / last.pth (meta + state_dict).",
     )
@@ -331,6 +333,7 @@ def _run_models(args: argparse.Namespace) -> int:
         print(f"{name:<16}{'(no weights)':<18}{descriptions.get(name, '')}")
     for name, ckpt in CHECKPOINTS.items():
         print(f"{name:<16}{ckpt.sha256[:16]:<18}{ckpt.description}")
+        print(f"{'':<34}`rdmc train {ckpt.config}`, log rdmc/checkpoints/{ckpt.log}")
     if not CHECKPOINTS:
         print(
             "(no trained checkpoint shipped yet: `rdmc train rdmc-s`, then --model PATH/best.pth)"

@@ -47,14 +47,19 @@ def _trusting_own_checkpoints():
 
 
 def resolve_config(config: str | Path) -> Path:
-    """A config path, or the name of a shipped config (``rdmc-s`` -> configs/rdmc_s.py)."""
+    """A config path, or the name of a shipped config (``rdmc-s`` -> configs/rdmc_s.py,
+    ``equal-budget/prenet`` -> configs/equal_budget/prenet.py)."""
     path = Path(config)
     if path.is_file():
         return path
     shipped = CONFIG_DIR / f"{str(config).replace('-', '_')}.py"
     if shipped.is_file():
         return shipped
-    names = sorted(p.stem.replace("_", "-") for p in CONFIG_DIR.glob("*.py"))
+    names = sorted(
+        str(p.relative_to(CONFIG_DIR).with_suffix("")).replace("_", "-")
+        for p in CONFIG_DIR.rglob("*.py")
+        if not p.name.startswith("_") and "_base_" not in p.parts
+    )
     raise FileNotFoundError(f"{config}: no such config file or shipped config ({', '.join(names)})")
 
 

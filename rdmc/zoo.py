@@ -36,6 +36,8 @@ class Checkpoint:
     file: str  # inside rdmc/checkpoints/
     sha256: str
     description: str
+    config: str  # the shipped config that trains it: `rdmc train CONFIG`
+    log: str  # its training log, inside rdmc/checkpoints/
 
 
 ARCHITECTURES = {
@@ -73,7 +75,9 @@ CHECKPOINTS: dict[str, Checkpoint] = {
         "rdmc-s",
         "rdmc_s.pth",
         "c9a6a332bf3d15ee881bff62d82764deeeb4c6eab0c53a21def7ba65e4ba11a5",
-        "RDMC-S, `rdmc train rdmc-s`, iteration 1500 of 1500 (log: rdmc_s.train.log)",
+        "RDMC-S, `rdmc train rdmc-s`, iteration 1500 of 1500",
+        "rdmc-s",
+        "rdmc_s.train.log",
     ),
 }
 

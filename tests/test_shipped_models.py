@@ -1,4 +1,5 @@
-"""The shipped rdmc-s checkpoint: checksummed, the default of `rdmc derain`, and it generalises."""
+"""The shipped checkpoints: checksummed, usable by name, rdmc-s the default of `rdmc derain`,
+and rdmc-s generalises to rain made by a recipe it never saw."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from rdmc.cli import main
 from rdmc.data.samples import PHOTOS
 from rdmc.imageio import read_image, write_image
 from rdmc.metrics import psnr
-from rdmc.zoo import CHECKPOINTS, checkpoint_path
+from rdmc.train import resolve_config
+from rdmc.zoo import CHECKPOINT_DIR, CHECKPOINTS, checkpoint_path
 
 
 def foreign_rain(clean: np.ndarray, seed: int) -> np.ndarray:
@@ -38,9 +40,23 @@ def foreign_rain(clean: np.ndarray, seed: int) -> np.ndarray:
     return np.clip(np.round(rainy), 0, 255).astype(np.uint8)
 
 
-def test_rdmc_s_checkpoint_is_shipped_and_verified():
-    assert "rdmc-s" in CHECKPOINTS
-    assert checkpoint_path("rdmc-s").stat().st_size < 10_000_000
+@pytest.mark.parametrize("name", ["rdmc-s", "prenet", "restormer-lite"])
+def test_checkpoint_is_shipped_verified_and_derains_by_name(name, tmp_path):
+    assert name in CHECKPOINTS
+    assert checkpoint_path(name).stat().st_size < 10_000_000
+    img = next(p for p in PHOTOS if p.name == "coffee").load()[:80, :112]
+    write_image(tmp_path / "in" / "x.png", foreign_rain(img, 0))
+    assert main(["derain", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", name]) == 0
+    out = read_image(tmp_path / "out" / "x.png")
+    assert out.shape == img.shape and out.dtype == np.uint8
+
+
+def test_every_shipped_checkpoint_says_how_it_was_trained():
+    for name, entry in CHECKPOINTS.items():
+        log = CHECKPOINT_DIR / entry.log
+        assert log.is_file(), f"{name}: training log {log} missing"
+        assert "Iter(train)" in log.read_text(errors="replace")
+        assert resolve_config(entry.config).is_file()
 
 
 @pytest.mark.parametrize("name", ["astronaut", "chelsea", "coffee"])
@@ -57,3 +73,12 @@ def test_derain_defaults_to_rdmc_s(tmp_path, capsys):
     write_image(tmp_path / "in" / "x.png", foreign_rain(img, 0))
     assert main(["derain", str(tmp_path / "in"), "-o", str(tmp_path / "out")]) == 0
     assert read_image(tmp_path / "out" / "x.png").shape == img.shape
+
+
+def test_models_lists_architectures_and_shipped_checkpoints(capsys):
+    assert main(["models", "--no-flops"]) == 0
+    out = capsys.readouterr().out
+    for name in ["rdmc", "rdmc-s", "prenet", "restormer-lite", "identity", "guided-filter"]:
+        assert f"\n{name} " in out
+    for entry in CHECKPOINTS.values():
+        assert entry.sha256[:16] in out and f"rdmc train {entry.config}" in out
