@@ -79,6 +79,22 @@ CHECKPOINTS: dict[str, Checkpoint] = {
         "rdmc-s",
         "rdmc_s.train.log",
     ),
+    "prenet": Checkpoint(
+        "prenet",
+        "prenet.pth",
+        "ccd7703877899c521ae2b13d818fc51554996f10790aacc46bdfbd37afb1b961",
+        "PReNet at the equal budget (300 iterations of the rdmc-s recipe), iteration 300",
+        "equal-budget/prenet",
+        "prenet.train.log",
+    ),
+    "restormer-lite": Checkpoint(
+        "restormer-lite",
+        "restormer_lite.pth",
+        "e3c5f12e2cfcd41ca8384e7478c11df460555e45a4ce8cfb19c2dd3e25928b1b",
+        "Restormer-lite at the equal budget (300 iterations of the rdmc-s recipe), iteration 300",
+        "equal-budget/restormer-lite",
+        "restormer_lite.train.log",
+    ),
 }
 
 
