@@ -88,6 +88,15 @@ def test_each_ablation_switch_changes_the_graph():
     )
 
 
+def test_norm_none_drops_every_batchnorm_and_gives_convs_a_bias():
+    net = small(norm="none")
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert all(c.bias is not None for c in convs)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in small().modules())
+    assert net(torch.rand(1, 3, 24, 40))[-1].shape == (1, 3, 24, 40)
+
+
 def test_dynamic_gates_depend_on_the_image():
     torch.manual_seed(0)
     block = CrossLevelRecruitment(channels=8, finer=4, coarser=16, mode="dynamic")
@@ -116,5 +125,7 @@ def test_bad_arguments():
         small(recruitment="searched")
     with pytest.raises(ValueError, match="stages"):
         small(stages=0)
+    with pytest.raises(ValueError, match="norm"):
+        small(norm="layer")
     with pytest.raises(ValueError, match="unknown RDMC preset"):
         build_rdmc("rdmc-xl")

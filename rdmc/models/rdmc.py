@@ -32,6 +32,7 @@ from torch import nn
 from rdmc.registry import MODELS
 
 RECRUITMENT_MODES = ("dynamic", "static", "none")
+NORMS = ("bn", "none")
 PRESETS = {
     # Paper size: per-branch widths 32/64/128/256/256, three branches, three stages.
     "rdmc": dict(widths=(32, 64, 128, 256, 256), dilations=(1, 2, 3), stages=3),
@@ -50,13 +51,15 @@ def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple
     return x, (h, w)
 
 
-class ConvBNReLU(nn.Sequential):
-    def __init__(self, c_in: int, c_out: int, dilation: int = 1, stride: int = 1) -> None:
-        super().__init__(
-            nn.Conv2d(c_in, c_out, 3, stride, padding=dilation, dilation=dilation, bias=False),
-            nn.BatchNorm2d(c_out),
-            nn.ReLU(inplace=True),
-        )
+class ConvNormReLU(nn.Sequential):
+    """conv3x3, then BatchNorm (``norm="bn"``, the paper's) or nothing (``"none"``), then ReLU."""
+
+    def __init__(
+        self, c_in: int, c_out: int, dilation: int = 1, stride: int = 1, norm: str = "bn"
+    ) -> None:
+        bn = norm == "bn"
+        conv = nn.Conv2d(c_in, c_out, 3, stride, padding=dilation, dilation=dilation, bias=not bn)
+        super().__init__(conv, *([nn.BatchNorm2d(c_out)] if bn else []), nn.ReLU(inplace=True))
 
 
 class LearnedUpsample(nn.Module):
@@ -76,15 +79,15 @@ class LearnedUpsample(nn.Module):
 class EncoderBranch(nn.Module):
     """One dilation's encoder: five levels of (pool), conv3x3, dilated conv3x3."""
 
-    def __init__(self, c_in: int, widths: Sequence[int], dilation: int) -> None:
+    def __init__(self, c_in: int, widths: Sequence[int], dilation: int, norm: str) -> None:
         super().__init__()
         levels = []
         for i, width in enumerate(widths):
             levels.append(
                 nn.Sequential(
                     nn.MaxPool2d(2) if i > 0 else nn.Identity(),
-                    ConvBNReLU(c_in, width),
-                    ConvBNReLU(width, width, dilation=dilation),
+                    ConvNormReLU(c_in, width, norm=norm),
+                    ConvNormReLU(width, width, dilation=dilation, norm=norm),
                 )
             )
             c_in = width
@@ -101,9 +104,11 @@ class EncoderBranch(nn.Module):
 class MultiScaleEncoder(nn.Module):
     """Parallel branches with different dilations, concatenated level by level."""
 
-    def __init__(self, c_in: int, widths: Sequence[int], dilations: Sequence[int]) -> None:
+    def __init__(
+        self, c_in: int, widths: Sequence[int], dilations: Sequence[int], norm: str
+    ) -> None:
         super().__init__()
-        self.branches = nn.ModuleList(EncoderBranch(c_in, widths, d) for d in dilations)
+        self.branches = nn.ModuleList(EncoderBranch(c_in, widths, d, norm) for d in dilations)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         per_branch = [branch(x) for branch in self.branches]
@@ -114,16 +119,24 @@ class CrossLevelRecruitment(nn.Module):
     """Level l's features plus gated paths recruited from levels l-1 (finer) and l+1 (coarser)."""
 
     def __init__(
-        self, channels: int, finer: int | None, coarser: int | None, mode: str, reduction: int = 4
+        self,
+        channels: int,
+        finer: int | None,
+        coarser: int | None,
+        mode: str,
+        norm: str = "bn",
+        reduction: int = 4,
     ) -> None:
         super().__init__()
         if mode not in RECRUITMENT_MODES:
             raise ValueError(f"recruitment must be one of {RECRUITMENT_MODES}, got {mode!r}")
         self.mode = mode
         self.from_finer = (
-            ConvBNReLU(finer, channels, stride=2) if finer and mode != "none" else None
+            ConvNormReLU(finer, channels, stride=2, norm=norm) if finer and mode != "none" else None
         )
-        self.from_coarser = ConvBNReLU(coarser, channels) if coarser and mode != "none" else None
+        self.from_coarser = (
+            ConvNormReLU(coarser, channels, norm=norm) if coarser and mode != "none" else None
+        )
         n_paths = int(self.from_finer is not None) + int(self.from_coarser is not None)
         self.n_paths = n_paths
         if mode == "dynamic" and n_paths:
@@ -166,11 +179,13 @@ class CrossLevelRecruitment(nn.Module):
 
 
 class DecoderLevel(nn.Module):
-    def __init__(self, c_coarse: int, c_skip: int, c_out: int) -> None:
+    def __init__(self, c_coarse: int, c_skip: int, c_out: int, norm: str) -> None:
         super().__init__()
         self.upsample = LearnedUpsample()
         self.reduce = nn.Conv2d(c_coarse, c_out, 1)
-        self.fuse = nn.Sequential(ConvBNReLU(c_out + c_skip, c_out), ConvBNReLU(c_out, c_out))
+        self.fuse = nn.Sequential(
+            ConvNormReLU(c_out + c_skip, c_out, norm=norm), ConvNormReLU(c_out, c_out, norm=norm)
+        )
 
     def forward(self, coarse: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
         up = self.reduce(self.upsample(coarse, skip.shape[-2:]))
@@ -180,21 +195,24 @@ class DecoderLevel(nn.Module):
 class RDMCStage(nn.Module):
     """The shared network of one stage: 6 channels in, a 3-channel residual out."""
 
-    def __init__(self, widths: Sequence[int], dilations: Sequence[int], recruitment: str) -> None:
+    def __init__(
+        self, widths: Sequence[int], dilations: Sequence[int], recruitment: str, norm: str
+    ) -> None:
         super().__init__()
         channels = [w * len(dilations) for w in widths]
-        self.encoder = MultiScaleEncoder(6, widths, dilations)
+        self.encoder = MultiScaleEncoder(6, widths, dilations, norm)
         self.recruit = nn.ModuleList(
             CrossLevelRecruitment(
                 c,
                 channels[i - 1] if i > 0 else None,
                 channels[i + 1] if i + 1 < len(channels) else None,
                 recruitment,
+                norm,
             )
             for i, c in enumerate(channels)
         )
         self.decoder = nn.ModuleList(
-            DecoderLevel(channels[i + 1], channels[i], channels[i])
+            DecoderLevel(channels[i + 1], channels[i], channels[i], norm)
             for i in range(len(channels) - 1)
         )
         self.head = nn.Conv2d(channels[0], 3, 3, padding=1)
@@ -223,6 +241,7 @@ class RDMC(nn.Module):
         dilations: one encoder branch per dilation (ablation: ``(1,)`` = single scale).
         stages: recursive stages T (ablation: 1).
         recruitment: ``"dynamic"``, ``"static"`` or ``"none"``.
+        norm: ``"bn"`` (BatchNorm after every conv, as the paper) or ``"none"``.
     """
 
     def __init__(
@@ -231,15 +250,18 @@ class RDMC(nn.Module):
         dilations: Sequence[int] = (1, 2, 3),
         stages: int = 3,
         recruitment: str = "dynamic",
+        norm: str = "bn",
     ) -> None:
         super().__init__()
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
         if len(widths) < 2:
             raise ValueError("RDMC needs at least two encoder levels")
         if stages < 1:
             raise ValueError(f"stages must be >= 1, got {stages}")
         self.stages = stages
         self.multiple = 2 ** (len(widths) - 1)
-        self.net = RDMCStage(widths, dilations, recruitment)
+        self.net = RDMCStage(widths, dilations, recruitment, norm)
 
     def forward(self, rainy: torch.Tensor) -> list[torch.Tensor]:
         """Every stage's estimate of the clean image, each the size of ``rainy``."""
