@@ -18,6 +18,7 @@ from downstream.bench import BenchError, load_suite, run_bench
 from rdmc.cli import main
 from rdmc.data.samples import PHOTOS
 from rdmc.imageio import write_image
+from rdmc.zoo import derainer_fingerprint
 
 
 def make_suite(tmp_path: Path, derainers=("identity",), images=("astronaut", "grace_hopper", "cameraman"),
@@ -214,3 +215,8 @@ def test_builtin_suites_load():
     assert {p for p, _ in default.rain_settings()} == {"light", "heavy"}
     assert sorted({s for _, s in default.rain_settings()}) == [1, 2, 3, 4, 5]
     assert default.detectors == ["yolov3-tiny"] and default.segmenters == ["selfie-segmentation"]
+    baselines = load_suite("baselines")
+    assert baselines.rain_settings() == [("light", 3), ("heavy", 3)]
+    # every learned baseline is a shipped checkpoint, usable by name
+    assert {"prenet", "restormer-lite", "rdmc-s"} <= set(baselines.derainers)
+    assert all(derainer_fingerprint(d) for d in baselines.derainers)
