@@ -15,6 +15,7 @@ rdmc scoreboard guided-filter \
     --out "$out/equal_budget.json" --resume
 rdmc scoreboard \
     "rdmc-s=$runs/rdmc_s/last.pth" \
+    "rdmc-s, seed 1=$runs/rdmc_s_seed1/last.pth" \
     "without CR=$runs/rdmc_s_no_cr/last.pth" \
     "static recruitment=$runs/rdmc_s_static/last.pth" \
     "no recruitment=$runs/rdmc_s_no_recruitment/last.pth" \

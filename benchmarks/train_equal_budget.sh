@@ -5,7 +5,7 @@
 # Then score them with: python benchmarks/equal_budget.py --work-dirs DIR --out FILE
 set -euo pipefail
 out="${1:-work_dirs/equal_budget}"
-configs="prenet restormer_lite rdmc_s rdmc_s_t1 rdmc_s_single_scale rdmc_s_no_cr rdmc_s_static rdmc_s_no_recruitment prenet_c16 rdmc_s_no_norm"
+configs="prenet restormer_lite rdmc_s rdmc_s_t1 rdmc_s_single_scale rdmc_s_no_cr rdmc_s_static rdmc_s_no_recruitment prenet_c16 rdmc_s_no_norm rdmc_s_seed1"
 for name in $configs; do
     dir="$out/$name"
     if [ -f "$dir/last.pth" ]; then
