@@ -116,10 +116,9 @@ def test_unknown_config_is_a_clear_error(capsys):
     from rdmc.cli import main
 
     assert main(["train", "no-such-config"]) == 1
-    assert (
-        "no such config file or shipped config (prenet, rdmc, rdmc-s, restormer-lite)"
-        in capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert "no-such-config: no such config file or shipped config (" in err
+    assert "equal-budget/rdmc-s-no-cr" in err and "prenet, rdmc, rdmc-s, restormer-lite)" in err
 
 
 @pytest.mark.parametrize("name", ["rdmc-s", "rdmc", "prenet", "restormer-lite"])
@@ -128,3 +127,30 @@ def test_shipped_configs_build(name, tmp_path):
 
     runner = build_runner(name, tmp_path / name)
     assert type(runner.model.arch).__name__ in ("RDMC", "PReNet", "RestormerLite")
+
+
+def test_equal_budget_configs_share_the_schedule_and_differ_where_named(tmp_path):
+    from mmengine.config import Config
+
+    from rdmc.train import CONFIG_DIR, resolve_config
+
+    configs = {p.stem: Config.fromfile(p) for p in (CONFIG_DIR / "equal_budget").glob("[!_]*.py")}
+    script = (CONFIG_DIR.parents[1] / "benchmarks" / "train_equal_budget.sh").read_text()
+    trained = script.split('configs="')[1].split('"')[0].split()
+    assert sorted(trained) == sorted(configs)  # the training script runs every one of them
+    for cfg in configs.values():
+        assert cfg.train_cfg.max_iters == 300
+        assert cfg.param_scheduler[0]["milestones"] == [180, 240]
+        assert cfg.train_dataloader.batch_size == 8
+        assert cfg.train_dataloader.dataset.patch_size == 128
+    base = configs["rdmc_s"]
+    assert configs["rdmc_s_no_cr"].model.loss.cr_weight == 0 and base.model.loss.cr_weight == 0.1
+    assert configs["rdmc_s_static"].model.arch.recruitment == "static"
+    assert configs["rdmc_s_no_recruitment"].model.arch.recruitment == "none"
+    assert tuple(configs["rdmc_s_single_scale"].model.arch.dilations) == (1,)
+    assert configs["rdmc_s_t1"].model.arch.stages == 1
+    assert configs["rdmc_s_no_norm"].model.arch.norm == "none"
+    assert configs["rdmc_s_seed1"].randomness.seed == 1 and base.randomness.seed == 0
+    assert (
+        resolve_config("equal-budget/prenet-c16") == CONFIG_DIR / "equal_budget" / "prenet_c16.py"
+    )
