@@ -73,7 +73,9 @@ def _complexity(label: str, spec: str, net: torch.nn.Module, size: int, repeats:
     stats = complexity(net, size)
     values = {
         "params": (stats["params"] / 1e6, "M"),
-        "GFLOPs": (stats["gflops"], "G"),
+        # mmengine counts convolutions, matmuls and the like; a derainer built from pooling and
+        # morphology (guided-filter) counts 0, which is not its cost: no value, not a zero
+        "GFLOPs": (stats["gflops"] or None, "G"),
         "latency": (_timed_median_ms(net, size, repeats), "ms"),
     }
     return [

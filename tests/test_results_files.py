@@ -24,7 +24,11 @@ def test_results_file_has_every_row_and_renders(name):
     data = load_results(RESULTS / f"{name}.json")
     table = scoreboard_table(data)
     assert table.rows[0][0] == "rainy"
-    assert all(v is not None for _, values in table.rows[1:] for v in values)
+    gflops = table.columns.index("GFLOPs@256")
+    for row, values in table.rows[1:]:
+        # only a weight-free derainer may lack a FLOP count (mmengine counts none of its ops)
+        assert all(v is not None for j, v in enumerate(values) if j != gflops), row
+        assert values[gflops] is not None or row == "guided-filter", row
     assert render_tables(RESULTS / f"{name}.json") == (RESULTS / f"{name}.md").read_text()
 
 
