@@ -38,7 +38,7 @@ import yaml
 from downstream.checkpoints import DownstreamModelError
 from rdmc.data.samples import default_cache_dir, sample_split
 from rdmc.imageio import ImageError, list_images, read_image, write_bytes_atomic
-from rdmc.metrics import convention, psnr, ssim
+from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import git_commit, machine, versions
 from rdmc.rain import PRESETS, SEVERITIES, add_rain, seed_for
 
@@ -470,12 +470,10 @@ class BenchRun:
     ) -> list[dict]:
         clean = Condition("clean", None, None, None)
         pairs = [(images.get(im, c), images.get(im, clean)) for im in dataset.images]
-        per_image = {"PSNR": [psnr(a, b) for a, b in pairs], "SSIM": [ssim(a, b) for a, b in pairs]}
-        units = {"PSNR": "dB", "SSIM": "1"}
         return [
-            {**self._record(dataset, c, "restoration", "Y channel", k, float(np.mean(v)), units[k],
-                            "clean image"), "per_image": [float(x) for x in v]}
-            for k, v in per_image.items()
+            {**self._record(dataset, c, "restoration", "Y channel", k, float(np.mean(v)),
+                            RESTORATION_UNITS[k], "clean image"), "per_image": v}
+            for k, v in per_image_scores(pairs).items()
         ]  # fmt: skip
 
     def _task_records(self, dataset: Dataset, m: TaskModel, c: Condition, clean: Condition,

@@ -180,6 +180,15 @@ def ssim(
     return float(np.mean([_ssim_single_channel(a[..., c], b[..., c]) for c in range(a.shape[2])]))
 
 
+RESTORATION_UNITS = {"PSNR": "dB", "SSIM": "1"}
+
+
+def per_image_scores(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict[str, list[float]]:
+    """PSNR and SSIM (Y channel) of every (restored, clean) pair, as the bench and the
+    scoreboard report them."""
+    return {"PSNR": [psnr(a, b) for a, b in pairs], "SSIM": [ssim(a, b) for a, b in pairs]}
+
+
 # ---------------------------------------------------------------- torch twins
 
 

@@ -7,8 +7,9 @@ forward pass. The rainy input itself is the reference row.
 
 The output has the layout of ``rdmc bench``'s results.json (``meta`` and
 ``records``), so ``rdmc tables`` and ``rdmc compare`` read it. It is rewritten
-after every derainer; ``--resume`` keeps the rows whose weights did not change.
-A derainer that cannot be loaded is named in one line and skipped.
+after every derainer; ``--resume`` keeps the rows whose weights did not change
+(and were scored on the same images, rain and latency settings). A derainer
+that cannot be loaded is named in one line and skipped.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from rdmc.analysis import complexity
 from rdmc.data.datasets import to_rgb_uint8
 from rdmc.data.samples import sample_split
 from rdmc.imageio import list_images, read_image, write_bytes_atomic
-from rdmc.metrics import convention, psnr, ssim
+from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import git_commit, machine, versions
 from rdmc.rain import add_rain, seed_for
 
 RAINY = "rainy"
+# What a previous file's rows must share with this run to be kept by --resume.
+SAME_SETUP = ("dataset", "rain", "seed", "restoration_convention", "latency")
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,11 @@ def _timed_median_ms(net: torch.nn.Module, size: int, repeats: int) -> float:
 
 
 def _restoration(label: str, spec: str, rain: str, pairs: list[tuple[np.ndarray, np.ndarray]]):
-    values = {"PSNR": [psnr(a, b) for a, b in pairs], "SSIM": [ssim(a, b) for a, b in pairs]}
-    units = {"PSNR": "dB", "SSIM": "1"}
     return [
         {"condition": label, "derainer": spec, "rain": rain, "task": "restoration",
-         "model": "Y channel", "metric": k, "value": float(np.mean(v)), "unit": units[k],
-         "gt": "clean image", "per_image": [float(x) for x in v]}
-        for k, v in values.items()
+         "model": "Y channel", "metric": k, "value": float(np.mean(v)),
+         "unit": RESTORATION_UNITS[k], "gt": "clean image", "per_image": v}
+        for k, v in per_image_scores(pairs).items()
     ]  # fmt: skip
 
 
@@ -121,11 +122,13 @@ def run_scoreboard(
         "derainers": {},
         "restoration_convention": convention(),
         "latency": {"size": latency_size, "repeats": latency_repeats, "statistic": "median"},
-        "units": {"PSNR": "dB", "SSIM": "1", "params": "M", "GFLOPs": "G", "latency": "ms"},
+        "units": {**RESTORATION_UNITS, "params": "M", "GFLOPs": "G", "latency": "ms"},
         "versions": versions(),
         "git_commit": git_commit(),
         "machine": machine("cpu"),
     }
+    if previous is not None and any(previous["meta"].get(k) != meta[k] for k in SAME_SETUP):
+        previous = None  # scored on other images, rain or latency settings: nothing carries over
     records = [
         r
         for s in settings

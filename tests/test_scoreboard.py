@@ -78,6 +78,13 @@ def test_unloadable_derainer_is_named_and_the_rest_are_kept(tmp_path, capsys, mo
                  "--split", "val", "--resume"]) == 0  # fmt: skip
     assert json.loads(out.read_text())["records"] == data["records"]
 
+    # Other rain settings: the stored rows do not carry over, the derainer is scored again.
+    monkeypatch.undo()
+    assert main(["scoreboard", "guided-filter", "--out", str(out), "--rain", "light/s4",
+                 "--split", "val", "--resume"]) == 0  # fmt: skip
+    rains = {r["rain"] for r in json.loads(out.read_text())["records"]}
+    assert rains == {"light/s4", "none"}
+
 
 def test_bad_rain_setting_is_one_line_error(tmp_path, capsys):
     with pytest.raises(SystemExit):
