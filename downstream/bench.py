@@ -12,215 +12,46 @@ truth from the same model on the clean image (said in every record). It writes
     {"meta": {...}, "records": [{"dataset", "condition", "derainer", "rain", "task",
                                  "model", "metric", "value", "unit", "gt"}, ...]}
 
-Caching: every derived image and every prediction is stored under
-``<cache>/bench/`` keyed by a hash of what produced it (input bytes, rain
-parameters and seed, derainer weights, model config and weights), and every
-scored cell by the hashes of its inputs. An identical rerun recomputes nothing,
-a changed derainer recomputes only its own cells, and a killed run picks up
-where it stopped. Under ``torchrun`` the images are sharded across processes
-(gloo on CPU, nccl on GPU); rank 0 scores from the shared cache, so results
-equal a single-process run.
+Caching (:mod:`downstream.cache`): every derived image and every prediction is
+stored under ``<cache>/bench/`` keyed by a hash of what produced it (input bytes,
+rain parameters and seed, derainer weights, model config and weights), and every
+scored cell by the hashes of everything it reads, ground truth and scoring code
+included. ``meta.complete`` stays false until the last cell is written. An
+identical rerun recomputes nothing, a changed derainer recomputes only its own
+cells, and a killed run picks up where it stopped. Under ``torchrun`` the images
+are sharded across processes (gloo on CPU, nccl on GPU); rank 0 scores from the
+shared cache, so results equal a single-process run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from downstream.annotations import read_label_map
+from downstream.cache import Cache, content_hash
 from downstream.checkpoints import DownstreamModelError
-from rdmc.data.samples import default_cache_dir, sample_split
-from rdmc.imageio import ImageError, list_images, read_image, write_bytes_atomic
+from downstream.datasets import Dataset, Image, load_dataset
+from downstream.errors import BenchError
+from downstream.scoring import derived_records
+from downstream.suite import Suite, load_suite
+from rdmc.data.samples import default_cache_dir
+from rdmc.imageio import read_image, write_bytes_atomic
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import git_commit, machine, versions
-from rdmc.rain import PRESETS, SEVERITIES, add_rain, seed_for
+from rdmc.rain import add_rain, seed_for
 
-SUITE_DIR = Path(__file__).parent / "suites"
-PSEUDO_GT = "pseudo: the same model's predictions on the clean image"
+__all__ = ["BenchError", "BenchRun", "Suite", "load_suite", "run_bench"]
 
-
-class BenchError(ValueError):
-    """A suite or dataset that cannot be run; the message names the file and the problem."""
-
-
-# ---------------------------------------------------------------- suites
-
-
-@dataclass
-class Suite:
-    name: str
-    dataset: dict
-    rain: list[dict]
-    derainers: list[str]
-    detectors: list
-    segmenters: list
-    seed: int = 0
-    source: str = ""
-
-    def rain_settings(self) -> list[tuple[str, int]]:
-        return [(r["preset"], int(s)) for r in self.rain for s in r["severities"]]
-
-
-def load_suite(name_or_path: str | Path) -> Suite:
-    """A built-in suite by name (``default``, ``smoke``) or a YAML file."""
-    path = Path(name_or_path)
-    if not path.is_file():
-        path = SUITE_DIR / f"{name_or_path}.yaml"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in SUITE_DIR.glob("*.yaml")))
-        raise BenchError(f"{name_or_path}: no such suite file or built-in suite ({known})")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise BenchError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from e
-    required = ("dataset", "rain", "derainers")
-    missing = [k for k in required if k not in (data or {})]
-    if missing:
-        raise BenchError(f"{path}: missing {', '.join(missing)}")
-    for r in data["rain"]:
-        if r.get("preset") not in PRESETS or not all(
-            s in SEVERITIES for s in r.get("severities", [])
-        ):
-            raise BenchError(f"{path}: bad rain entry {r} (presets {PRESETS}, severities 1..5)")
-    return Suite(
-        name=data.get("name", path.stem),
-        dataset=data["dataset"],
-        rain=data["rain"],
-        derainers=[str(d) for d in data["derainers"]],
-        detectors=data.get("detectors", []),
-        segmenters=data.get("segmenters", []),
-        seed=int(data.get("seed", 0)),
-        source=str(path),
-    )
-
-
-# ---------------------------------------------------------------- cache
-
-
-def _hash(*parts: object) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-class Cache:
-    """Content-addressed arrays and JSON under ``<cache>/bench``; writes are atomic."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def _path(self, kind: str, key: str, suffix: str) -> Path:
-        return self.root / kind / key[:2] / f"{key}{suffix}"
-
-    def get_arrays(self, kind: str, key: str) -> dict[str, np.ndarray] | None:
-        path = self._path(kind, key, ".npz")
-        if not path.is_file():
-            return None
-        with np.load(path) as data:
-            return {k: data[k] for k in data.files}
-
-    def put_arrays(self, kind: str, key: str, arrays: dict[str, np.ndarray]) -> None:
-        import io
-
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        write_bytes_atomic(self._path(kind, key, ".npz"), buffer.getvalue())
-
-    def get_json(self, kind: str, key: str):
-        path = self._path(kind, key, ".json")
-        return json.loads(path.read_text()) if path.is_file() else None
-
-    def put_json(self, kind: str, key: str, value) -> None:
-        write_bytes_atomic(self._path(kind, key, ".json"), json.dumps(value).encode())
-
-
-# ---------------------------------------------------------------- dataset
-
-
-@dataclass
-class Image:
-    name: str
-    key: str  # hash of the file's bytes
-    path: Path
-    shape: tuple[int, int]  # height, width
-
-
-@dataclass
-class Dataset:
-    name: str
-    images: list[Image]
-    skipped: list[str] = field(default_factory=list)
-    coco: dict | None = None  # image name -> list of {"bbox" x1y1x2y2, "category"}
-    seg_labels: dict[str, Path] | None = None
-
-
-def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
-    kind = spec.get("type", "folder")
-    if kind == "samples":
-        root, name = sample_split(spec.get("split", "test")), f"samples:{spec.get('split', 'test')}"
-    elif kind == "folder":
-        root, name = Path(spec.get("root", "")), spec.get("name", Path(spec.get("root", "")).name)
-        if not root.is_dir():
-            raise BenchError(f"{root}: dataset folder does not exist")
-    else:
-        raise BenchError(f"unknown dataset type {kind!r} (samples or folder)")
-    paths = list_images(root)[: spec.get("limit", limit)]
-    if not paths:
-        raise BenchError(f"{root}: no images in the dataset folder")
-    images, skipped = [], []
-    for path in paths:
-        try:
-            shape = read_image(path).shape[:2]
-        except ImageError as e:
-            skipped.append(str(e))
-            continue
-        images.append(Image(path.name, hashlib.sha256(path.read_bytes()).hexdigest(), path, shape))
-    dataset = Dataset(name, images, skipped)
-    if spec.get("coco_json"):
-        dataset.coco = _read_coco(Path(spec["coco_json"]), images)
-    if spec.get("seg_labels"):
-        dataset.seg_labels = _match_labels(Path(spec["seg_labels"]), images)
-    return dataset
-
-
-def _read_coco(path: Path, images: list[Image]) -> dict:
-    try:
-        data = json.loads(path.read_text())
-        categories = {c["id"]: c["name"] for c in data["categories"]}
-        by_id = {im["id"]: im for im in data["images"]}
-        annotations = data["annotations"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
-        raise BenchError(f"{path}: not a COCO annotation file ({type(e).__name__}: {e})") from e
-    names = {im.name for im in images}
-    unknown = sorted({im["file_name"] for im in data["images"]} - names)
-    if unknown:
-        raise BenchError(f"{path}: annotations name images not in the dataset (e.g. {unknown[0]})")
-    result: dict[str, list] = {im["file_name"]: [] for im in data["images"]}
-    for ann in annotations:
-        x, y, w, h = ann["bbox"]
-        result[by_id[ann["image_id"]]["file_name"]].append(
-            {"bbox": [x, y, x + w, y + h], "category": categories[ann["category_id"]]}
-        )
-    return result
-
-
-def _match_labels(folder: Path, images: list[Image]) -> dict[str, Path]:
-    if not folder.is_dir():
-        raise BenchError(f"{folder}: label folder does not exist")
-    labels = {p.stem: p for p in list_images(folder)}
-    missing = [im.name for im in images if Path(im.name).stem not in labels]
-    if missing:
-        raise BenchError(f"{folder}: no label map for {len(missing)} image(s), e.g. {missing[0]}")
-    return {im.name: labels[Path(im.name).stem] for im in images}
+# Bump when anything changes how a cell's records are computed from its inputs.
+SCORING_VERSION = "cells-v3"
+_hash = content_hash
 
 
 # ---------------------------------------------------------------- conditions
@@ -258,12 +89,13 @@ class ConditionImages:
 
         self.suite, self.cache, self.device = suite, cache, device
         self.fingerprints = {}
+        self._derainers: dict = {}
         for d in suite.derainers:
             try:
                 self.fingerprints[d] = derainer_fingerprint(d)
+                self._derainer(d)  # a checkpoint that does not load stops the run up front
             except ValueError as e:
-                raise BenchError(f"suite {suite.name}: derainer {e}") from e
-        self._derainers: dict = {}
+                raise BenchError(f"{suite.source}: derainer {e}") from e
 
     def key(self, image: Image, c: Condition) -> str:
         if c.preset is None:
@@ -279,7 +111,7 @@ class ConditionImages:
         if c.preset is None:
             return to_rgb_uint8(read_image(image.path))
         key = self.key(image, c)
-        cached = self.cache.get_arrays("images", key)
+        cached = self.cache.get_arrays("images", key, required=("rgb",))
         if cached is not None:
             return cached["rgb"]
         if c.derainer is None:
@@ -360,7 +192,8 @@ def predict(
 ) -> dict[str, np.ndarray]:
     """The model's (cached) output; the image is only loaded when the cache misses."""
     key = _hash(model.fingerprint, image_key)
-    cached = cache.get_arrays(model.task, key)
+    required = ("bboxes", "scores", "labels") if model.task == "detection" else ("labels",)
+    cached = cache.get_arrays(model.task, key, required)
     if cached is not None:
         return cached
     rgb = load_rgb()
@@ -394,6 +227,17 @@ def _barrier(world: int) -> None:
         import torch
 
         torch.distributed.barrier()
+
+
+_RECORD_FIELDS = ("dataset", "condition", "derainer", "rain", "task", "model", "metric",
+                  "value", "unit", "gt")  # fmt: skip
+
+
+def _valid_cell(value: object) -> bool:
+    """A cached cell is a list of complete records."""
+    return isinstance(value, list) and all(
+        isinstance(r, dict) and all(k in r for k in _RECORD_FIELDS) for r in value
+    )
 
 
 @dataclass
@@ -438,24 +282,27 @@ class BenchRun:
         models: list[TaskModel],
         images: ConditionImages,
     ) -> Iterator[tuple[str, Callable[[], list[dict]]]]:
-        """(cache key, computation) of every scored cell. A key hashes what the cell reads:
-        the condition's and the clean images' keys, the model's fingerprint, the dataset."""
+        """(cache key, computation) of every scored cell. A key hashes everything the cell
+        reads: the condition's and the clean images' keys, the model's fingerprint, the
+        dataset, the ground truth (kind, annotation or label-map bytes, pseudo-GT threshold)
+        and the version of the scoring code (metric settings included)."""
         clean = conditions[0]
         gt = [images.key(im, clean) for im in dataset.images]
 
-        def key(cell: str, c: Condition, model: str) -> str:
+        def key(cell: str, c: Condition, model: str, task: str) -> str:
             inputs = [images.key(im, c) for im in dataset.images]
-            return _hash("cell-v2", cell, inputs, gt, model, dataset.name)
+            truth = dataset.ground_truth_identity(task)
+            return _hash(SCORING_VERSION, cell, inputs, gt, model, dataset.name, truth)
 
         for c in conditions[1:]:
             yield (
-                key(f"restoration:{c.label}", c, ""),
+                key(f"restoration:{c.label}", c, "", "restoration"),
                 lambda c=c: self._restoration_records(dataset, c, images),
             )
         for m in models:
             for c in conditions:
                 yield (
-                    key(f"{m.task}:{m.name}:{c.label}", c, m.fingerprint),
+                    key(f"{m.task}:{m.name}:{c.label}", c, m.fingerprint, m.task),
                     (lambda m=m, c=c: self._task_records(dataset, m, c, clean, images)),
                 )
 
@@ -491,15 +338,13 @@ class BenchRun:
         if m.task == "detection":
             classes = m.model.classes
             if dataset.coco is not None:
-                gt_kind = "COCO annotations"
                 gts = [
                     [{"bbox": a["bbox"], "bbox_label": classes.index(a["category"]),
-                      "ignore_flag": 0}
-                     for a in dataset.coco.get(im.name, []) if a["category"] in classes]
+                      "ignore_flag": a["ignore_flag"]}
+                     for a in dataset.coco[im.name] if a["category"] in classes]
                     for im in dataset.images
                 ]  # fmt: skip
             else:
-                gt_kind = PSEUDO_GT
                 gts = [
                     pseudo_detection_gt(p["bboxes"], p["scores"], p["labels"]) for p in clean_preds
                 ]
@@ -508,52 +353,15 @@ class BenchRun:
         else:
             classes = m.model.classes
             if dataset.seg_labels is not None:
-                gt_kind = "label maps"
-                gts = [
-                    read_image(dataset.seg_labels[im.name]).astype(np.int64)
-                    for im in dataset.images
-                ]
+                gts = [read_label_map(dataset.seg_labels[im.name]) for im in dataset.images]
             else:
-                gt_kind = PSEUDO_GT
                 gts = [p["labels"].astype(np.int64) for p in clean_preds]
             scores = segmentation_scores(
                 [p["labels"].astype(np.int64) for p in preds], gts, classes
             )
+        gt_kind = dataset.ground_truth(m.task)
         return [self._record(dataset, c, m.task, m.name, k, float(v), "%", gt_kind)
                 for k, v in scores.items()]  # fmt: skip
-
-    def _derived(self) -> list[dict]:
-        """recovery per derainer and rain setting; mPC / rPC per condition over each sweep."""
-        from downstream.scoring import mpc_rpc, recovery
-
-        main_metrics = {"detection": "mAP", "segmentation": "mIoU", "restoration": "PSNR"}
-        table = {(r["task"], r["model"], r["metric"], r["condition"], r["rain"]): r
-                 for r in self.records if r["metric"] == main_metrics.get(r["task"])}  # fmt: skip
-        derived = []
-        for (task, model, metric, condition, rain), r in table.items():
-            clean = table.get((task, model, metric, "clean", "none"))
-            rainy = table.get((task, model, metric, "rainy", rain))
-            if task == "restoration" or clean is None or rainy is None:
-                continue
-            if condition not in ("clean", "rainy"):
-                value = recovery(r["value"], rainy["value"], clean["value"])
-                derived.append({**r, "metric": f"recovery({metric})", "value": value, "unit": "1"})
-        for task, model, metric, condition in sorted({k[:4] for k in table}):
-            clean = table.get((task, model, metric, "clean", "none"))
-            if task == "restoration" or condition == "clean" or clean is None:
-                continue
-            for preset in PRESETS:
-                sweep = [r for k, r in table.items() if k[:4] == (task, model, metric, condition)
-                         and k[4].startswith(f"{preset}/")]  # fmt: skip
-                if len(sweep) > 1:
-                    mpc, rpc = mpc_rpc([r["value"] for r in sweep], clean["value"])
-                    base = {
-                        **sweep[0],
-                        "rain": f"{preset}/s1-5" if len(sweep) == 5 else f"{preset}/sweep",
-                    }
-                    derived.append({**base, "metric": f"mPC({metric})", "value": mpc, "unit": "%"})
-                    derived.append({**base, "metric": f"rPC({metric})", "value": rpc, "unit": "1"})
-        return derived
 
     # ------------------------------------------------------------ run
 
@@ -572,13 +380,14 @@ class BenchRun:
         if rank != 0:
             return self.out / "results.json"
         meta = self._meta(dataset, models, images, world)
+        meta["complete"] = False  # until the last cell and the derived figures are written
         cells = list(self._cells(dataset, conditions, models, images))
         bar = tqdm(
             cells, desc=f"{self.suite.name}: scoring", unit="cell", disable=not self.progress
         )
         hits = 0
         for key, compute in bar:
-            cached = self.cache.get_json("cells", key)
+            cached = self.cache.get_json("cells", key, valid=_valid_cell)
             if cached is None:
                 cached = compute()
                 self.cache.put_json("cells", key, cached)
@@ -586,10 +395,11 @@ class BenchRun:
                 hits += 1
             self.records += cached
             self.write(meta)
-        self.records += self._derived()
+        self.records += derived_records(self.records)
         meta["gallery"] = self._gallery(dataset, conditions, models, images)
         self.timings["total_s"] = time.perf_counter() - start
         meta["timings"] = dict(self.timings, cells=len(cells), cells_from_cache=hits)
+        meta["complete"] = True
         self.write(meta)
         return self.out / "results.json"
 
@@ -625,10 +435,7 @@ class BenchRun:
     def _meta(
         self, dataset: Dataset, models: list[TaskModel], images: ConditionImages, world: int
     ) -> dict:
-        gt = {
-            "detection": PSEUDO_GT if dataset.coco is None else "COCO annotations",
-            "segmentation": PSEUDO_GT if dataset.seg_labels is None else "label maps",
-        }
+        gt = {task: dataset.ground_truth(task) for task in ("detection", "segmentation")}
         return {
             "suite": self.suite.name,
             "suite_file": self.suite.source,

@@ -119,3 +119,39 @@ def recovery(derained: float, rainy: float, clean: float) -> float | None:
 def mpc_rpc(per_severity: Sequence[float], clean: float) -> tuple[float, float | None]:
     mpc = float(np.mean(per_severity))
     return mpc, (mpc / clean if clean else None)
+
+
+def derived_records(records: list[dict]) -> list[dict]:
+    """From a run's records: recovery per derainer and rain setting, and mPC / rPC per
+    condition over each severity sweep of a preset (as MMDetection's robustness_eval does
+    apart from its test run)."""
+    from rdmc.rain import PRESETS
+
+    main_metrics = {"detection": "mAP", "segmentation": "mIoU", "restoration": "PSNR"}
+    table = {(r["task"], r["model"], r["metric"], r["condition"], r["rain"]): r
+             for r in records if r["metric"] == main_metrics.get(r["task"])}  # fmt: skip
+    derived = []
+    for (task, model, metric, condition, rain), r in table.items():
+        clean = table.get((task, model, metric, "clean", "none"))
+        rainy = table.get((task, model, metric, "rainy", rain))
+        if task == "restoration" or clean is None or rainy is None:
+            continue
+        if condition not in ("clean", "rainy"):
+            value = recovery(r["value"], rainy["value"], clean["value"])
+            derived.append({**r, "metric": f"recovery({metric})", "value": value, "unit": "1"})
+    for task, model, metric, condition in sorted({k[:4] for k in table}):
+        clean = table.get((task, model, metric, "clean", "none"))
+        if task == "restoration" or condition == "clean" or clean is None:
+            continue
+        for preset in PRESETS:
+            sweep = [r for k, r in table.items() if k[:4] == (task, model, metric, condition)
+                     and k[4].startswith(f"{preset}/")]  # fmt: skip
+            if len(sweep) > 1:
+                mpc, rpc = mpc_rpc([r["value"] for r in sweep], clean["value"])
+                base = {
+                    **sweep[0],
+                    "rain": f"{preset}/s1-5" if len(sweep) == 5 else f"{preset}/sweep",
+                }
+                derived.append({**base, "metric": f"mPC({metric})", "value": mpc, "unit": "%"})
+                derived.append({**base, "metric": f"rPC({metric})", "value": rpc, "unit": "1"})
+    return derived

@@ -41,7 +41,7 @@ _Y_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255.0
 _Y_OFFSET = 16.0
 _C1 = (0.01 * 255.0) ** 2
 _C2 = (0.03 * 255.0) ** 2
-_WINDOW_SIZE = 11
+SSIM_WINDOW = 11
 _WINDOW_SIGMA = 1.5
 _DEFAULT_RANGE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
@@ -139,7 +139,7 @@ def psnr(
 
 
 def _gaussian_1d() -> np.ndarray:
-    coords = np.arange(_WINDOW_SIZE, dtype=np.float64) - (_WINDOW_SIZE - 1) / 2
+    coords = np.arange(SSIM_WINDOW, dtype=np.float64) - (SSIM_WINDOW - 1) / 2
     g = np.exp(-(coords**2) / (2 * _WINDOW_SIGMA**2))
     return g / g.sum()
 
@@ -147,7 +147,7 @@ def _gaussian_1d() -> np.ndarray:
 def _filter_valid(x: np.ndarray) -> np.ndarray:
     """Gaussian-weighted local mean over the valid region (the window is separable)."""
     g = _gaussian_1d()
-    r = _WINDOW_SIZE // 2
+    r = SSIM_WINDOW // 2
     y = correlate1d(correlate1d(x, g, axis=0), g, axis=1)
     return y[r:-r, r:-r]
 
@@ -173,9 +173,9 @@ def ssim(
 ) -> float:
     """SSIM between two RGB (or grayscale) images; arguments as :func:`psnr`."""
     a, b = _prepare_pair(img, img2, crop_border, test_y_channel, data_range)
-    if min(a.shape[:2]) < _WINDOW_SIZE:
+    if min(a.shape[:2]) < SSIM_WINDOW:
         raise ValueError(
-            f"SSIM needs images of at least {_WINDOW_SIZE}x{_WINDOW_SIZE}, got {a.shape[:2]}"
+            f"SSIM needs images of at least {SSIM_WINDOW}x{SSIM_WINDOW}, got {a.shape[:2]}"
         )
     return float(np.mean([_ssim_single_channel(a[..., c], b[..., c]) for c in range(a.shape[2])]))
 
@@ -252,8 +252,8 @@ def ssim_per_image(a: torch.Tensor, b: torch.Tensor, data_range: float) -> torch
     c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
     channels = a.shape[1]
     g = torch.as_tensor(_gaussian_1d(), dtype=a.dtype, device=a.device)
-    g_rows = g.view(1, 1, _WINDOW_SIZE, 1).expand(channels, 1, _WINDOW_SIZE, 1)
-    g_cols = g.view(1, 1, 1, _WINDOW_SIZE).expand(channels, 1, 1, _WINDOW_SIZE)
+    g_rows = g.view(1, 1, SSIM_WINDOW, 1).expand(channels, 1, SSIM_WINDOW, 1)
+    g_cols = g.view(1, 1, 1, SSIM_WINDOW).expand(channels, 1, 1, SSIM_WINDOW)
 
     def filt(x: torch.Tensor) -> torch.Tensor:
         # The Gaussian window is separable: two 1-D passes, valid region only.

@@ -126,6 +126,7 @@ def run_scoreboard(
         "versions": versions(),
         "git_commit": git_commit(),
         "machine": machine("cpu"),
+        "complete": False,  # until every derainer is scored
     }
     if previous is not None and any(previous["meta"].get(k) != meta[k] for k in SAME_SETUP):
         previous = None  # scored on other images, rain or latency settings: nothing carries over
@@ -162,6 +163,7 @@ def run_scoreboard(
             continue
         records += rows
         _write(out, meta, records)
+    meta["complete"] = True
     _write(out, meta, records)
     return out, errors
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -220,3 +221,120 @@ def test_builtin_suites_load():
     # every learned baseline is a shipped checkpoint, usable by name
     assert {"prenet", "restormer-lite", "rdmc-s"} <= set(baselines.derainers)
     assert all(derainer_fingerprint(d) for d in baselines.derainers)
+
+
+# ---------------------------------------------------------------- trust: keys, caches, inputs
+
+
+def small_suite(tmp_path: Path, name: str = "suite.yaml", images=("grace_hopper",), **dataset):
+    data = tmp_path / "images"
+    for image in images:
+        photo = next(p for p in PHOTOS if p.name == image).load()
+        write_image(data / f"{image}.png", photo[::2, ::2])
+    suite = {"name": "small", "dataset": {"type": "folder", "root": str(data), **dataset},
+             "rain": [{"preset": "heavy", "severities": [3]}], "derainers": ["identity"],
+             "detectors": ["yolov3-tiny"]}  # fmt: skip
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(suite))
+    return path
+
+
+def _coco_for(tmp_path: Path, name: str, boxes: list[list[float]]) -> Path:
+    data = {"images": [{"id": 1, "file_name": "grace_hopper.png"}],
+            "categories": [{"id": 1, "name": "person"}],
+            "annotations": [{"id": i, "image_id": 1, "category_id": 1, "bbox": b}
+                            for i, b in enumerate(boxes)]}  # fmt: skip
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_cell_keys_cover_the_ground_truth(tmp_path):
+    ann = _coco_for(tmp_path, "ann.json", [[20, 10, 200, 240]])
+    suite = small_suite(tmp_path, coco_json=str(ann))
+    cache = tmp_path / "cache"
+    first = records(run_bench(suite, tmp_path / "a", progress=False, cache_dir=cache))
+    ann.write_text(_coco_for(tmp_path, "other.json", [[0, 0, 20, 20], [100, 100, 30, 30]])
+                   .read_text())  # fmt: skip
+    changed = records(run_bench(suite, tmp_path / "b", progress=False, cache_dir=cache))
+    fresh = records(run_bench(suite, tmp_path / "c", progress=False, cache_dir=tmp_path / "new"))
+    assert changed == fresh
+    assert value(changed, "clean", "mAP", rain="none") != value(first, "clean", "mAP", rain="none")
+    without = yaml.safe_load(suite.read_text())
+    del without["dataset"]["coco_json"]
+    suite.write_text(yaml.safe_dump(without))
+    pseudo = json.loads(run_bench(suite, tmp_path / "d", progress=False, cache_dir=cache)
+                        .read_text())  # fmt: skip
+    assert pseudo["meta"]["ground_truth"]["detection"].startswith("pseudo")
+    assert all(r["gt"].startswith("pseudo") for r in pseudo["records"] if r["task"] == "detection")
+
+
+def test_a_corrupt_cache_entry_is_recomputed(tmp_path, capsys):
+    suite = small_suite(tmp_path)
+    cache = tmp_path / "cache"
+    first = records(run_bench(suite, tmp_path / "a", progress=False, cache_dir=cache))
+    entries = sorted(cache.rglob("*.npz")) + sorted((cache / "cells").rglob("*.json"))
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[: len(entry.read_bytes()) // 2])
+    capsys.readouterr()
+    again = run_bench(suite, tmp_path / "a", resume=True, progress=False, cache_dir=cache)
+    assert records(again) == first
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "unreadable" in line]
+    assert len(warnings) == len(entries)  # each named once, then rewritten
+    meta = json.loads(run_bench(suite, tmp_path / "a", resume=True, progress=False,
+                                cache_dir=cache).read_text())["meta"]  # fmt: skip
+    assert meta["timings"]["cells_from_cache"] == meta["timings"]["cells"]
+
+
+def test_too_small_images_are_skipped_and_an_empty_dataset_is_one_error(tmp_path, capsys):
+    suite = small_suite(tmp_path)
+    write_image(tmp_path / "images" / "dot.png", np.zeros((1, 1, 3), np.uint8))
+    assert main(["bench", str(suite), "--out", str(tmp_path / "a"),
+                 "--cache-dir", str(tmp_path / "cache")]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert "dot.png: 1x1 pixels, smaller than the 11x11 SSIM window" in err
+    meta = json.loads((tmp_path / "a" / "results.json").read_text())["meta"]
+    assert meta["dataset"]["images"] == ["grace_hopper.png"] and meta["complete"] is True
+    (tmp_path / "images" / "grace_hopper.png").write_bytes(b"not an image")
+    assert main(["bench", str(suite), "--out", str(tmp_path / "b")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "no usable image (2 skipped" in err and "\n" not in err
+    assert not (tmp_path / "b" / "results.json").exists()
+
+
+def test_partial_results_are_marked_incomplete(tmp_path, monkeypatch):
+    suite = small_suite(tmp_path)
+    original = bench_module.BenchRun._task_records
+
+    def crash(self, *args, **kwargs):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(bench_module.BenchRun, "_task_records", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache")
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["meta"]["complete"] is False
+    monkeypatch.setattr(bench_module.BenchRun, "_task_records", original)
+    done = run_bench(suite, tmp_path / "out", resume=True, progress=False,
+                     cache_dir=tmp_path / "cache")  # fmt: skip
+    assert json.loads(done.read_text())["meta"]["complete"] is True
+
+
+def test_a_wrong_architecture_checkpoint_is_one_line_before_anything_runs(tmp_path, capsys):
+    from rdmc.registry import build_model
+
+    tiny = {"type": "RDMC", "widths": [4, 4, 4, 4, 4], "dilations": [1, 2], "stages": 2}
+    wrong = dict(tiny, widths=[8, 8, 8, 8, 8])
+    path = tmp_path / "wrong.pth"
+    torch.save({"meta": {"arch": dict(tiny)},
+                "state_dict": build_model(dict(wrong)).state_dict()}, path)  # fmt: skip
+    data = yaml.safe_load(small_suite(tmp_path).read_text())
+    data["derainers"] = [str(path)]
+    (tmp_path / "wrong.yaml").write_text(yaml.safe_dump(data))
+    assert main(["bench", str(tmp_path / "wrong.yaml"), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert f"{path}: weights do not fit its architecture RDMC" in err and "\n" not in err
+    assert not (tmp_path / "o" / "results.json").exists()
+    assert main(["derain", str(tmp_path / "images"), "-o", str(tmp_path / "d"),
+                 "--model", str(path)]) == 1  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert "weights do not fit" in err and "\n" not in err

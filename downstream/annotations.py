@@ -1,0 +1,131 @@
+"""Ground truth a dataset brings: COCO box annotations and label maps, checked on reading.
+
+Every problem is one :class:`BenchError` line naming the file and the entry
+(``annotations[3]: image_id 99 is not in images``), raised before any score is
+computed. Boxes come out as mmdet's ``x1, y1, x2, y2`` with the category's name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from downstream.errors import BenchError
+from rdmc.imageio import ImageError, list_images, read_image
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _entries(data: dict, key: str, path: Path) -> list[dict]:
+    entries = data.get(key)
+    if not isinstance(entries, list):
+        raise BenchError(f"{path}: '{key}' must be a list")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise BenchError(f"{path}: {key}[{i}] is not an object")
+    return entries
+
+
+def _field(entry: dict, name: str, kind, where: str, path: Path):
+    value = entry.get(name)
+    ok = _number(value) if kind is float else isinstance(value, kind)
+    if kind is int:
+        ok = ok and not isinstance(value, bool)
+    if not ok:
+        expected = {int: "an integer", str: "a string", float: "a number"}[kind]
+        raise BenchError(f"{path}: {where}.{name} must be {expected}, got {value!r:.40}")
+    return value
+
+
+def _names_by_id(data: dict, key: str, name_field: str, path: Path) -> dict[int, str]:
+    """``{id: name}`` of the COCO list ``key`` (categories, images); ids are unique."""
+    names: dict[int, str] = {}
+    for i, entry in enumerate(_entries(data, key, path)):
+        entry_id = _field(entry, "id", int, f"{key}[{i}]", path)
+        if entry_id in names:
+            raise BenchError(f"{path}: {key}[{i}]: id {entry_id} appears twice")
+        names[entry_id] = _field(entry, name_field, str, f"{key}[{i}]", path)
+    return names
+
+
+def read_coco(path: Path, image_names: list[str]) -> dict[str, list[dict]]:
+    """Boxes per image file name: ``{name: [{"bbox": [x1, y1, x2, y2], "category": str}]}``.
+
+    Every image of the dataset gets an entry (an image without annotations has none);
+    the annotation file may not name images the dataset does not have."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BenchError(f"{path}: not a readable JSON file ({type(e).__name__})") from e
+    if not isinstance(data, dict):
+        raise BenchError(f"{path}: a COCO file is a JSON object with images, annotations, "
+                         "categories")  # fmt: skip
+    categories = _names_by_id(data, "categories", "name", path)
+    images = _names_by_id(data, "images", "file_name", path)
+    known = set(image_names)
+    unknown = sorted(set(images.values()) - known)
+    if unknown:
+        raise BenchError(f"{path}: annotations name images not in the dataset (e.g. {unknown[0]})")
+    result: dict[str, list[dict]] = {name: [] for name in image_names}
+    for i, ann in enumerate(_entries(data, "annotations", path)):
+        where = f"annotations[{i}]"
+        image_id = _field(ann, "image_id", int, where, path)
+        category_id = _field(ann, "category_id", int, where, path)
+        if image_id not in images:
+            raise BenchError(f"{path}: {where}: image_id {image_id} is not in images")
+        if category_id not in categories:
+            raise BenchError(f"{path}: {where}: category_id {category_id} is not in categories")
+        bbox = ann.get("bbox")
+        if not (isinstance(bbox, list) and len(bbox) == 4 and all(_number(v) for v in bbox)):
+            raise BenchError(f"{path}: {where}: bbox must be 4 numbers [x, y, w, h], "
+                             f"got {bbox!r:.40}")  # fmt: skip
+        x, y, w, h = bbox
+        if w < 0 or h < 0:
+            raise BenchError(f"{path}: {where}: bbox has a negative width or height ({bbox})")
+        result[images[image_id]].append(
+            {"bbox": [x, y, x + w, y + h], "category": categories[category_id],
+             "ignore_flag": int(bool(ann.get("iscrowd", 0)))}
+        )  # fmt: skip
+    return result
+
+
+def match_label_maps(folder: Path, images: list) -> dict[str, Path]:
+    """The label map of every image (same stem), each a 2-D map of the image's size."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BenchError(f"{folder}: label folder does not exist")
+    labels = {p.stem: p for p in list_images(folder)}
+    missing = [im.name for im in images if Path(im.name).stem not in labels]
+    if missing:
+        raise BenchError(f"{folder}: no label map for {len(missing)} image(s), e.g. {missing[0]}")
+    matched = {}
+    for im in images:
+        path = labels[Path(im.name).stem]
+        try:
+            label = read_image(path)
+        except ImageError as e:
+            raise BenchError(str(e)) from e
+        if label.ndim != 2 or label.shape != tuple(im.shape):
+            size = f"{im.shape[0]}x{im.shape[1]}"
+            raise BenchError(f"{path}: label map of shape {label.shape} does not fit "
+                             f"{im.name} ({size}, one channel expected)")  # fmt: skip
+        matched[im.name] = path
+    return matched
+
+
+def label_maps_digest(labels: dict[str, Path]) -> list[tuple[str, str]]:
+    """(image name, SHA-256 of its label map), for cache keys."""
+    import hashlib
+
+    return [
+        (name, hashlib.sha256(p.read_bytes()).hexdigest()) for name, p in sorted(labels.items())
+    ]
+
+
+def read_label_map(path: Path) -> np.ndarray:
+    return read_image(path).astype(np.int64)

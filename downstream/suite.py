@@ -1,0 +1,177 @@
+"""Suites of `rdmc bench`: a YAML file checked against one schema before anything runs.
+
+Every key is known, every value has its type and allowed values; an unknown key
+(``detector:`` for ``detectors:``), a wrong type (``severities: 3``) or an unknown
+preset is one :class:`BenchError` line naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from downstream.errors import BenchError
+from rdmc.data.samples import SPLITS
+from rdmc.messages import first_line
+from rdmc.rain import PRESETS, SEVERITIES
+
+SUITE_DIR = Path(__file__).parent / "suites"
+
+# key -> (type, required); every mapping in a suite is checked against one of these
+TOP_LEVEL = {"name": (str, False), "dataset": (dict, True), "rain": (list, True),
+             "derainers": (list, True), "detectors": (list, False),
+             "segmenters": (list, False), "seed": (int, False)}  # fmt: skip
+DATASET_TYPES = {
+    "samples": {"type": (str, True), "split": (str, False), "limit": (int, False)},
+    "folder": {"type": (str, True), "root": (str, True), "name": (str, False),
+               "limit": (int, False), "coco_json": (str, False), "seg_labels": (str, False)},
+}  # fmt: skip
+RAIN_ENTRY = {"preset": (str, True), "severities": (list, True)}
+MODEL_ENTRY = {"name": (str, False), "config": (str, False), "checkpoint": (str, False)}
+
+
+@dataclass
+class Suite:
+    name: str
+    dataset: dict
+    rain: list[dict]
+    derainers: list[str]
+    detectors: list
+    segmenters: list
+    seed: int = 0
+    source: str = ""
+
+    def rain_settings(self) -> list[tuple[str, int]]:
+        return [(r["preset"], int(s)) for r in self.rain for s in r["severities"]]
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", list: "a list", dict: "a mapping"}[kind]
+
+
+class _Checker:
+    """Checks one suite file; every error names the file and the key path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> BenchError:
+        return BenchError(f"{self.path}: {where}: {problem}")
+
+    def value(self, value: object, kind: type, where: str) -> None:
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            raise self.fail(where, f"expected {_type_name(kind)}, got {_show(value)}")
+
+    def mapping(self, data: object, schema: dict, where: str) -> None:
+        self.value(data, dict, where)
+        allowed = ", ".join(schema)
+        for key in data:
+            if key not in schema:
+                raise self.fail(where, f"unknown key {_show(key)} (allowed: {allowed})")
+        for key, (kind, required) in schema.items():
+            if key in data:
+                self.value(data[key], kind, f"{where}.{key}" if where != "suite" else key)
+            elif required:
+                raise self.fail(where, f"missing key {key!r}")
+
+    def dataset(self, spec: object) -> None:
+        self.value(spec, dict, "dataset")
+        kind = spec.get("type", "folder")
+        if not isinstance(kind, str) or kind not in DATASET_TYPES:
+            raise self.fail(
+                "dataset.type", f"unknown type {_show(kind)} (allowed: {', '.join(DATASET_TYPES)})"
+            )
+        self.mapping({"type": kind, **spec}, DATASET_TYPES[kind], "dataset")
+        if "split" in spec and spec["split"] not in SPLITS:
+            raise self.fail("dataset.split", f"{_show(spec['split'])} is not one of {SPLITS}")
+        if "limit" in spec and spec["limit"] < 1:
+            raise self.fail("dataset.limit", f"must be at least 1, got {spec['limit']}")
+
+    def rain(self, entries: list) -> None:
+        seen = set()
+        for i, entry in enumerate(entries):
+            where = f"rain[{i}]"
+            self.mapping(entry, RAIN_ENTRY, where)
+            if entry["preset"] not in PRESETS:
+                raise self.fail(f"{where}.preset", f"unknown preset {_show(entry['preset'])} "
+                                f"(allowed: {', '.join(PRESETS)})")  # fmt: skip
+            if not entry["severities"]:
+                raise self.fail(f"{where}.severities", "empty list")
+            for j, severity in enumerate(entry["severities"]):
+                self.value(severity, int, f"{where}.severities[{j}]")
+                if severity not in SEVERITIES:
+                    raise self.fail(f"{where}.severities[{j}]", f"{severity} is not in 1..5")
+                if (entry["preset"], severity) in seen:
+                    raise self.fail(where, f"{entry['preset']}/s{severity} listed twice")
+                seen.add((entry["preset"], severity))
+
+    def names(self, entries: list, where: str) -> None:
+        for i, entry in enumerate(entries):
+            self.value(entry, str, f"{where}[{i}]")
+        twice = sorted({e for e in entries if entries.count(e) > 1})
+        if twice:
+            raise self.fail(where, f"{twice[0]!r} listed twice")
+
+    def models(self, entries: list, where: str) -> None:
+        names = []
+        for i, entry in enumerate(entries):
+            at = f"{where}[{i}]"
+            if isinstance(entry, str):
+                names.append(entry)
+                continue
+            self.mapping(entry, MODEL_ENTRY, at)
+            if ("config" in entry) != ("checkpoint" in entry):
+                raise self.fail(at, "config and checkpoint go together")
+            if "config" not in entry and "name" not in entry:
+                raise self.fail(at, "give a name (an embedded model) or config + checkpoint")
+            names.append(entry.get("name") or entry["config"])
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise self.fail(where, f"{twice[0]!r} listed twice")
+
+
+def check_suite(data: object, path: Path) -> Suite:
+    """The suite in ``data`` (parsed YAML) after checking it against the schema."""
+    check = _Checker(path)
+    if not isinstance(data, dict):
+        raise BenchError(f"{path}: a suite is a mapping of keys, got {_show(data)}")
+    check.mapping(data, TOP_LEVEL, "suite")
+    check.dataset(data["dataset"])
+    check.rain(data["rain"])
+    check.names(data["derainers"], "derainers")
+    check.models(data.get("detectors", []), "detectors")
+    check.models(data.get("segmenters", []), "segmenters")
+    return Suite(
+        name=data.get("name", path.stem),
+        dataset=data["dataset"],
+        rain=data["rain"],
+        derainers=list(data["derainers"]),
+        detectors=data.get("detectors", []),
+        segmenters=data.get("segmenters", []),
+        seed=data.get("seed", 0),
+        source=str(path),
+    )
+
+
+def load_suite(name_or_path: str | Path) -> Suite:
+    """A built-in suite by name (``default``, ``smoke``, ...) or a YAML file, checked."""
+    path = Path(name_or_path)
+    if not path.is_file():
+        path = SUITE_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in SUITE_DIR.glob("*.yaml")))
+        raise BenchError(f"{name_or_path}: no such suite file or built-in suite ({known})")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        first = first_line(e)
+        raise BenchError(f"{path}: not valid YAML ({first})") from e
+    return check_suite(data, path)
