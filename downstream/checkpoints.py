@@ -10,6 +10,8 @@ from pathlib import Path
 
 import torch
 
+from rdmc.messages import first_line
+
 
 class DownstreamModelError(ValueError):
     """An unknown model, a missing file or a checkpoint that does not fit its config."""
@@ -25,6 +27,27 @@ def quiet_openmmlab() -> Iterator[None]:
         yield
 
 
+def derived_checkpoint(target: Path, build: Callable[[], tuple[dict, dict]]) -> Path:
+    """A checkpoint converted from verified registry files, kept in the cache with the SHA-256
+    of its bytes beside it (``NAME.pth.sha256``). It is rebuilt with ``build() -> (meta,
+    state_dict)`` when it is missing, when the digest is missing, or when the bytes no longer
+    match (a truncated or altered file)."""
+    from rdmc.imageio import write_bytes_atomic
+    from rdmc.weights import sha256_of
+    from rdmc.zoo import save_checkpoint
+
+    digest_file = target.with_name(f"{target.name}.sha256")
+    if target.is_file() and digest_file.is_file():
+        if digest_file.read_text().strip() == sha256_of(target):
+            return target
+        print(f"warning: {target}: does not match its recorded SHA-256; rebuilding it",
+              file=sys.stderr)  # fmt: skip
+    meta, state = build()
+    save_checkpoint(target, meta, state)
+    write_bytes_atomic(digest_file, sha256_of(target).encode())
+    return target
+
+
 def in_scope(scope: str) -> contextlib.AbstractContextManager:
     """mmdet and mmseg both build their pipelines in mmengine's *current* default scope; with
     a detector and a segmenter in one process, each call must name its own."""
@@ -33,17 +56,34 @@ def in_scope(scope: str) -> contextlib.AbstractContextManager:
     return DefaultScope.overwrite_default_scope(scope)
 
 
-def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Path, config: Path) -> None:
-    """mmengine loads checkpoints non-strictly and only warns; a benchmark must not run a
-    half-initialised model, so every parameter and buffer must be in the checkpoint."""
+def read_state_dict(checkpoint: Path) -> dict:
+    """The tensors of a checkpoint, loaded with ``weights_only=True`` (a pickle that would
+    run code is refused); one line naming the file when it is not a checkpoint."""
     try:
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many kinds for a broken or foreign file
-        raise DownstreamModelError(f"{checkpoint}: not a readable checkpoint ({e})") from e
-    state = state.get("state_dict", state)
+        pickled = "weights_only" in str(e)
+        why = "it holds pickled objects, not only weights" if pickled else first_line(e, 120)
+        raise DownstreamModelError(
+            f"{checkpoint}: not a readable checkpoint ({type(e).__name__}: {why})"
+        ) from e
+    state = state.get("state_dict", state) if isinstance(state, dict) else None
+    if not isinstance(state, dict):
+        raise DownstreamModelError(f"{checkpoint}: not a checkpoint (no mapping of tensors)")
+    return state
+
+
+def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Path, config: Path) -> None:
+    """mmengine loads checkpoints non-strictly and only warns; a benchmark must not run a
+    half-initialised model, so every parameter and buffer must be in the checkpoint."""
+    state = read_state_dict(checkpoint)
     expected = {k: v.shape for k, v in model.state_dict().items() if "num_batches_tracked" not in k}
     missing = [k for k in expected if k not in state]
-    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k])]
+    wrong = [
+        k
+        for k in expected
+        if k in state and tuple(getattr(state[k], "shape", ())) != tuple(expected[k])
+    ]
     if missing or wrong:
         example = (missing or wrong)[0]
         raise DownstreamModelError(
@@ -77,11 +117,12 @@ def load_openmmlab_model(
         if checkpoint is None or not Path(checkpoint).is_file():
             raise DownstreamModelError(f"{checkpoint}: no such checkpoint file")
         name = name or Path(config).stem
+    read_state_dict(Path(checkpoint))  # refuse a foreign or pickled file before mmengine sees it
     try:
         with quiet_openmmlab():
             model = init(str(config), str(checkpoint), device=device)
-    except (RuntimeError, KeyError, ValueError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DownstreamModelError(f"{checkpoint} with {config}: {first[:200]}") from e
+    except Exception as e:  # a user's config can fail in any way; say where, in one line
+        first = first_line(e)
+        raise DownstreamModelError(f"{checkpoint} with {config}: {first}") from e
     check_checkpoint_fits(model, Path(checkpoint), Path(config))
     return name, Path(config), Path(checkpoint), model

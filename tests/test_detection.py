@@ -130,3 +130,39 @@ def test_cli_detect_bad_arguments(tmp_path, capsys):
     assert main(["detect", str(tmp_path), "--detector", "nope"]) == 1
     err = capsys.readouterr().err
     assert "unknown detector" in err and "Traceback" not in err
+
+
+def test_a_truncated_converted_checkpoint_is_rebuilt(tmp_path, capsys):
+    from downstream.detection import yolov3_tiny_checkpoint
+
+    path = yolov3_tiny_checkpoint(tmp_path)
+    good = path.read_bytes()
+    path.write_bytes(good[: len(good) // 3])
+    assert yolov3_tiny_checkpoint(tmp_path) == path
+    assert path.read_bytes() == good
+    assert "does not match its recorded SHA-256; rebuilding" in capsys.readouterr().err
+
+
+def test_cli_detect_refuses_a_pickle_in_one_line(tmp_path, capsys):
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (tmp_path / "pwned",))
+
+    (tmp_path / "evil.pth").write_bytes(pickle.dumps({"state_dict": Payload()}))
+    config = Path(__file__).parents[1] / "downstream" / "configs" / "yolov3_tiny_coco.py"
+    photo = tmp_path / "x.png"
+    write_image(photo, next(p for p in PHOTOS if p.name == "coffee").load())
+    argv = [
+        "detect",
+        str(photo),
+        "--config",
+        str(config),
+        "--checkpoint",
+        str(tmp_path / "evil.pth"),
+    ]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert f"{tmp_path / 'evil.pth'}: not a readable checkpoint" in err and "\n" not in err
+    assert not (tmp_path / "pwned").exists()

@@ -137,15 +137,20 @@ def _manifest_is_current(root: Path) -> bool:
         return False
     try:
         data = json.loads(manifest.read_text())
-    except json.JSONDecodeError:
+        return _files_match(root, data)
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
         return False
+
+
+def _files_match(root: Path, data: dict) -> bool:
+    """The manifest names every photo, and every file has the SHA-256 it records."""
     if data.get("version") != MANIFEST_VERSION:
         return False
     if sorted(e["name"] for e in data["images"]) != sorted(p.name for p in PHOTOS):
         return False
     for entry in data["images"]:
         path = root / entry["path"]
-        if not path.is_file() or path.stat().st_size != entry["bytes"]:
+        if not path.is_file() or _sha256(path) != entry.get("sha256"):
             return False
     return True
 
