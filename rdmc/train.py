@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
+import pickle
 from pathlib import Path
 
 import torch
@@ -23,27 +23,59 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
+from rdmc.messages import first_line
 from rdmc.registry import HOOKS
 from rdmc.zoo import save_checkpoint
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 
 
-@contextlib.contextmanager
-def _trusting_own_checkpoints():
-    """mmengine 0.10.7 calls torch.load without weights_only, and its full checkpoints pickle
-    its own objects (message hub, numpy state), which torch >= 2.6 refuses by default. Resuming
-    reads the checkpoint this program wrote into the work dir, so for that load only, torch's
-    documented switch restores the old default; explicit weights_only=True calls are unaffected."""
-    previous = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
-    os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"]
-        else:
-            os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = previous
+_HISTORY_STATISTICS = ("min", "max", "current", "mean")
+
+
+def _history_buffer_statistic(owner: object, name: str):
+    """Stands in for ``getattr`` while resuming: mmengine pickles each log buffer's statistics
+    as ``getattr(HistoryBuffer, "mean")`` and the like, and nothing else may be fetched."""
+    from mmengine.logging import HistoryBuffer
+
+    if owner is HistoryBuffer and name in _HISTORY_STATISTICS:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(f"getattr({owner!r:.60}, {name!r:.40}) is not training state")
+
+
+def _resume_safe_globals() -> list:
+    """The types mmengine 0.10.7 pickles into a full checkpoint besides tensors (the message
+    hub's log buffers with their statistics methods, numpy arrays and scalars): the only
+    objects ``--resume`` lets torch's weights-only unpickler build. Anything else is refused."""
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    multiarray = np._core.multiarray if hasattr(np, "_core") else np.core.multiarray
+    allowed = [HistoryBuffer, np.ndarray, np.dtype,
+               (_history_buffer_statistic, "builtins.getattr")]  # fmt: skip
+    for name in ("_reconstruct", "scalar"):  # pickled under numpy 1's and numpy 2's module name
+        function = getattr(multiarray, name)
+        allowed += [(function, f"numpy.core.multiarray.{name}"),
+                    (function, f"numpy._core.multiarray.{name}")]  # fmt: skip
+    numeric = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+               "float16", "float32", "float64")  # fmt: skip
+    return allowed + [type(np.dtype(name)) for name in numeric]
+
+
+def _refusal(error: Exception) -> str:
+    """What torch's weights-only unpickler refused, out of its multi-line message."""
+    _, found, reason = str(error).partition("WeightsUnpickler error:")
+    lines = [line.strip() for line in reason.splitlines() if line.strip()]
+    return lines[0][:200] if found and lines else first_line(error, 160)
+
+
+class ResumeError(RuntimeError):
+    """A checkpoint that --resume may not load; the message names it."""
+
+
+def _last_checkpoint(work_dir: Path) -> str:
+    marker = work_dir / "last_checkpoint"
+    return marker.read_text().strip() if marker.is_file() else str(work_dir)
 
 
 def resolve_config(config: str | Path) -> Path:
@@ -92,8 +124,17 @@ def train(
 ) -> Path:
     """Trains and returns the work directory (holding best.pth and last.pth)."""
     runner = build_runner(config, work_dir, resume, **overrides)
-    with _trusting_own_checkpoints() if resume else contextlib.nullcontext():
+    if not resume:
         runner.train()
+        return Path(runner.work_dir)
+    with torch.serialization.safe_globals(_resume_safe_globals()):
+        try:
+            runner.train()
+        except pickle.UnpicklingError as e:
+            raise ResumeError(
+                f"{_last_checkpoint(Path(runner.work_dir))}: refused to resume from it: it holds "
+                f"pickled objects other than mmengine's training state ({_refusal(e)})"
+            ) from e
     return Path(runner.work_dir)
 
 

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from rdmc import load_derainer
+from rdmc.cli import main
 from rdmc.imageio import write_image
 from rdmc.train import CONFIG_DIR, train
 
@@ -154,3 +155,37 @@ def test_equal_budget_configs_share_the_schedule_and_differ_where_named(tmp_path
     assert (
         resolve_config("equal-budget/prenet-c16") == CONFIG_DIR / "equal_budget" / "prenet_c16.py"
     )
+
+
+def test_resume_never_unpickles_foreign_objects(tmp_path, photos, capsys):
+    """A crafted iter_N.pth named in last_checkpoint is refused, and its code never runs."""
+    import pickle
+
+    config = make_config(tmp_path, photos, iters=4)
+    work = tmp_path / "work"
+    work.mkdir()
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    crafted = work / "iter_2.pth"
+    torch.save({"meta": {"iter": 2}, "state_dict": {}, "message_hub": Payload()}, crafted,
+               pickle_module=pickle)  # fmt: skip
+    (work / "last_checkpoint").write_text(str(crafted))
+    assert main(["train", str(config), "--work-dir", str(work), "--resume"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"{crafted}: refused to resume from it" in err
+    assert not marker.exists()
+    assert "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD" not in os.environ
+
+    from mmengine.logging import HistoryBuffer
+
+    class Reach:  # getattr is allowed only for mmengine's own statistics methods
+        def __reduce__(self):
+            return (getattr, (HistoryBuffer, "__init__"))
+
+    torch.save({"meta": {"iter": 2}, "message_hub": Reach()}, crafted)
+    assert main(["train", str(config), "--work-dir", str(work), "--resume"]) == 1
+    assert "is not training state" in capsys.readouterr().err
