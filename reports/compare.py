@@ -11,7 +11,9 @@ the relative tolerance (default 25 %) is a regression. Time only; quality has
 its own comparison above.
 
 BASELINE and CURRENT are files or folders (searched for results.json and for
-pytest-benchmark JSON).
+pytest-benchmark JSON). A kind of file the baseline has must be on the current
+side too, a folder may hold at most one of each kind, and an incomplete run
+(``meta.complete`` false) is refused: each is a :class:`CompareError` (exit 2).
 """
 
 from __future__ import annotations
@@ -35,27 +37,43 @@ class Change:
     note: str
 
 
+class CompareError(ValueError):
+    """A side that cannot be compared (missing, ambiguous, incomplete): exit code 2."""
+
+
 def _json_files(path: Path) -> list[tuple[Path, dict]]:
     files = [path] if path.is_file() else sorted(path.rglob("*.json"))
     found = []
     for f in files:
         try:
             found.append((f, json.loads(f.read_text())))
-        except (OSError, json.JSONDecodeError):
-            continue
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            if path.is_file():
+                raise CompareError(f"{f}: not a readable JSON file ({type(e).__name__})") from e
     if not found:
-        raise ValueError(f"{path}: no readable JSON results")
+        raise CompareError(f"{path}: no readable JSON results")
     return found
 
 
 def _collect(path: Path) -> tuple[dict | None, dict | None]:
-    results = speed = None
-    for _, data in _json_files(path):
-        if isinstance(data, dict) and "records" in data and results is None:
-            results = data
-        elif isinstance(data, dict) and "benchmarks" in data and speed is None:
-            speed = data
-    return results, speed
+    """The one results file and the one pytest-benchmark file of a side (either may be
+    absent); two of a kind in one folder is ambiguous, an interrupted run is refused."""
+    found: dict[str, list[tuple[Path, dict]]] = {"results": [], "speed": []}
+    for f, data in _json_files(path):
+        if isinstance(data, dict) and "records" in data and "meta" in data:
+            found["results"].append((f, data))
+        elif isinstance(data, dict) and "benchmarks" in data:
+            found["speed"].append((f, data))
+    for kind, files in found.items():
+        if len(files) > 1:
+            names = ", ".join(str(f) for f, _ in files)
+            raise CompareError(f"{path}: {len(files)} {kind} files ({names}); name one file")
+    results = found["results"][0] if found["results"] else None
+    if results is not None and results[1]["meta"].get("complete") is False:
+        raise CompareError(f"{results[0]}: an incomplete run (interrupted before its last cell); "
+                           "finish it with --resume first")  # fmt: skip
+    speed = found["speed"][0][1] if found["speed"] else None
+    return (results[1] if results else None), speed
 
 
 def compare_quality(base: dict, current: dict, tol: float | None) -> list[Change]:
@@ -105,13 +123,15 @@ def compare(baseline: Path, current: Path, quality_tol: float | None = None,
     base_results, base_speed = _collect(Path(baseline))
     cur_results, cur_speed = _collect(Path(current))
     if base_results is None and base_speed is None:
-        raise ValueError(f"{baseline}: neither a results.json nor a pytest-benchmark JSON")
+        raise CompareError(f"{baseline}: neither a results.json nor a pytest-benchmark JSON")
+    if base_results is not None and cur_results is None:
+        raise CompareError(f"{current}: no results.json to compare with the baseline's")
+    if base_speed is not None and cur_speed is None:
+        raise CompareError(f"{current}: no pytest-benchmark JSON to compare with the baseline's")
     changes = []
     if base_results is not None:
-        if cur_results is None:
-            raise ValueError(f"{current}: no results.json to compare with the baseline's")
         changes += compare_quality(base_results, cur_results, quality_tol)
-    if base_speed is not None and cur_speed is not None:
+    if base_speed is not None:
         changes += compare_speed(base_speed, cur_speed, speed_tol)
     return changes
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import io
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from rdmc.imageio import write_bytes_atomic
-from reports.tables import load_results, tables_for
+from reports.tables import INCOMPLETE, is_incomplete, load_results, tables_for
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAIN_METRICS = (("restoration", "PSNR", "PSNR (dB)"), ("detection", "mAP", "mAP (%)"),
@@ -144,17 +145,31 @@ def _html_table(table) -> dict:
     return {"caption": table.caption, "columns": table.columns, "rows": rows}
 
 
+def _inside(folder: Path, name: str) -> Path | None:
+    """``folder / name`` if it is a file inside ``folder`` (links resolved), else None: a
+    results file may only embed its own gallery, never another file of the machine."""
+    root = folder.resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        print(f"warning: gallery file {name!r} is not a file inside {folder}; not embedded",
+              file=sys.stderr)  # fmt: skip
+        return None
+    return path
+
+
 def _gallery(run: Run) -> list[dict]:
     items = []
     for item in run.data["meta"].get("gallery", []):
         panels = []
-        for panel in item["panels"]:
-            path = run.folder / panel["file"]
-            if path.is_file():
-                panels.append({"condition": panel["condition"],
+        for panel in item.get("panels", []) if isinstance(item, dict) else []:
+            if not isinstance(panel, dict) or not isinstance(panel.get("file"), str):
+                continue
+            path = _inside(run.folder, panel["file"])
+            if path is not None:
+                panels.append({"condition": panel.get("condition", ""),
                                "jpeg": base64.b64encode(path.read_bytes()).decode()})  # fmt: skip
         if panels:
-            items.append({"image": item["image"], "rain": item["rain"], "panels": panels})
+            items.append({"image": item.get("image"), "rain": item.get("rain"), "panels": panels})
     return items
 
 
@@ -191,6 +206,7 @@ def render_report(results: list[str | Path], out: str | Path) -> Path:
             {
                 "label": r.label,
                 "dataset": r.data["meta"]["dataset"]["name"],
+                "incomplete": INCOMPLETE if is_incomplete(r.data) else "",
                 "tables": [_html_table(t) for t in tables_for(r.data)],
                 "gallery": _gallery(r),
                 "provenance": _provenance(r.data["meta"]),

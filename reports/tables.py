@@ -21,17 +21,48 @@ from pathlib import Path
 REFERENCE_ROWS = ("clean", "rainy")
 
 
+REQUIRED_FIELDS = ("condition", "rain", "task", "metric", "value", "unit")
+
+
 def load_results(path: str | Path) -> dict:
+    """A results file (``rdmc bench`` or ``rdmc scoreboard``), checked: every record has the
+    fields the tables read and a numeric (or null) value; one line naming the file if not."""
     path = Path(path)
     if path.is_dir():
         path = path / "results.json"
     try:
         data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"{path}: not a readable results.json ({type(e).__name__})") from e
-    if "records" not in data or "meta" not in data:
+    if not isinstance(data, dict) or "records" not in data or "meta" not in data:
         raise ValueError(f"{path}: not a results.json (no 'meta' and 'records')")
+    meta, records = data["meta"], data["records"]
+    if not isinstance(meta, dict) or not isinstance(meta.get("dataset"), dict) or not isinstance(
+            meta["dataset"].get("name"), str):  # fmt: skip
+        raise ValueError(f"{path}: meta.dataset.name is missing")
+    if not isinstance(records, list):
+        raise ValueError(f"{path}: 'records' is not a list")
+    for i, r in enumerate(records):
+        if not isinstance(r, dict):
+            raise ValueError(f"{path}: records[{i}] is not an object")
+        missing = [k for k in REQUIRED_FIELDS if k not in r]
+        if missing:
+            raise ValueError(f"{path}: records[{i}] has no {missing[0]!r}")
+        if not all(isinstance(r[k], str) for k in REQUIRED_FIELDS if k != "value"):
+            raise ValueError(f"{path}: records[{i}]: condition, rain, task, metric and unit "
+                             "must be strings")  # fmt: skip
+        value = r["value"]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ValueError(f"{path}: records[{i}].value is not a number: {value!r:.40}")
     return data
+
+
+def is_incomplete(data: dict) -> bool:
+    """A run interrupted before its last cell (files without the flag predate it)."""
+    return data["meta"].get("complete") is False
+
+
+INCOMPLETE = "INCOMPLETE RUN (interrupted before its last cell; finish it with --resume)"
 
 
 @dataclass
@@ -217,8 +248,13 @@ def tables_for(data: dict, metrics: Sequence[str] = ("mAP", "mIoU"),
                rain: Sequence[str] | None = None) -> list[Table]:  # fmt: skip
     """The tables of a results file: a scoreboard's one, or a bench run's two."""
     if data["meta"].get("kind") == "scoreboard":
-        return [scoreboard_table(data)]
-    return [restoration_table(data, rain), downstream_table(data, metrics, rain)]
+        tables = [scoreboard_table(data)]
+    else:
+        tables = [restoration_table(data, rain), downstream_table(data, metrics, rain)]
+    if is_incomplete(data):
+        for table in tables:
+            table.caption = f"{INCOMPLETE}. {table.caption}"
+    return tables
 
 
 def render_tables(path: str | Path, fmt: str = "markdown", metrics: Sequence[str] = ("mAP", "mIoU"),

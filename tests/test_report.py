@@ -76,3 +76,28 @@ def test_report_in_a_headless_browser(results_dirs, tmp_path):
     colourful = (hsv[..., 1] > 80) & (hsv[..., 2] > 60)
     assert colourful.mean() > 0.01
     assert len(np.unique(image.reshape(-1, 3), axis=0)) > 1000
+
+
+def test_report_embeds_only_files_inside_the_results_folder(results_dirs, tmp_path, capsys):
+    import json
+
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(b"\xff\xd8 private bytes")
+    run = tmp_path / "run"
+    run.mkdir()
+    data = json.loads((results_dirs[0] / "results.json").read_text())
+    escape = "../" * 12 + str(secret).lstrip("/")
+    data["meta"]["gallery"] = [
+        {"image": "x", "rain": "heavy/s3", "panels": [{"condition": "clean", "file": escape},
+                                                     {"condition": "rainy", "file": str(secret)}]}
+    ]  # fmt: skip
+    (run / "results.json").write_text(json.dumps(data))
+    (run / "link.jpg").symlink_to(secret)
+    data["meta"]["gallery"][0]["panels"].append({"condition": "identity", "file": "link.jpg"})
+    (run / "results.json").write_text(json.dumps(data))
+    assert main(["report", str(run), "-o", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text()
+    import base64
+
+    assert base64.b64encode(secret.read_bytes()).decode() not in page
+    assert capsys.readouterr().err.count("not a file inside") == 3

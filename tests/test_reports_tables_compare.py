@@ -130,3 +130,62 @@ def test_compare_missing_record_is_a_regression(results_file, tmp_path):
     fewer["records"] = [r for r in fewer["records"] if r["condition"] != "prenet"]
     (tmp_path / "fewer.json").write_text(json.dumps(fewer))
     assert main(["compare", str(results_file), str(tmp_path / "fewer.json")]) == 1
+
+
+def _speed(median: float) -> dict:
+    return {
+        "benchmarks": [{"fullname": "benchmarks/test_x.py::test_a", "stats": {"median": median}}]
+    }
+
+
+def test_compare_refuses_a_missing_speed_side(results_file, tmp_path, capsys):
+    base, current = tmp_path / "b", tmp_path / "c"
+    for side in (base, current):
+        side.mkdir()
+        shutil.copy(results_file, side / "results.json")
+    (base / "speed.json").write_text(json.dumps(_speed(1.0)))
+    assert main(["compare", str(base), str(current)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{current}: no pytest-benchmark JSON" in err and "\n" not in err
+
+
+def test_compare_refuses_an_ambiguous_folder(results_file, tmp_path, capsys):
+    current = tmp_path / "c"
+    for sub in ("x", "y"):
+        (current / sub).mkdir(parents=True)
+        shutil.copy(results_file, current / sub / "results.json")
+    assert main(["compare", str(results_file), str(current)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "2 results files" in err and "x/results.json" in err and "y/results.json" in err
+
+
+def test_incomplete_results_are_refused_by_compare_and_marked_by_tables(results_file, tmp_path,
+                                                                        capsys):  # fmt: skip
+    partial = results()
+    partial["meta"]["complete"] = False
+    (tmp_path / "partial.json").write_text(json.dumps(partial))
+    assert main(["compare", str(results_file), str(tmp_path / "partial.json")]) == 2
+    assert "incomplete run" in capsys.readouterr().err
+    for fmt in ("markdown", "latex"):
+        assert "INCOMPLETE RUN" in render_tables(tmp_path / "partial.json", fmt)
+    assert "INCOMPLETE" not in render_tables(results_file)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: d["records"][3].pop("rain"), "records[3] has no 'rain'"),
+        (lambda d: d["records"][0].update(value="high"), "records[0].value is not a number"),
+        (lambda d: d["meta"].pop("dataset"), "meta.dataset.name is missing"),
+        (lambda d: d.update(records={}), "'records' is not a list"),
+    ],
+)
+def test_malformed_records_are_one_line_in_tables_and_report(tmp_path, capsys, damage, message):
+    data = results()
+    damage(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    for argv in (["tables", str(path)], ["report", str(path), "-o", str(tmp_path / "r.html")]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err.strip()
+        assert f"{path}: {message}" in err and "\n" not in err
