@@ -31,6 +31,37 @@ def _collect(inputs: list[str]) -> tuple[list[Path], list[str]]:
     return images, problems
 
 
+def _add_overwrite(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--overwrite", action="store_true",
+        help="replace output files that exist (input files included, when OUT is their folder)",
+    )  # fmt: skip
+
+
+def _check_outputs(plan: list[tuple[Path, Path]], overwrite: bool) -> None:
+    """Before anything is written: two inputs may not write one output file, and an existing
+    file (an input, when OUT is the input folder) is only replaced with --overwrite."""
+    writer: dict[Path, Path] = {}
+    for source, target in plan:
+        key = target.resolve()
+        if key in writer and writer[key] != source:
+            raise CommandError(
+                f"{writer[key]} and {source} would both be written to {target}; "
+                "rename one or run them separately"
+            )
+        writer[key] = source
+    if overwrite:
+        return
+    inputs = {source.resolve() for source, _ in plan}
+    existing = [t for t in dict.fromkeys(t for _, t in plan) if t.exists()]
+    if existing:
+        what = "is an input file" if existing[0].resolve() in inputs else "exists"
+        more = f" (and {len(existing) - 1} more output file(s))" if len(existing) > 1 else ""
+        raise CommandError(
+            f"{existing[0]} {what}{more}; pass --overwrite to replace, or pick another -o"
+        )
+
+
 def _skipped(path: Path, error: Exception) -> str:
     return f"skipped: {error}" if str(path) in str(error) else f"skipped: {path}: {error}"
 
@@ -52,6 +83,10 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--rgb", action="store_true", help="score RGB channels instead of the Y channel")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument(
+        "--subset", action="store_true",
+        help="score the matched pairs even when most ground-truth images have no prediction",
+    )  # fmt: skip
     p.set_defaults(func=_run_eval)
 
 
@@ -70,6 +105,11 @@ def _run_eval(args: argparse.Namespace) -> int:
         print(f"unmatched prediction: {p}", file=sys.stderr)
     for g in report.unmatched_gt:
         print(f"unmatched ground truth: {g}", file=sys.stderr)
+    if report.n and 2 * len(report.unmatched_gt) > report.gt_total and not args.subset:
+        raise CommandError(
+            f"{args.gt}: {len(report.unmatched_gt)} of {report.gt_total} ground-truth images have "
+            f"no matching prediction in {args.pred}; check the file names, or pass --subset"
+        )
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     elif report.n:
@@ -103,6 +143,7 @@ def _add_rain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--severity", type=int, choices=SEVERITIES, help="1 (light) .. 5 (heavy)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rain-type", type=int, metavar="K", help="rain1400 rain type 1..14")
+    _add_overwrite(p)
     p.set_defaults(func=_run_rain)
 
 
@@ -119,6 +160,12 @@ def _run_rain(args: argparse.Namespace) -> int:
         types = list(range(1, len(RAIN1400_TYPES) + 1))
     else:
         types = [args.rain_type]
+
+    def target(path: Path, rain_type: int | None) -> Path:
+        name = path.name if len(types) == 1 else f"{path.stem}_{rain_type}{path.suffix}"
+        return args.output / name
+
+    _check_outputs([(p, target(p, t)) for p in images for t in types], args.overwrite)
     failed = len(problems)
     written = 0
     for path in images:
@@ -127,8 +174,7 @@ def _run_rain(args: argparse.Namespace) -> int:
             seed = seed_for(path.name, args.seed)
             for rain_type in types:
                 rainy = add_rain(img, args.preset, args.severity, seed, rain_type=rain_type).rainy
-                name = path.name if len(types) == 1 else f"{path.stem}_{rain_type}{path.suffix}"
-                write_image(args.output / name, rainy)
+                write_image(target(path, rain_type), rainy)
                 written += 1
         except (ImageError, ValueError) as e:
             failed += 1
@@ -275,6 +321,7 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--fp16", action="store_true", help="half precision (float16 on CUDA, bfloat16 on CPU)"
     )
+    _add_overwrite(p)
     p.set_defaults(func=_run_derain)
 
 
@@ -282,9 +329,15 @@ def _run_derain(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from rdmc.imageio import ImageError, read_image, write_image
+    from rdmc.inference import check_tiling
     from rdmc.zoo import load_derainer
 
+    try:
+        check_tiling(args.tile, args.tile_overlap)
+    except ValueError as e:
+        raise CommandError(f"--tile/--tile-overlap: {e}") from e
     images, problems = _collect(args.inputs)
+    _check_outputs([(p, args.output / p.name) for p in images], args.overwrite)
     derainer = load_derainer(args.model, args.device, args.tile, args.tile_overlap, args.fp16)
     failed, written = len(problems), 0
     for path in tqdm(images, desc=f"derain ({args.model})", unit="img", disable=len(images) < 2):
@@ -371,6 +424,8 @@ def _run_detect(args: argparse.Namespace) -> int:
     from rdmc.imageio import ImageError, read_image
 
     _check_model_args(args, args.detector)
+    if not 0 <= args.score_thr <= 1:
+        raise CommandError(f"--score-thr must be in [0, 1], got {args.score_thr}")
     images, problems = _collect(args.inputs)
     detector = Detector(args.detector, args.config, args.checkpoint, args.device)
     records, failed = [], len(problems)
@@ -422,6 +477,7 @@ def _add_segment(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
     _add_model_choice(p, "segmenter", "selfie-segmentation")
     p.add_argument("-o", "--output", type=Path, required=True, help="folder for the label maps")
+    _add_overwrite(p)
     p.set_defaults(func=_run_segment)
 
 
@@ -433,6 +489,7 @@ def _run_segment(args: argparse.Namespace) -> int:
 
     _check_model_args(args, args.segmenter)
     images, problems = _collect(args.inputs)
+    _check_outputs([(p, args.output / f"{p.stem}.png") for p in images], args.overwrite)
     segmenter = Segmenter(args.segmenter, args.config, args.checkpoint, args.device)
     failed, written = len(problems), 0
     for path in images:
@@ -476,9 +533,13 @@ def _run_bench(args: argparse.Namespace) -> int:
     from downstream.bench import run_bench
 
     results = run_bench(args.suite, args.out, args.resume, args.device, cache_dir=args.cache_dir)
-    if int(os.environ.get("RANK", "0")) == 0:
-        print(f"results: {results}")
-    return 0
+    if int(os.environ.get("RANK", "0")) != 0:
+        return 0
+    skipped = json.loads(results.read_text())["meta"]["dataset"]["skipped"]
+    for message in skipped:
+        print(f"skipped: {message}", file=sys.stderr)
+    print(f"results: {results}" + (f" ({len(skipped)} image(s) skipped)" if skipped else ""))
+    return 1 if skipped else 0
 
 
 # ---------------------------------------------------------------- report, tables, compare
@@ -591,12 +652,16 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from reports.compare import compare, format_changes
+    from reports.compare import CompareError, compare, format_changes
 
-    for path in (args.baseline, args.current):
-        if not path.exists():
-            raise CommandError(f"{path}: no such file or folder")
-    changes = compare(args.baseline, args.current, args.quality_tol, args.speed_tol)
+    try:
+        for path in (args.baseline, args.current):
+            if not path.exists():
+                raise CompareError(f"{path}: no such file or folder")
+        changes = compare(args.baseline, args.current, args.quality_tol, args.speed_tol)
+    except CompareError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(format_changes(changes))
     return 1 if any(c.regression for c in changes) else 0
 

@@ -45,11 +45,55 @@ def _as_image_list(path: Path) -> list[Path]:
     raise FileNotFoundError(f"{path}: no such file or folder")
 
 
+# Layouts whose ground truth is a file of its own (side-by-side layouts are not).
+_SEPARATE_GT_LAYOUTS = ("rain100", "rain1400", "rain12", "spa", "paired")
+
+
+def dataset_ground_truth(gt: Path) -> dict[str, Path] | None:
+    """For a deraining dataset folder in a known layout (Rain100's ``rain-N`` / ``norain-N``
+    side by side, Rain1400, Rain12, SPA-Data, ``input/`` + ``target/``): every name an output
+    may carry (the rainy file's and the clean file's stem and pairing key) -> the *clean*
+    file. None for a plain folder of ground-truth images."""
+    from rdmc.data.layouts import LayoutError, find_pairs
+
+    try:
+        found = find_pairs(gt)
+    except LayoutError:
+        return None
+    if found.layout not in _SEPARATE_GT_LAYOUTS:
+        return None
+    names: dict[str, Path] = {}
+    for pair in found.pairs:  # exact stems first, so they win over pairing keys
+        names.setdefault(pair.rainy.stem, pair.clean)
+        names.setdefault(pair.clean.stem, pair.clean)
+    for pair in found.pairs:
+        names.setdefault(pairing_key(pair.rainy), pair.clean)
+        names.setdefault(pairing_key(pair.clean), pair.clean)
+    return names
+
+
 def pair_images(pred: Path, gt: Path) -> Pairing:
-    """Matches predictions to ground truth: exact stem first, then by :func:`pairing_key`."""
-    preds, gts = _as_image_list(Path(pred)), _as_image_list(Path(gt))
+    """Matches predictions to ground truth: exact stem first, then by :func:`pairing_key`.
+
+    When ``gt`` is a dataset in a known layout, only its clean images are ground truth
+    (an output is never scored against a rainy input); several outputs may share one
+    clean image (Rain1400's 14 rain types)."""
+    preds = _as_image_list(Path(pred))
     if Path(pred).is_file() and Path(gt).is_file():
-        return Pairing(pairs=[(preds[0], gts[0])])
+        return Pairing(pairs=[(preds[0], Path(gt))])
+    dataset = dataset_ground_truth(Path(gt)) if Path(gt).is_dir() else None
+    if dataset is not None:
+        result = Pairing()
+        for p in preds:
+            match = dataset.get(p.stem) or dataset.get(pairing_key(p))
+            if match is None:
+                result.unmatched_pred.append(p)
+            else:
+                result.pairs.append((p, match))
+        used = {g for _, g in result.pairs}
+        result.unmatched_gt = sorted({g for g in dataset.values() if g not in used})
+        return result
+    gts = _as_image_list(Path(gt))
     by_stem = {g.stem: g for g in gts}
     by_key: dict[str, list[Path]] = {}
     for g in gts:
@@ -91,18 +135,28 @@ class EvalReport:
     def mean(self, key: str) -> float:
         return float(np.mean([r[key] for r in self.per_image])) if self.per_image else math.nan
 
+    @property
+    def gt_total(self) -> int:
+        """Ground-truth images that had a prediction, plus those that had none."""
+        return len({r["gt"] for r in self.per_image}) + len(self.unmatched_gt)
+
     def to_json(self) -> dict:
+        """JSON-safe: a non-finite mean or PSNR (no pair, identical images) is null."""
         return {
-            "psnr": self.mean("psnr"),
-            "ssim": self.mean("ssim"),
+            "psnr": _finite(self.mean("psnr")),
+            "ssim": _finite(self.mean("ssim")),
             "n": self.n,
             "convention": convention(self.test_y_channel),
             "crop_border": self.crop_border,
-            "per_image": self.per_image,
+            "per_image": [{k: _finite(v) for k, v in r.items()} for r in self.per_image],
             "failures": self.failures,
             "unmatched_pred": [str(p) for p in self.unmatched_pred],
             "unmatched_gt": [str(p) for p in self.unmatched_gt],
         }
+
+
+def _finite(value):
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def evaluate_folder(

@@ -61,7 +61,10 @@ def write_image(path: str | Path, img: np.ndarray) -> None:
     ok, encoded = cv2.imencode(path.suffix or ".png", img)
     if not ok:
         raise ImageError(f"{path}: could not encode image of shape {img.shape}, dtype {img.dtype}")
-    write_bytes_atomic(path, encoded.tobytes())
+    try:
+        write_bytes_atomic(path, encoded.tobytes())
+    except OSError as e:
+        raise ImageError(f"{path}: could not write ({e.strerror or type(e).__name__})") from e
 
 
 def _umask() -> int:

@@ -44,6 +44,17 @@ def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tens
     return w
 
 
+def check_tiling(tile: int | str | None, overlap: int) -> None:
+    """Tiling arguments, checked once before any image: ValueError saying what is wrong."""
+    if tile is not None and tile != "auto" and (isinstance(tile, str) or tile < 1):
+        raise ValueError(f"tile size must be a positive number of pixels, 0 or auto, got {tile}")
+    if overlap < 0:
+        raise ValueError(f"tile overlap must be >= 0, got {overlap}")
+    size = AUTO_TILE if tile == "auto" else tile
+    if size is not None and size <= 2 * overlap:
+        raise ValueError(f"tile ({size}) must be larger than twice the overlap ({overlap})")
+
+
 def tiled_apply(
     fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, tile: int, overlap: int
 ) -> torch.Tensor:
@@ -94,6 +105,7 @@ class Derainer:
     ) -> None:
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise ValueError("--device cuda was asked for, but no CUDA device is available")
+        check_tiling(tile, tile_overlap)
         self.device = torch.device(device)
         self.net = net.to(self.device).eval()
         self.tile, self.tile_overlap, self.fp16, self.name = tile, tile_overlap, fp16, name

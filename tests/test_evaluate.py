@@ -104,3 +104,64 @@ def test_eval_missing_path_is_one_line_error(tmp_path, capsys):
     assert main(["eval", str(tmp_path / "nope"), str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "nope: no such file or folder" in err
+
+
+@pytest.fixture
+def rain100(tmp_path, photos):
+    """Rain100's one-folder layout (rain-N beside norain-N) and derained outputs rain-N."""
+    from rdmc.rain import add_rain
+
+    root, out = tmp_path / "Rain100L", tmp_path / "out"
+    rng = np.random.default_rng(1)
+    for i, img in enumerate(photos.values(), start=1):
+        clean = img[:96, :128]
+        write_image(root / f"norain-{i}.png", clean)
+        write_image(root / f"rain-{i}.png", add_rain(clean, "light", 3, i).rainy)
+        restored = np.clip(clean + rng.normal(0, 4, clean.shape), 0, 255).astype(np.uint8)
+        write_image(out / f"rain-{i}.png", restored)
+    return out, root
+
+
+def test_eval_on_a_rain100_folder_scores_against_the_clean_images(rain100, capsys):
+    out, root = rain100
+    pairing = pair_images(out, root)
+    assert [(p.name, g.name) for p, g in pairing.pairs] == [
+        (f"rain-{i}.png", f"norain-{i}.png") for i in (1, 2, 3)
+    ]
+    assert pairing.unmatched_gt == [] and pairing.unmatched_pred == []
+    assert main(["eval", str(out), str(root), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 3 and report["psnr"] > 35  # restored vs clean, not vs the rainy input
+
+
+def test_eval_pairs_rain1400_outputs_with_their_shared_clean_image(tmp_path, photos):
+    root, out = tmp_path / "Rain1400", tmp_path / "out"
+    clean = photos["coffee"][:64, :64]
+    write_image(root / "ground_truth" / "901.png", clean)
+    for j in (1, 2):
+        write_image(root / "rainy_image" / f"901_{j}.png", clean)
+        write_image(out / f"901_{j}.png", clean)
+    pairing = pair_images(out, root)
+    assert [(p.name, g.name) for p, g in pairing.pairs] == [("901_1.png", "901.png"),
+                                                            ("901_2.png", "901.png")]  # fmt: skip
+
+
+def test_eval_most_ground_truth_unmatched_is_an_error(rain100, capsys):
+    out, root = rain100
+    for i in (2, 3):
+        (out / f"rain-{i}.png").rename(out / f"other-{i}.png")
+    assert main(["eval", str(out), str(root)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "2 of 3 ground-truth images have no matching prediction" in err
+    assert main(["eval", str(out), str(root), "--subset", "--json"]) == 0
+
+
+def test_eval_json_is_strict_json(tmp_path, photos, capsys):
+    img = photos["astronaut"][:64, :64]
+    write_image(tmp_path / "a.png", img)
+    write_image(tmp_path / "b.png", img)
+    assert main(["eval", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "--json"]) == 0
+    text = capsys.readouterr().out
+    report = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert report["psnr"] is None and report["per_image"][0]["psnr"] is None  # identical: inf
+    assert report["ssim"] == pytest.approx(1.0)
