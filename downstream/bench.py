@@ -49,8 +49,28 @@ from rdmc.rain import add_rain, seed_for
 
 __all__ = ["BenchError", "BenchRun", "Suite", "load_suite", "run_bench"]
 
-# Bump when anything changes how a cell's records are computed from its inputs.
+# Bump when the runner changes how a cell's records are computed from its inputs.
 SCORING_VERSION = "cells-v3"
+
+
+def scoring_code() -> str:
+    """The version of everything that turns predictions into scores, for cell keys: the
+    runner's version, the scoring module's source (metric settings, pseudo ground truth)
+    and the versions of the metric libraries."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import downstream.scoring
+
+    libraries = {}
+    for name in ("mmdet", "mmsegmentation", "pycocotools", "mmengine"):
+        try:
+            libraries[name] = version(name)
+        except PackageNotFoundError:
+            libraries[name] = None
+    source = Path(downstream.scoring.__file__).read_bytes()
+    return _hash(SCORING_VERSION, source, libraries)
+
+
 _hash = content_hash
 
 
@@ -288,11 +308,12 @@ class BenchRun:
         and the version of the scoring code (metric settings included)."""
         clean = conditions[0]
         gt = [images.key(im, clean) for im in dataset.images]
+        code = scoring_code()
 
         def key(cell: str, c: Condition, model: str, task: str) -> str:
             inputs = [images.key(im, c) for im in dataset.images]
             truth = dataset.ground_truth_identity(task)
-            return _hash(SCORING_VERSION, cell, inputs, gt, model, dataset.name, truth)
+            return _hash(code, cell, inputs, gt, model, dataset.name, truth)
 
         for c in conditions[1:]:
             yield (

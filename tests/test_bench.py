@@ -338,3 +338,17 @@ def test_a_wrong_architecture_checkpoint_is_one_line_before_anything_runs(tmp_pa
                  "--model", str(path)]) == 1  # fmt: skip
     err = capsys.readouterr().err.strip()
     assert "weights do not fit" in err and "\n" not in err
+
+
+def test_cell_keys_cover_the_scoring_code(monkeypatch):
+    import importlib.metadata
+
+    base = bench_module.scoring_code()
+    assert bench_module.scoring_code() == base
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "9.9" if name == "pycocotools" else real(name))  # fmt: skip
+    assert bench_module.scoring_code() != base
+    monkeypatch.undo()
+    monkeypatch.setattr(bench_module, "SCORING_VERSION", "cells-other")
+    assert bench_module.scoring_code() != base
