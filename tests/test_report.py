@@ -101,3 +101,16 @@ def test_report_embeds_only_files_inside_the_results_folder(results_dirs, tmp_pa
 
     assert base64.b64encode(secret.read_bytes()).decode() not in page
     assert capsys.readouterr().err.count("not a file inside") == 3
+
+
+def test_report_marks_an_incomplete_run(results_dirs, tmp_path):
+    import json
+
+    run = tmp_path / "partial"
+    run.mkdir()
+    data = json.loads((results_dirs[0] / "results.json").read_text())
+    data["meta"]["complete"] = False
+    (run / "results.json").write_text(json.dumps(data))
+    assert main(["report", str(run), str(results_dirs[1]), "-o", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text()
+    assert page.count('<p class="warning"><strong>INCOMPLETE RUN') == 1  # the partial run only
