@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from downstream.annotations import read_label_map
-from downstream.cache import Cache, content_hash
+from downstream.cache import Cache, code_digest, content_hash
 from downstream.checkpoints import DownstreamModelError
 from downstream.datasets import Dataset, Image, load_dataset
 from downstream.errors import BenchError
@@ -57,21 +57,17 @@ def scoring_code() -> str:
     """The version of everything that turns predictions into scores, for cell keys: the
     runner's version, the scoring module's source (metric settings, pseudo ground truth)
     and the versions of the metric libraries."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    import downstream.scoring
-
-    libraries = {}
-    for name in ("mmdet", "mmsegmentation", "pycocotools", "mmengine"):
-        try:
-            libraries[name] = version(name)
-        except PackageNotFoundError:
-            libraries[name] = None
-    source = Path(downstream.scoring.__file__).read_bytes()
-    return _hash(SCORING_VERSION, source, libraries)
+    libraries = ("mmdet", "mmsegmentation", "pycocotools", "mmengine")
+    return content_hash(SCORING_VERSION, code_digest(("downstream.scoring",), libraries))
 
 
-_hash = content_hash
+# The code behind each kind of cached value, besides its own inputs (see the keys below).
+RAIN_CODE = (("rdmc.rain", "rdmc.imageio", "rdmc.data.datasets"), ("numpy", "opencv-python"))
+DERAIN_CODE = (("rdmc.inference", "rdmc.models"), ("torch",))
+MODEL_CODE = (
+    ("downstream.detection", "downstream.segmentation", "downstream.models"),
+    ("torch", "mmcv", "mmdet", "mmsegmentation", "mmengine", "opencv-python"),
+)
 
 
 # ---------------------------------------------------------------- conditions
@@ -108,6 +104,8 @@ class ConditionImages:
         from rdmc.zoo import derainer_fingerprint
 
         self.suite, self.cache, self.device = suite, cache, device
+        self.rain_code = code_digest(*RAIN_CODE)
+        self.derain_code = content_hash(code_digest(*DERAIN_CODE), device)
         self.fingerprints = {}
         self._derainers: dict = {}
         for d in suite.derainers:
@@ -118,12 +116,15 @@ class ConditionImages:
                 raise BenchError(f"{suite.source}: derainer {e}") from e
 
     def key(self, image: Image, c: Condition) -> str:
+        """The clean image's bytes; for a rainy copy also the rain's setting, seed and code;
+        for a derained copy also the derainer's weights, the inference code and device."""
         if c.preset is None:
             return image.key
         rain = ("rain", c.preset, c.severity, seed_for(image.name, self.suite.seed))
         if c.derainer is None:
-            return _hash(image.key, rain)
-        return _hash(image.key, rain, "derain", self.fingerprints[c.derainer])
+            return content_hash(image.key, rain, self.rain_code)
+        derain = ("derain", self.fingerprints[c.derainer], self.derain_code)
+        return content_hash(image.key, rain, self.rain_code, derain)
 
     def get(self, image: Image, c: Condition) -> np.ndarray:
         from rdmc.data.datasets import to_rgb_uint8
@@ -159,7 +160,8 @@ class ConditionImages:
 class TaskModel:
     task: str  # "detection" or "segmentation"
     name: str
-    fingerprint: str
+    fingerprint: str  # config and weights
+    code: str  # the model and inference code, library versions and device
     load: Callable[[], object]
     _model: object = None
 
@@ -181,6 +183,7 @@ def task_models(suite: Suite, device: str) -> list[TaskModel]:
     from downstream.segmentation import EMBEDDED_SEGMENTERS, Segmenter, selfie_checkpoint
     from rdmc.weights import sha256_of
 
+    code = content_hash(code_digest(*MODEL_CODE), device)
     models = []
     for task, entries, embedded, cls, checkpoint_of in (
         ("detection", suite.detectors, EMBEDDED_DETECTORS, Detector, yolov3_tiny_checkpoint),
@@ -196,14 +199,14 @@ def task_models(suite: Suite, device: str) -> list[TaskModel]:
             for path, what in ((config, "config"), (checkpoint, "checkpoint")):
                 if path is None or not Path(path).is_file():
                     raise BenchError(f"{path}: {task} {what} file does not exist")
-            fingerprint = _hash(Path(config).read_bytes(), sha256_of(Path(checkpoint)))
+            fingerprint = content_hash(Path(config).read_bytes(), sha256_of(Path(checkpoint)))
             name = name or Path(config).stem
             args = (name, config, checkpoint) if own else (name, None, checkpoint)
 
             def load(cls=cls, args=args):
                 return cls(*args, device)
 
-            models.append(TaskModel(task, name, fingerprint, load))
+            models.append(TaskModel(task, name, fingerprint, code, load))
     return models
 
 
@@ -211,7 +214,7 @@ def predict(
     model: TaskModel, image_key: str, load_rgb: Callable[[], np.ndarray], cache: Cache
 ) -> dict[str, np.ndarray]:
     """The model's (cached) output; the image is only loaded when the cache misses."""
-    key = _hash(model.fingerprint, image_key)
+    key = content_hash(model.fingerprint, model.code, image_key)
     required = ("bboxes", "scores", "labels") if model.task == "detection" else ("labels",)
     cached = cache.get_arrays(model.task, key, required)
     if cached is not None:
@@ -313,7 +316,7 @@ class BenchRun:
         def key(cell: str, c: Condition, model: str, task: str) -> str:
             inputs = [images.key(im, c) for im in dataset.images]
             truth = dataset.ground_truth_identity(task)
-            return _hash(code, cell, inputs, gt, model, dataset.name, truth)
+            return content_hash(code, cell, inputs, gt, model, dataset.name, truth)
 
         for c in conditions[1:]:
             yield (

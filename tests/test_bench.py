@@ -352,3 +352,27 @@ def test_cell_keys_cover_the_scoring_code(monkeypatch):
     monkeypatch.undo()
     monkeypatch.setattr(bench_module, "SCORING_VERSION", "cells-other")
     assert bench_module.scoring_code() != base
+
+
+def test_image_and_prediction_keys_cover_their_code(tmp_path, monkeypatch):
+    """Editing the rain synthesis (here a stand-in module) changes every rainy and derained
+    key, so no stale image is served from the cache; the device is part of the keys too."""
+    from downstream.cache import Cache
+
+    fake = tmp_path / "code" / "fake_rain_code.py"
+    fake.parent.mkdir()
+    fake.write_text("STREAKS = 1\n")
+    monkeypatch.syspath_prepend(str(fake.parent))
+    monkeypatch.setattr(bench_module, "RAIN_CODE", (("fake_rain_code",), ("numpy",)))
+    suite = load_suite(small_suite(tmp_path))
+    image = bench_module.load_dataset(suite.dataset).images[0]
+    rainy, derained = bench_module.conditions_of(suite)[1:3]
+    cache = Cache(tmp_path / "cache")
+    before = bench_module.ConditionImages(suite, cache, "cpu")
+    fake.write_text("STREAKS = 2\n")
+    after = bench_module.ConditionImages(suite, cache, "cpu")
+    for c in (rainy, derained):
+        assert before.key(image, c) != after.key(image, c)
+    assert before.key(image, bench_module.conditions_of(suite)[0]) == image.key
+    models = {d: bench_module.task_models(suite, d)[0].code for d in ("cpu", "cuda")}
+    assert models["cpu"] != models["cuda"]
