@@ -10,6 +10,7 @@ network pads every tile to the multiple it needs and crops back.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -23,12 +24,21 @@ AUTO_TILE_PIXELS = 1024 * 1024
 AUTO_TILE, AUTO_OVERLAP = 512, 32
 
 
-def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
+def tile_grid(length: int, tile: int, overlap: int) -> tuple[int, list[int]]:
+    """The fewest equal tiles of at most about ``tile`` pixels that cover ``length`` with at
+    least ``overlap`` pixels shared by neighbours, spread evenly: (tile size, starts).
+
+    Fixed steps of ``tile - overlap`` leave a last tile that mostly repeats its neighbour
+    (1024 in 512-pixel tiles: starts 0, 480, 512); equal tiles do no redundant work."""
     if length <= tile:
-        return [0]
-    step = tile - overlap
-    starts = list(range(0, length - tile, step))
-    return starts + [length - tile]
+        return length, [0]
+    count = math.ceil((length - overlap) / (tile - overlap))
+    size = math.ceil((length + (count - 1) * overlap) / count)
+    while True:
+        starts = [round(i * (length - size) / (count - 1)) for i in range(count)]
+        if all(size - (b - a) >= overlap for a, b in zip(starts, starts[1:], strict=False)):
+            return size, starts
+        size += 1
 
 
 def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tensor:
@@ -50,7 +60,7 @@ def check_tiling(tile: int | str | None, overlap: int) -> None:
         raise ValueError(f"tile size must be a positive number of pixels, 0 or auto, got {tile}")
     if overlap < 0:
         raise ValueError(f"tile overlap must be >= 0, got {overlap}")
-    size = AUTO_TILE if tile == "auto" else tile
+    size = AUTO_TILE + overlap if tile == "auto" else tile
     if size is not None and size <= 2 * overlap:
         raise ValueError(f"tile ({size}) must be larger than twice the overlap ({overlap})")
 
@@ -62,12 +72,12 @@ def tiled_apply(
     if overlap < 0 or tile <= 2 * overlap:
         raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({overlap})")
     _, c, h, w = x.shape
-    ys, xs = _tile_starts(h, tile, overlap), _tile_starts(w, tile, overlap)
+    (tile_h, ys), (tile_w, xs) = tile_grid(h, tile, overlap), tile_grid(w, tile, overlap)
     out = torch.zeros((1, c, h, w), dtype=torch.float32)
     weight = torch.zeros((1, 1, h, w), dtype=torch.float32)
     for y in ys:
         for x0 in xs:
-            patch = x[..., y : y + tile, x0 : x0 + tile]
+            patch = x[..., y : y + tile_h, x0 : x0 + tile_w]
             result = fn(patch).float().cpu()
             th, tw = patch.shape[-2:]
             wy = _ramp(th, overlap, y == 0, y + th >= h)
@@ -85,8 +95,9 @@ class Derainer:
         net: maps B x 3 x H x W in [0, 1] to the derained image (or a list of
             stage outputs, the last being the result).
         device: "cpu" or "cuda".
-        tile: tile size in pixels, None for whole images, or "auto" (tiles of 512
-            for images over one megapixel).
+        tile: the largest tile in pixels, None for whole images, or "auto" (tiles of
+            about 512 new pixels plus the overlap, for images over one megapixel). The
+            tiles of an image are equal and spread evenly (:func:`tile_grid`).
         tile_overlap: overlap between tiles in pixels.
         fp16: half-precision autocast (float16 on CUDA, bfloat16 on CPU).
         name: for messages and reports.
@@ -124,8 +135,9 @@ class Derainer:
     def derain_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """1 x 3 x H x W in [0, 1] to the same, tiled as configured."""
         tile = self.tile
-        if tile == "auto":
-            tile = AUTO_TILE if x.shape[-1] * x.shape[-2] > AUTO_TILE_PIXELS else None
+        if tile == "auto":  # about AUTO_TILE pixels of new content per tile, plus the overlap
+            large = x.shape[-1] * x.shape[-2] > AUTO_TILE_PIXELS
+            tile = AUTO_TILE + self.tile_overlap if large else None
         if tile is None or (x.shape[-2] <= tile and x.shape[-1] <= tile):
             return self._forward(x).cpu()
         return tiled_apply(self._forward, x, int(tile), self.tile_overlap)

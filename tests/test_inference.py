@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rdmc import load_derainer
 from rdmc.cli import main
 from rdmc.imageio import read_image, write_image
-from rdmc.inference import Derainer, tiled_apply
+from rdmc.inference import Derainer, tile_grid, tiled_apply
 from rdmc.metrics import psnr
 from rdmc.models.rdmc import build_rdmc
 from rdmc.zoo import ZooError
@@ -27,6 +31,24 @@ def test_tiled_and_untiled_agree(rdmc_s_untrained, photos):
     tiled = Derainer(rdmc_s_untrained, tile=256, tile_overlap=32)(img)
     assert whole.shape == tiled.shape == img.shape
     assert psnr(tiled, whole) > 50.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(length=st.integers(1, 5000), tile=st.integers(40, 900), overlap=st.integers(0, 19))
+def test_tile_grid_covers_with_the_fewest_equal_tiles(length, tile, overlap):
+    size, starts = tile_grid(length, tile, overlap)
+    assert starts[0] == 0 and starts[-1] + size == length  # covers, never past the edge
+    assert size <= tile + 1 or len(starts) == 1 and size == length
+    assert all(size - (b - a) >= overlap for a, b in zip(starts, starts[1:], strict=False))
+    fewest = 1 if length <= tile else math.ceil((length - overlap) / (tile - overlap))
+    assert len(starts) == fewest
+
+
+def test_auto_tiles_a_1024_image_in_four_equal_tiles():
+    """The old fixed step cut 1024 into 512-pixel tiles at 0, 480, 512 (9 tiles, 2.25x the
+    pixels); auto now takes 2 x 2 tiles of 528 (1.06x)."""
+    assert tile_grid(1024, 512 + 32, 32) == (528, [0, 496])
+    assert tile_grid(1024, 512, 32) == (363, [0, 330, 661])
 
 
 def test_tiling_an_identity_function_is_exact():

@@ -129,3 +129,19 @@ def test_bad_arguments():
         small(norm="layer")
     with pytest.raises(ValueError, match="unknown RDMC preset"):
         build_rdmc("rdmc-xl")
+
+
+def test_decoder_reduces_before_upsampling_with_the_same_output():
+    """Checkpoint-compatible reorder: same parameters, the output of upsample-then-reduce."""
+    from rdmc.models.rdmc import DecoderLevel
+
+    torch.manual_seed(0)
+    level = DecoderLevel(c_coarse=24, c_skip=8, c_out=8, norm="bn").eval()
+    with torch.no_grad():
+        level.upsample.logits.copy_(torch.tensor([0.3, -0.7]))
+    coarse, skip = torch.rand(2, 24, 9, 13), torch.rand(2, 8, 18, 26)
+    with torch.no_grad():
+        upsampled_first = level.reduce(level.upsample(coarse, skip.shape[-2:]))
+        expected = level.fuse(torch.cat([upsampled_first, skip], dim=1))
+        assert torch.allclose(level(coarse, skip), expected, atol=1e-5)
+    assert level.reduce.weight.shape == (8, 24, 1, 1)  # the same parameters as before
