@@ -52,6 +52,17 @@ def test_selfie_segmentation_mmseg(benchmark, segmenter, photo):
     benchmark(segmenter, photo)
 
 
+def test_selfie_segmentation_mmseg_argmax_baseline(benchmark, segmenter, photo, monkeypatch):
+    """mmseg's generic post-processing (argmax over both class maps), which ours replaces."""
+    from mmseg.models.segmentors.base import BaseSegmentor
+
+    from downstream.models.selfie_segmentor import TFLiteSegmentor
+
+    monkeypatch.setattr(TFLiteSegmentor, "postprocess_result", BaseSegmentor.postprocess_result)
+    benchmark.group = "segmenter-512"
+    benchmark(segmenter, photo)
+
+
 def test_selfie_segmentation_opencv_baseline(benchmark, photo):
     benchmark.group = "segmenter-512"
     net = cv2.dnn.readNetFromTFLite(str(resolve_weights("selfie-segmentation")))

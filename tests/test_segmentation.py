@@ -86,3 +86,29 @@ def test_cli_segment_writes_label_maps(tmp_path, capsys):
     labels = read_image(tmp_path / "masks" / "astro.png")
     assert labels.shape == photo.shape[:2] and set(np.unique(labels)) <= {0, 1}
     assert 0.3 < (labels == 1).mean() < 0.8
+
+
+@pytest.mark.parametrize("flip", [None, "horizontal", "vertical"])
+def test_two_class_post_processing_equals_mmsegs(segmenter, flip):
+    """The person-channel threshold gives mmseg's argmax labels and scores exactly."""
+    from mmseg.models.segmentors.base import BaseSegmentor
+    from mmseg.structures import SegDataSample
+
+    torch.manual_seed(0)
+    person = torch.rand(2, 1, 40, 48)
+    person[0, 0, :4, :4] = 0.5  # ties go to background in both
+    logits = torch.cat([1 - person, person], dim=1)
+
+    def samples():
+        meta = {"ori_shape": (75, 61), "img_shape": (40, 48), "padding_size": [0, 3, 0, 2],
+                "flip": flip is not None, "flip_direction": flip}  # fmt: skip
+        return [SegDataSample(metainfo=meta) for _ in range(2)]
+
+    model = segmenter.model
+    ours = model.postprocess_result(logits, samples())
+    theirs = BaseSegmentor.postprocess_result(model, logits, samples())
+    for a, b in zip(ours, theirs, strict=True):
+        assert torch.equal(a.pred_sem_seg.data, b.pred_sem_seg.data)
+        assert torch.allclose(a.seg_logits.data, b.seg_logits.data, atol=1e-6)
+    bare = model.postprocess_result(logits)
+    assert torch.equal(bare[0].pred_sem_seg.data, logits[0].argmax(0, keepdim=True))

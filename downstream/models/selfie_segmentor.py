@@ -10,6 +10,7 @@ class scores (1 - p, p), which mmseg resizes to the input and turns into labels
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 
@@ -68,6 +69,39 @@ class TFLiteSegmentor(BaseSegmentor):
         else:
             batch_img_metas = [sample.metainfo for sample in data_samples]
         return self.postprocess_result(self.encode_decode(inputs, batch_img_metas), data_samples)
+
+    def postprocess_result(self, seg_logits: torch.Tensor, data_samples: list | None = None):
+        """mmseg's post-processing (padding removed, flip undone, resized to the input) on the
+        person channel alone: with the two scores (1 - p, p), argmax is ``p > 0.5`` (a tie
+        goes to background, as argmax does), and resizing p gives 1 - p for free. Same
+        labels and scores as mmseg's, without interpolating and arg-maxing 2 x H x W."""
+        from mmengine.structures import PixelData
+        from mmseg.structures import SegDataSample
+
+        batch, _, h, w = seg_logits.shape
+        samples = data_samples or [SegDataSample() for _ in range(batch)]
+        for i, sample in enumerate(samples):
+            person = seg_logits[i : i + 1, 1:]
+            if data_samples is not None:
+                meta = sample.metainfo
+                left, right, top, bottom = meta.get(
+                    "img_padding_size", meta.get("padding_size", [0] * 4)
+                )
+                person = person[..., top : h - bottom, left : w - right]
+                if meta.get("flip"):
+                    person = person.flip(
+                        dims=(3,) if meta["flip_direction"] == "horizontal" else (2,)
+                    )
+                person = F.interpolate(
+                    person,
+                    size=meta["ori_shape"],
+                    mode="bilinear",
+                    align_corners=self.align_corners,
+                )
+            person = person[0]
+            sample.set_data({"seg_logits": PixelData(data=torch.cat([1 - person, person])),
+                             "pred_sem_seg": PixelData(data=(person > 0.5).long())})  # fmt: skip
+        return samples
 
     def _forward(self, inputs: torch.Tensor, data_samples: list | None = None) -> torch.Tensor:
         return self.net(inputs)
