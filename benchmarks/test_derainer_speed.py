@@ -65,3 +65,15 @@ def test_decoder_order_512(benchmark, nets, monkeypatch, order):
             return nets["rdmc-s"](x)
 
     benchmark.pedantic(forward, rounds=5, iterations=1, warmup_rounds=1)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "fp32+channels-last", "bf16"])
+def test_precision_512(benchmark, nets, monkeypatch, precision):
+    """rdmc-s at 512 on each inference path; fp32 is the baseline (``--precision``)."""
+    benchmark.group = "rdmc-s-512-precision"
+    if precision == "fp32+channels-last":  # what auto runs on a CPU without bf16
+        monkeypatch.setattr("rdmc.inference.cpu_has_bf16", lambda: False)
+        precision = "auto"
+    derainer = Derainer(nets["rdmc-s"], tile=None, precision=precision)
+    x = torch.rand(1, 3, 512, 512)
+    benchmark.pedantic(derainer.derain_tensor, args=(x,), rounds=5, iterations=1, warmup_rounds=1)

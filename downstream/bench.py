@@ -100,18 +100,20 @@ def conditions_of(suite: Suite) -> list[Condition]:
 class ConditionImages:
     """Makes (and caches) each condition's copy of every image."""
 
-    def __init__(self, suite: Suite, cache: Cache, device: str) -> None:
+    def __init__(self, suite: Suite, cache: Cache, device: str, precision: str = "fp32") -> None:
+        from rdmc.inference import resolve_precision
         from rdmc.zoo import derainer_fingerprint
 
-        self.suite, self.cache, self.device = suite, cache, device
+        self.suite, self.cache, self.device, self.precision = suite, cache, device, precision
         self.rain_code = code_digest(*RAIN_CODE)
-        self.derain_code = content_hash(code_digest(*DERAIN_CODE), device)
+        path = [str(v) for v in resolve_precision(precision, device.split(":")[0])]
+        self.derain_code = content_hash(code_digest(*DERAIN_CODE), device, path)
         self.fingerprints = {}
         self._derainers: dict = {}
         for d in suite.derainers:
             try:
                 self.fingerprints[d] = derainer_fingerprint(d)
-                self._derainer(d)  # a checkpoint that does not load stops the run up front
+                self.derainer(d)  # a checkpoint that does not load stops the run up front
             except ValueError as e:
                 raise BenchError(f"{suite.source}: derainer {e}") from e
 
@@ -141,15 +143,15 @@ class ConditionImages:
             rgb = add_rain(clean, c.preset, c.severity, seed).rainy
         else:
             rainy = self.get(image, Condition("rainy", None, c.preset, c.severity))
-            rgb = self._derainer(c.derainer)(rainy)
+            rgb = self.derainer(c.derainer)(rainy)
         self.cache.put_arrays("images", key, {"rgb": rgb})
         return rgb
 
-    def _derainer(self, name: str):
+    def derainer(self, name: str):
         from rdmc.zoo import load_derainer
 
         if name not in self._derainers:
-            self._derainers[name] = load_derainer(name, self.device)
+            self._derainers[name] = load_derainer(name, self.device, precision=self.precision)
         return self._derainers[name]
 
 
@@ -270,6 +272,7 @@ class BenchRun:
     device: str = "cpu"
     progress: bool = True
     cache_dir: Path | None = None
+    precision: str = "fp32"  # of the derainers (see rdmc.inference.PRECISIONS)
 
     def __post_init__(self) -> None:
         self.cache = Cache(self.cache_dir or default_cache_dir() / "bench")
@@ -397,7 +400,7 @@ class BenchRun:
         dataset = load_dataset(self.suite.dataset)
         conditions = conditions_of(self.suite)
         models = task_models(self.suite, self.device)
-        images = ConditionImages(self.suite, self.cache, self.device)
+        images = ConditionImages(self.suite, self.cache, self.device, self.precision)
         self._produce(dataset, conditions, models, images, rank, world)
         self.timings["images_and_predictions_s"] = time.perf_counter() - start
         _barrier(world)
@@ -485,16 +488,19 @@ class BenchRun:
             "versions": versions(),
             "git_commit": git_commit(),
             "machine": machine(self.device, world),
+            "derainer_precision": {d: images.derainer(d).precision for d in self.suite.derainers},
             "timings": self.timings,
         }
 
 
 def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = "cpu",
-              progress: bool = True, cache_dir: Path | None = None) -> Path:  # fmt: skip
+              progress: bool = True, cache_dir: Path | None = None,
+              precision: str = "fp32") -> Path:  # fmt: skip
     """Runs a suite into ``out`` and returns the path of results.json.
 
     ``cache_dir``: where derived images, predictions and scored cells are kept
-    (default ``<user cache>/bench``)."""
+    (default ``<user cache>/bench``); ``precision``: the derainers' (fp32 by default, so
+    results compare across machines)."""
     loaded = load_suite(suite)
     results = out / "results.json"
     if results.exists() and not resume and int(os.environ.get("RANK", "0")) == 0:
@@ -503,6 +509,6 @@ def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = 
         )
     out.mkdir(parents=True, exist_ok=True)
     try:
-        return BenchRun(loaded, out, device, progress, cache_dir).run()
+        return BenchRun(loaded, out, device, progress, cache_dir, precision).run()
     except DownstreamModelError as e:
         raise BenchError(str(e)) from e

@@ -318,11 +318,29 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("--tile-overlap", type=int, default=32, metavar="N")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    p.add_argument(
-        "--fp16", action="store_true", help="half precision (float16 on CUDA, bfloat16 on CPU)"
-    )
+    _add_precision(p, default="auto")
     _add_overwrite(p)
     p.set_defaults(func=_run_derain)
+
+
+def _add_precision(p: argparse.ArgumentParser, default: str) -> None:
+    from rdmc.inference import PRECISIONS
+
+    p.add_argument(
+        "--precision", choices=PRECISIONS, default=default,
+        help=f"fp32 (the reference), bf16, fp16 (CUDA), or auto: fp16 on CUDA, bf16 on a CPU "
+        f"with AVX512-BF16/AMX, else fp32; all but fp32 run channels-last (default {default})",
+    )  # fmt: skip
+    p.add_argument(
+        "--fp16", dest="precision", action="store_const", const="half",
+        help="alias: fp16 on CUDA, bf16 on CPU",
+    )  # fmt: skip
+
+
+def _precision(args: argparse.Namespace) -> str:
+    if args.precision == "half":
+        return "fp16" if getattr(args, "device", "cpu").startswith("cuda") else "bf16"
+    return args.precision
 
 
 def _run_derain(args: argparse.Namespace) -> int:
@@ -338,7 +356,9 @@ def _run_derain(args: argparse.Namespace) -> int:
         raise CommandError(f"--tile/--tile-overlap: {e}") from e
     images, problems = _collect(args.inputs)
     _check_outputs([(p, args.output / p.name) for p in images], args.overwrite)
-    derainer = load_derainer(args.model, args.device, args.tile, args.tile_overlap, args.fp16)
+    derainer = load_derainer(
+        args.model, args.device, args.tile, args.tile_overlap, _precision(args)
+    )
     failed, written = len(problems), 0
     for path in tqdm(images, desc=f"derain ({args.model})", unit="img", disable=len(images) < 2):
         try:
@@ -348,7 +368,7 @@ def _run_derain(args: argparse.Namespace) -> int:
             failed += 1
             tqdm.write(_skipped(path, e), sys.stderr)
     print(
-        f"wrote {written} derained image(s) to {args.output}"
+        f"wrote {written} derained image(s) to {args.output} ({derainer.precision})"
         + (f"; {failed} failed" if failed else "")
     )
     return 1 if failed or not written else 0
@@ -526,13 +546,15 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
         type=Path,
         help="cache of images, predictions and cells (default ~/.cache/rdmc/bench)",
     )
+    _add_precision(p, default="fp32")
     p.set_defaults(func=_run_bench)
 
 
 def _run_bench(args: argparse.Namespace) -> int:
     from downstream.bench import run_bench
 
-    results = run_bench(args.suite, args.out, args.resume, args.device, cache_dir=args.cache_dir)
+    results = run_bench(args.suite, args.out, args.resume, args.device,
+                        cache_dir=args.cache_dir, precision=_precision(args))  # fmt: skip
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     skipped = json.loads(results.read_text())["meta"]["dataset"]["skipped"]
@@ -614,6 +636,7 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--latency-size", type=int, default=256, metavar="PX")
     p.add_argument("--resume", action="store_true", help="keep rows whose weights are unchanged")
+    _add_precision(p, default="fp32")
     p.set_defaults(func=_run_scoreboard)
 
 
@@ -627,7 +650,8 @@ def _run_scoreboard(args: argparse.Namespace) -> int:
             raise CommandError(f"{preset}/s{severity}: unknown rain setting (presets {PRESETS})")
     entries = [Entry.parse(d) for d in args.derainers]
     out, errors = run_scoreboard(entries, args.out, args.rain, args.split, args.seed,
-                                 args.latency_size, resume=args.resume)  # fmt: skip
+                                 args.latency_size, resume=args.resume,
+                                 precision=_precision(args))  # fmt: skip
     print(render_tables(out), end="")
     print(f"wrote {out}")
     return 1 if errors else 0

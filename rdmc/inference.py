@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -52,6 +53,33 @@ def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tens
         if not at_end:
             w[length - n :] = torch.minimum(w[length - n :], ramp[:n].flip(0))
     return w
+
+
+PRECISIONS = ("fp32", "bf16", "fp16", "auto")
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), from /proc/cpuinfo."""
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return False
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def resolve_precision(precision: str, device_type: str) -> tuple[torch.dtype, bool]:
+    """(compute dtype, channels-last) of a ``--precision`` on a device type."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if precision == "auto":
+        if device_type == "cuda":
+            precision = "fp16"
+        else:
+            return (torch.bfloat16 if cpu_has_bf16() else torch.float32), True
+    if precision == "fp16" and device_type != "cuda":
+        raise ValueError("precision fp16 needs a CUDA device; on a CPU use bf16 (or auto)")
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    return dtype, precision != "fp32"
 
 
 def check_tiling(tile: int | str | None, overlap: int) -> None:
@@ -99,7 +127,9 @@ class Derainer:
             about 512 new pixels plus the overlap, for images over one megapixel). The
             tiles of an image are equal and spread evenly (:func:`tile_grid`).
         tile_overlap: overlap between tiles in pixels.
-        fp16: half-precision autocast (float16 on CUDA, bfloat16 on CPU).
+        precision: "fp32" (the reference), "bf16" (CPU or CUDA), "fp16" (CUDA only) or
+            "auto" (fp16 on CUDA; bf16 on a CPU with AVX512-BF16 or AMX, else fp32).
+            Every path but "fp32" also runs channels-last (:func:`resolve_precision`).
         name: for messages and reports.
         meta: what the checkpoint says about the network (architecture, training run).
     """
@@ -110,7 +140,7 @@ class Derainer:
         device: str = "cpu",
         tile: int | str | None = "auto",
         tile_overlap: int = AUTO_OVERLAP,
-        fp16: bool = False,
+        precision: str = "fp32",
         name: str = "derainer",
         meta: dict | None = None,
     ) -> None:
@@ -118,19 +148,28 @@ class Derainer:
             raise ValueError("--device cuda was asked for, but no CUDA device is available")
         check_tiling(tile, tile_overlap)
         self.device = torch.device(device)
-        self.net = net.to(self.device).eval()
-        self.tile, self.tile_overlap, self.fp16, self.name = tile, tile_overlap, fp16, name
+        self.dtype, self.channels_last = resolve_precision(precision, self.device.type)
+        memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
+        self.net = net.to(self.device, memory_format=memory_format).eval()
+        self.tile, self.tile_overlap, self.name = tile, tile_overlap, name
         self.meta = meta or {}
+
+    @property
+    def precision(self) -> str:
+        """The path it runs, e.g. ``bf16+channels-last``."""
+        name = {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.dtype]
+        return name + ("+channels-last" if self.channels_last else "")
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.to(self.device)
-        if self.fp16:
-            dtype = torch.float16 if self.device.type == "cuda" else torch.bfloat16
-            autocast = torch.autocast(self.device.type, dtype=dtype)
-        else:
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        if self.dtype == torch.float32:
             autocast = contextlib.nullcontext()
+        else:
+            autocast = torch.autocast(self.device.type, dtype=self.dtype)
         with torch.inference_mode(), autocast:
-            return stage_outputs(self.net, x)[-1].float().clamp_(0, 1)
+            return stage_outputs(self.net, x)[-1].float().clamp_(0, 1).contiguous()
 
     def derain_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """1 x 3 x H x W in [0, 1] to the same, tiled as configured."""

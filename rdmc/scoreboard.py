@@ -34,7 +34,7 @@ from rdmc.rain import add_rain, seed_for
 
 RAINY = "rainy"
 # What a previous file's rows must share with this run to be kept by --resume.
-SAME_SETUP = ("dataset", "rain", "seed", "restoration_convention", "latency")
+SAME_SETUP = ("dataset", "rain", "seed", "restoration_convention", "latency", "precision")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class Entry:
         return cls(label, spec) if sep else cls(text, text)
 
 
-def _timed_median_ms(net: torch.nn.Module, size: int, repeats: int) -> float:
+def _timed_median_ms(net, size: int, repeats: int) -> float:
+    """Median milliseconds of ``net`` (a module or a derainer's derain_tensor) on one image."""
     x = torch.rand(1, 3, size, size)
     times = []
     with torch.inference_mode():
@@ -70,14 +71,14 @@ def _restoration(label: str, spec: str, rain: str, pairs: list[tuple[np.ndarray,
     ]  # fmt: skip
 
 
-def _complexity(label: str, spec: str, net: torch.nn.Module, size: int, repeats: int):
-    stats = complexity(net, size)
+def _complexity(label: str, spec: str, derainer, size: int, repeats: int):
+    stats = complexity(derainer.net, size)
     values = {
         "params": (stats["params"] / 1e6, "M"),
         # mmengine counts convolutions, matmuls and the like; a derainer built from pooling and
         # morphology (guided-filter) counts 0, which is not its cost: no value, not a zero
         "GFLOPs": (stats["gflops"] or None, "G"),
-        "latency": (_timed_median_ms(net, size, repeats), "ms"),
+        "latency": (_timed_median_ms(derainer.derain_tensor, size, repeats), "ms"),
     }
     return [
         {"condition": label, "derainer": spec, "rain": "none", "task": "complexity",
@@ -100,6 +101,7 @@ def run_scoreboard(
     latency_size: int = 256,
     latency_repeats: int = 5,
     resume: bool = False,
+    precision: str = "fp32",
 ) -> tuple[Path, list[str]]:
     """Scores every entry into ``out``; returns its path and the one-line errors of the
     entries that could not be scored."""
@@ -122,6 +124,7 @@ def run_scoreboard(
         "derainers": {},
         "restoration_convention": convention(),
         "latency": {"size": latency_size, "repeats": latency_repeats, "statistic": "median"},
+        "precision": precision,
         "units": {**RESTORATION_UNITS, "params": "M", "GFLOPs": "G", "latency": "ms"},
         "versions": versions(),
         "git_commit": git_commit(),
@@ -143,14 +146,14 @@ def run_scoreboard(
             if kept is not None:
                 meta["derainers"][entry.label], rows = kept
             else:
-                derainer = load_derainer(entry.spec)
+                derainer = load_derainer(entry.spec, precision=precision)
                 rows = [
                     r
                     for s in settings
                     for r in _restoration(entry.label, entry.spec, s,
                                           [(derainer(rainy[s][n]), clean[n]) for n in names])
                 ]  # fmt: skip
-                rows += _complexity(entry.label, entry.spec, derainer.net, latency_size,
+                rows += _complexity(entry.label, entry.spec, derainer, latency_size,
                                     latency_repeats)  # fmt: skip
                 meta["derainers"][entry.label] = {
                     "spec": entry.spec,

@@ -190,7 +190,7 @@ def load_derainer(
     device: str = "cpu",
     tile: int | str | None = "auto",
     tile_overlap: int = AUTO_OVERLAP,
-    fp16: bool = False,
+    precision: str = "fp32",
 ) -> Derainer:
     """A ready :class:`Derainer` from a zoo name or a checkpoint file."""
     key = str(name_or_path)
@@ -209,4 +209,4 @@ def load_derainer(
     else:
         known = ", ".join([*NON_LEARNED, *CHECKPOINTS, *ARCHITECTURES])
         raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
-    return Derainer(net, device, tile, tile_overlap, fp16, name=key, meta=meta)
+    return Derainer(net, device, tile, tile_overlap, precision, name=key, meta=meta)

@@ -146,9 +146,51 @@ def test_a_12_megapixel_photo_derains_in_bounded_memory(tmp_path, photos):
     assert peak_gib < 8, f"peak RSS {peak_gib:.1f} GiB"
 
 
-def test_fp16_runs_close_to_fp32(rdmc_s_untrained, photos):
-    """--fp16 (bfloat16 autocast on CPU) stays close to the float32 result."""
-    img = photos["coffee"][:128, :128]
-    full = Derainer(rdmc_s_untrained, tile=None)(img)
-    half = Derainer(rdmc_s_untrained, tile=None, fp16=True)(img)
-    assert half.shape == full.shape and psnr(half, full) > 30.0
+@pytest.fixture(scope="module")
+def rainy_test_split():
+    """(rainy, clean) pairs of the embedded test split at light and heavy rain, severity 3."""
+    from rdmc.data.datasets import to_rgb_uint8
+    from rdmc.data.samples import sample_split
+    from rdmc.imageio import list_images, read_image
+    from rdmc.rain import add_rain, seed_for
+
+    pairs = []
+    for path in list_images(sample_split("test")):
+        clean = to_rgb_uint8(read_image(path))
+        for preset in ("light", "heavy"):
+            pairs.append((add_rain(clean, preset, 3, seed_for(path.name, 0)).rainy, clean))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def fp32_psnr(rainy_test_split):
+    derainer = load_derainer("rdmc-s", precision="fp32")
+    return np.mean([psnr(derainer(rainy), clean) for rainy, clean in rainy_test_split])
+
+
+@pytest.mark.parametrize("precision", ["bf16", "auto", "auto-without-bf16"])
+def test_every_precision_path_keeps_psnr_within_0_05_db_of_fp32(
+    rainy_test_split, fp32_psnr, monkeypatch, precision
+):
+    """The shipped rdmc-s on the test split (light and heavy rain): bf16 + channels-last,
+    auto on this CPU, and auto on a CPU without bf16 (fp32 + channels-last)."""
+    if precision == "auto-without-bf16":
+        monkeypatch.setattr("rdmc.inference.cpu_has_bf16", lambda: False)
+        precision = "auto"
+    derainer = load_derainer("rdmc-s", precision=precision)
+    assert derainer.channels_last
+    value = np.mean([psnr(derainer(rainy), clean) for rainy, clean in rainy_test_split])
+    assert abs(value - fp32_psnr) <= 0.05, (derainer.precision, value, fp32_psnr)
+
+
+def test_precision_choices(monkeypatch):
+    from rdmc.inference import resolve_precision
+
+    assert resolve_precision("fp32", "cpu") == (torch.float32, False)
+    assert resolve_precision("auto", "cuda") == (torch.float16, True)
+    monkeypatch.setattr("rdmc.inference.cpu_has_bf16", lambda: True)
+    assert resolve_precision("auto", "cpu") == (torch.bfloat16, True)
+    with pytest.raises(ValueError, match="fp16 needs a CUDA device"):
+        resolve_precision("fp16", "cpu")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        resolve_precision("fp64", "cpu")
