@@ -234,6 +234,31 @@ def predict(
 # ---------------------------------------------------------------- runner
 
 
+def shard_of(images: list[Image], conditions: list[Condition], rank: int,
+             world: int) -> list[list[tuple[Image, Condition]]]:  # fmt: skip
+    """This process's share of the work, balanced by work rather than by image count.
+
+    The work comes in groups that only depend on themselves: an image's clean copy, and per
+    rain setting its rainy copy followed by every derained copy (which reads the rainy one).
+    Groups go, largest first (pixels x copies), to the least loaded process; every process
+    computes the same assignment."""
+    groups = []
+    for image in images:
+        groups.append([(image, conditions[0])])
+        by_setting: dict[tuple, list] = {}
+        for c in conditions[1:]:
+            by_setting.setdefault((c.preset, c.severity), []).append((image, c))
+        groups += by_setting.values()
+    load, mine = [0] * world, []
+    pixels = {id(im): im.shape[0] * im.shape[1] for im in images}
+    for group in sorted(groups, key=lambda g: -pixels[id(g[0][0])] * len(g)):
+        target = load.index(min(load))
+        load[target] += pixels[id(group[0][0])] * len(group)
+        if target == rank:
+            mine.append(group)
+    return mine
+
+
 def _dist() -> tuple[int, int]:
     """(rank, world size); starts a process group under torchrun."""
     import torch
@@ -292,8 +317,8 @@ class BenchRun:
         """Every condition image and every prediction of this process's shard, into the cache."""
         from tqdm import tqdm
 
-        shard = dataset.images[rank::world]
-        units = [(image, c) for c in conditions for image in shard]
+        units = [unit for group in shard_of(dataset.images, conditions, rank, world)
+                 for unit in group]  # fmt: skip
         bar = tqdm(units, desc=f"{self.suite.name}: images and predictions", unit="img",
                    disable=not self.progress or rank != 0)  # fmt: skip
         for image, c in bar:

@@ -376,3 +376,21 @@ def test_image_and_prediction_keys_cover_their_code(tmp_path, monkeypatch):
     assert before.key(image, bench_module.conditions_of(suite)[0]) == image.key
     models = {d: bench_module.task_models(suite, d)[0].code for d in ("cpu", "cuda")}
     assert models["cpu"] != models["cuda"]
+
+
+def test_shards_cover_the_work_once_and_balance_it():
+    from downstream.datasets import Image
+
+    suite = load_suite("smoke")
+    images = [Image(f"{i}.png", str(i), Path(f"{i}.png"), (100 + 50 * i, 200)) for i in range(3)]
+    conditions = bench_module.conditions_of(suite)
+    shards = [bench_module.shard_of(images, conditions, rank, 2) for rank in range(2)]
+    units = [(im.name, c) for shard in shards for group in shard for im, c in group]
+    assert sorted(units, key=str) == sorted(
+        [(im.name, c) for im in images for c in conditions], key=str
+    )
+    for shard in shards:  # a rainy copy is made before the derained copies that read it
+        for group in shard:
+            assert [c.derainer is None for _, c in group][:1] == [True]
+    work = [sum(im.shape[0] * im.shape[1] for g in s for im, _ in g) for s in shards]
+    assert max(work) / min(work) < 1.5  # by image count it would be 2 images against 1
