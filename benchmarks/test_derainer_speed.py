@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from rdmc.analysis import complexity
 from rdmc.inference import Derainer
 from rdmc.models.rdmc import DecoderLevel
 from rdmc.registry import build_model
@@ -77,3 +78,5 @@ def test_precision_512(benchmark, nets, monkeypatch, precision):
     derainer = Derainer(nets["rdmc-s"], tile=None, precision=precision)
     x = torch.rand(1, 3, 512, 512)
     benchmark.pedantic(derainer.derain_tensor, args=(x,), rounds=5, iterations=1, warmup_rounds=1)
+    gflops = complexity(nets["rdmc-s"], 512)["gflops"]
+    benchmark.extra_info["gflops_per_s"] = gflops / benchmark.stats.stats.median
