@@ -13,6 +13,7 @@ MODELS = Registry("model", parent=mm.MODELS, locations=["rdmc.models", "rdmc.los
 DATASETS = Registry("dataset", parent=mm.DATASETS, locations=["rdmc.data"])
 METRICS = Registry("metric", parent=mm.METRICS, locations=["rdmc.metrics"])
 HOOKS = Registry("hook", parent=mm.HOOKS, locations=["rdmc.train"])
+OPTIM_WRAPPERS = Registry("optim_wrapper", parent=mm.OPTIM_WRAPPERS, locations=["rdmc.train"])
 
 # Children with nothing of ours in them yet: they make the "rdmc" scope resolve everywhere.
 RUNNERS = Registry("runner", parent=mm.RUNNERS)
@@ -23,7 +24,6 @@ TRANSFORMS = Registry("transform", parent=mm.TRANSFORMS)
 MODEL_WRAPPERS = Registry("model_wrapper", parent=mm.MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = Registry("weight initializer", parent=mm.WEIGHT_INITIALIZERS)
 OPTIMIZERS = Registry("optimizer", parent=mm.OPTIMIZERS)
-OPTIM_WRAPPERS = Registry("optim_wrapper", parent=mm.OPTIM_WRAPPERS)
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     "optimizer wrapper constructor", parent=mm.OPTIM_WRAPPER_CONSTRUCTORS
 )

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pickle
@@ -21,10 +22,11 @@ from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
 
 from rdmc.messages import first_line
-from rdmc.registry import HOOKS
+from rdmc.registry import HOOKS, OPTIM_WRAPPERS
 from rdmc.zoo import save_checkpoint
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -136,6 +138,20 @@ def train(
                 f"pickled objects other than mmengine's training state ({_refusal(e)})"
             ) from e
     return Path(runner.work_dir)
+
+
+@OPTIM_WRAPPERS.register_module()
+class BF16OptimWrapper(OptimWrapper):
+    """Mixed precision in bfloat16 on a CPU or a GPU: the forward pass runs under autocast
+    (the loss itself in float32, see DerainModel). mmengine's AmpOptimWrapper does the same
+    but only where CUDA is available; bf16 keeps float32's range, so no loss scaling."""
+
+    @contextlib.contextmanager
+    def optim_context(self, model: torch.nn.Module):
+        from mmengine.runner.amp import autocast
+
+        with super().optim_context(model), autocast(dtype=torch.bfloat16):
+            yield
 
 
 @HOOKS.register_module()

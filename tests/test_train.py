@@ -189,3 +189,34 @@ def test_resume_never_unpickles_foreign_objects(tmp_path, photos, capsys):
     torch.save({"meta": {"iter": 2}, "message_hub": Reach()}, crafted)
     assert main(["train", str(config), "--work-dir", str(work), "--resume"]) == 1
     assert "is not training state" in capsys.readouterr().err
+
+
+def test_bf16_optim_wrapper_runs_the_network_in_bf16_and_the_loss_in_fp32():
+    from rdmc.registry import OPTIM_WRAPPERS, build_model
+
+    torch.manual_seed(0)
+    model = build_model(
+        dict(
+            type="DerainModel",
+            arch=dict(type="RDMC", widths=(4, 4, 4, 4, 4), dilations=(1, 2), stages=2),
+            loss=dict(type="DerainLoss", cr_weight=0.0),
+        )  # fmt: skip
+    )
+    seen = []
+    first_conv = next(m for m in model.arch.modules() if isinstance(m, torch.nn.Conv2d))
+    first_conv.register_forward_hook(lambda m, i, o: seen.append(o.dtype))
+    loss_dtypes = []
+    model.loss.register_forward_hook(lambda m, i, o: loss_dtypes.append(o["loss_ssim"].dtype))
+    wrapper = OPTIM_WRAPPERS.build(
+        dict(type="BF16OptimWrapper", optimizer=torch.optim.Adam(model.parameters(), 1e-3))
+    )
+    before = [p.detach().clone() for p in model.parameters()]
+    batch = {
+        "rainy": torch.rand(2, 3, 32, 32),
+        "clean": torch.rand(2, 3, 32, 32),
+        "name": ["a", "b"],
+    }
+    losses = model.train_step(batch, wrapper)
+    assert set(seen) == {torch.bfloat16} and loss_dtypes == [torch.float32]
+    assert torch.isfinite(losses["loss"])
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))

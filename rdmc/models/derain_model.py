@@ -42,7 +42,10 @@ class DerainModel(BaseModel):
         if mode == "loss":
             if self.loss is None or clean is None:
                 raise ValueError("training needs a loss config and clean targets")
-            return self.loss(outputs, clean, rainy)
+            # Under mixed precision (BF16OptimWrapper) the network runs in bf16 and the loss,
+            # SSIM's Gaussian windows and the contrastive features included, in float32.
+            with torch.autocast(rainy.device.type, enabled=False):
+                return self.loss([o.float() for o in outputs], clean.float(), rainy.float())
         if mode == "predict":
             final = outputs[-1].detach().clamp(0, 1)
             names = name or [str(i) for i in range(len(final))]
