@@ -25,9 +25,11 @@ AUTO_TILE_PIXELS = 1024 * 1024
 AUTO_TILE, AUTO_OVERLAP = 512, 32
 
 
-def tile_grid(length: int, tile: int, overlap: int) -> tuple[int, list[int]]:
+def tile_grid(length: int, tile: int, overlap: int, multiple: int = 1) -> tuple[int, list[int]]:
     """The fewest equal tiles of at most about ``tile`` pixels that cover ``length`` with at
-    least ``overlap`` pixels shared by neighbours, spread evenly: (tile size, starts).
+    least ``overlap`` pixels shared by neighbours, spread evenly: (tile size, starts). The
+    size is rounded up to ``multiple`` (the network's, so that no tile needs padding the
+    whole image does not get) where the image allows.
 
     Fixed steps of ``tile - overlap`` leave a last tile that mostly repeats its neighbour
     (1024 in 512-pixel tiles: starts 0, 480, 512); equal tiles do no redundant work."""
@@ -35,6 +37,7 @@ def tile_grid(length: int, tile: int, overlap: int) -> tuple[int, list[int]]:
         return length, [0]
     count = math.ceil((length - overlap) / (tile - overlap))
     size = math.ceil((length + (count - 1) * overlap) / count)
+    size = min(length, -(-size // multiple) * multiple)
     while True:
         starts = [round(i * (length - size) / (count - 1)) for i in range(count)]
         if all(size - (b - a) >= overlap for a, b in zip(starts, starts[1:], strict=False)):
@@ -94,13 +97,19 @@ def check_tiling(tile: int | str | None, overlap: int) -> None:
 
 
 def tiled_apply(
-    fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, tile: int, overlap: int
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    tile: int,
+    overlap: int,
+    multiple: int = 1,
 ) -> torch.Tensor:
-    """Applies an image-to-image ``fn`` to a 1 x C x H x W tensor tile by tile; overlaps blend."""
+    """Applies an image-to-image ``fn`` to a 1 x C x H x W tensor tile by tile; overlaps blend.
+    Tile sizes are multiples of ``multiple`` where the image allows (see :func:`tile_grid`)."""
     if overlap < 0 or tile <= 2 * overlap:
         raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({overlap})")
     _, c, h, w = x.shape
-    (tile_h, ys), (tile_w, xs) = tile_grid(h, tile, overlap), tile_grid(w, tile, overlap)
+    (tile_h, ys) = tile_grid(h, tile, overlap, multiple)
+    (tile_w, xs) = tile_grid(w, tile, overlap, multiple)
     out = torch.zeros((1, c, h, w), dtype=torch.float32)
     weight = torch.zeros((1, 1, h, w), dtype=torch.float32)
     for y in ys:
@@ -179,7 +188,8 @@ class Derainer:
             tile = AUTO_TILE + self.tile_overlap if large else None
         if tile is None or (x.shape[-2] <= tile and x.shape[-1] <= tile):
             return self._forward(x).cpu()
-        return tiled_apply(self._forward, x, int(tile), self.tile_overlap)
+        multiple = getattr(self.net, "multiple", 1)
+        return tiled_apply(self._forward, x, int(tile), self.tile_overlap, multiple)
 
     def __call__(self, img: np.ndarray) -> np.ndarray:
         """Derains a uint8/uint16 gray, RGB or RGBA image; returns the same shape and dtype."""
