@@ -33,6 +33,16 @@ def test_yolov3_tiny_mmdet(benchmark, detector, photo):
     benchmark(detector, photo)
 
 
+def test_yolov3_tiny_mmdet_contiguous_baseline(benchmark, photo):
+    """The same detector in PyTorch's default memory format, which channels-last replaces."""
+    import torch
+
+    detector = Detector("yolov3-tiny")
+    detector.model.to(memory_format=torch.contiguous_format)
+    benchmark.group = "detector-512"
+    benchmark(detector, photo)
+
+
 def test_yolov3_tiny_opencv_baseline(benchmark, photo):
     benchmark.group = "detector-512"
     net = cv2.dnn.readNetFromDarknet(

@@ -67,6 +67,9 @@ def has_match(box, score, label, others) -> bool:
 
 
 def test_yolov3_tiny_matches_opencv_darknet(detector):
+    """Channels-last (how the embedded detector runs) keeps OpenCV's boxes."""
+    first_conv = next(m for m in detector.model.modules() if isinstance(m, torch.nn.Conv2d))
+    assert first_conv.weight.is_contiguous(memory_format=torch.channels_last)
     compared = 0
     for photo in PHOTOS:
         rgb = photo.load()
