@@ -249,11 +249,15 @@ def shard_of(images: list[Image], conditions: list[Condition], rank: int,
         for c in conditions[1:]:
             by_setting.setdefault((c.preset, c.severity), []).append((image, c))
         groups += by_setting.values()
+
+    def work(group: list[tuple[Image, Condition]]) -> int:
+        height, width = group[0][0].shape
+        return height * width * len(group)
+
     load, mine = [0] * world, []
-    pixels = {id(im): im.shape[0] * im.shape[1] for im in images}
-    for group in sorted(groups, key=lambda g: -pixels[id(g[0][0])] * len(g)):
+    for group in sorted(groups, key=work, reverse=True):  # stable: ties keep their order
         target = load.index(min(load))
-        load[target] += pixels[id(group[0][0])] * len(group)
+        load[target] += work(group)
         if target == rank:
             mine.append(group)
     return mine
@@ -340,11 +344,12 @@ class BenchRun:
         clean = conditions[0]
         gt = [images.key(im, clean) for im in dataset.images]
         code = scoring_code()
+        truth = {task: dataset.ground_truth_identity(task)
+                 for task in ("restoration", *{m.task for m in models})}  # fmt: skip
 
         def key(cell: str, c: Condition, model: str, task: str) -> str:
             inputs = [images.key(im, c) for im in dataset.images]
-            truth = dataset.ground_truth_identity(task)
-            return content_hash(code, cell, inputs, gt, model, dataset.name, truth)
+            return content_hash(code, cell, inputs, gt, model, dataset.name, truth[task])
 
         for c in conditions[1:]:
             yield (

@@ -73,17 +73,15 @@ def read_state_dict(checkpoint: Path) -> dict:
     return state
 
 
-def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Path, config: Path) -> None:
+def check_checkpoint_fits(model: torch.nn.Module, state: dict, checkpoint: Path,
+                          config: Path) -> None:  # fmt: skip
     """mmengine loads checkpoints non-strictly and only warns; a benchmark must not run a
-    half-initialised model, so every parameter and buffer must be in the checkpoint."""
-    state = read_state_dict(checkpoint)
-    expected = {k: v.shape for k, v in model.state_dict().items() if "num_batches_tracked" not in k}
-    missing = [k for k in expected if k not in state]
-    wrong = [
-        k
-        for k in expected
-        if k in state and tuple(getattr(state[k], "shape", ())) != tuple(expected[k])
-    ]
+    half-initialised model, so every parameter and buffer must be in the checkpoint's
+    ``state`` (extra tensors are allowed)."""
+    from rdmc.zoo import mismatched_tensors
+
+    expected = {k: v for k, v in model.state_dict().items() if "num_batches_tracked" not in k}
+    missing, _, wrong = mismatched_tensors(expected, state)
     if missing or wrong:
         example = (missing or wrong)[0]
         raise DownstreamModelError(
@@ -117,12 +115,12 @@ def load_openmmlab_model(
         if checkpoint is None or not Path(checkpoint).is_file():
             raise DownstreamModelError(f"{checkpoint}: no such checkpoint file")
         name = name or Path(config).stem
-    read_state_dict(Path(checkpoint))  # refuse a foreign or pickled file before mmengine sees it
+    state = read_state_dict(Path(checkpoint))  # a foreign or pickled file stops here
     try:
         with quiet_openmmlab():
             model = init(str(config), str(checkpoint), device=device)
     except Exception as e:  # a user's config can fail in any way; say where, in one line
         first = first_line(e)
         raise DownstreamModelError(f"{checkpoint} with {config}: {first}") from e
-    check_checkpoint_fits(model, Path(checkpoint), Path(config))
+    check_checkpoint_fits(model, state, Path(checkpoint), Path(config))
     return name, Path(config), Path(checkpoint), model

@@ -36,6 +36,7 @@ class Dataset:
     coco: dict | None = None  # image name -> list of {"bbox" x1y1x2y2, "category", "ignore_flag"}
     coco_sha256: str | None = None
     seg_labels: dict[str, Path] | None = None
+    seg_labels_sha256: list[tuple[str, str]] | None = None  # (image name, label map's hash)
 
     def ground_truth(self, task: str) -> str:
         """The kind of ground truth ``task`` is scored against."""
@@ -54,7 +55,7 @@ class Dataset:
         if task == "detection" and self.coco is not None:
             return [kind, self.coco_sha256]
         if task == "segmentation" and self.seg_labels is not None:
-            return [kind, label_maps_digest(self.seg_labels)]
+            return [kind, self.seg_labels_sha256]
         if kind == PSEUDO_GT:
             return [kind, PSEUDO_GT_SCORE if task == "detection" else None]
         return [kind]
@@ -99,4 +100,5 @@ def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
         dataset.coco_sha256 = hashlib.sha256(coco.read_bytes()).hexdigest()
     if spec.get("seg_labels"):
         dataset.seg_labels = match_label_maps(Path(spec["seg_labels"]), images)
+        dataset.seg_labels_sha256 = label_maps_digest(dataset.seg_labels)
     return dataset

@@ -116,9 +116,7 @@ class _Checker:
     def names(self, entries: list, where: str) -> None:
         for i, entry in enumerate(entries):
             self.value(entry, str, f"{where}[{i}]")
-        twice = sorted({e for e in entries if entries.count(e) > 1})
-        if twice:
-            raise self.fail(where, f"{twice[0]!r} listed twice")
+        self.once_each(entries, where)
 
     def models(self, entries: list, where: str) -> None:
         names = []
@@ -133,6 +131,9 @@ class _Checker:
             if "config" not in entry and "name" not in entry:
                 raise self.fail(at, "give a name (an embedded model) or config + checkpoint")
             names.append(entry.get("name") or entry["config"])
+        self.once_each(names, where)
+
+    def once_each(self, names: list[str], where: str) -> None:
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise self.fail(where, f"{twice[0]!r} listed twice")

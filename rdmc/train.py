@@ -23,7 +23,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 from rdmc.messages import first_line
 from rdmc.registry import HOOKS, OPTIM_WRAPPERS
@@ -73,11 +73,6 @@ def _refusal(error: Exception) -> str:
 
 class ResumeError(RuntimeError):
     """A checkpoint that --resume may not load; the message names it."""
-
-
-def _last_checkpoint(work_dir: Path) -> str:
-    marker = work_dir / "last_checkpoint"
-    return marker.read_text().strip() if marker.is_file() else str(work_dir)
 
 
 def resolve_config(config: str | Path) -> Path:
@@ -134,8 +129,9 @@ def train(
             runner.train()
         except pickle.UnpicklingError as e:
             raise ResumeError(
-                f"{_last_checkpoint(Path(runner.work_dir))}: refused to resume from it: it holds "
-                f"pickled objects other than mmengine's training state ({_refusal(e)})"
+                f"{find_latest_checkpoint(runner.work_dir) or runner.work_dir}: refused to "
+                "resume from it: it holds pickled objects other than mmengine's training "
+                f"state ({_refusal(e)})"
             ) from e
     return Path(runner.work_dir)
 

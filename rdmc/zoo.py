@@ -156,15 +156,22 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
     return net.eval(), checkpoint["meta"]
 
 
-def _check_state_fits(net: nn.Module, state: object, path: Path) -> None:
-    """One line instead of torch's multi-line load_state_dict report."""
-    if not isinstance(state, dict):
-        raise ZooError(f"{path}: 'state_dict' is not a mapping of tensors")
-    expected = net.state_dict()
+def mismatched_tensors(
+    expected: dict[str, torch.Tensor], state: dict
+) -> tuple[list[str], list[str], list[str]]:
+    """(missing, unexpected, mis-shaped) names of ``state`` against a module's state_dict."""
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     wrong = [k for k in expected if k in state and tuple(getattr(state[k], "shape", ()))
              != tuple(expected[k].shape)]  # fmt: skip
+    return missing, unexpected, wrong
+
+
+def _check_state_fits(net: nn.Module, state: object, path: Path) -> None:
+    """One line instead of torch's multi-line load_state_dict report."""
+    if not isinstance(state, dict):
+        raise ZooError(f"{path}: 'state_dict' is not a mapping of tensors")
+    missing, unexpected, wrong = mismatched_tensors(net.state_dict(), state)
     if missing or unexpected or wrong:
         example = (missing or unexpected or wrong)[0]
         raise ZooError(

@@ -22,6 +22,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from reports.tables import is_incomplete
+
 DEFAULT_QUALITY_TOL = {"%": 0.5, "dB": 0.1, "1": 0.005}
 DEFAULT_SPEED_TOL = 25.0
 _KEY = ("dataset", "condition", "derainer", "rain", "task", "model", "metric")
@@ -69,7 +71,7 @@ def _collect(path: Path) -> tuple[dict | None, dict | None]:
             names = ", ".join(str(f) for f, _ in files)
             raise CompareError(f"{path}: {len(files)} {kind} files ({names}); name one file")
     results = found["results"][0] if found["results"] else None
-    if results is not None and results[1]["meta"].get("complete") is False:
+    if results is not None and is_incomplete(results[1]):
         raise CompareError(f"{results[0]}: an incomplete run (interrupted before its last cell); "
                            "finish it with --resume first")  # fmt: skip
     speed = found["speed"][0][1] if found["speed"] else None
