@@ -44,7 +44,7 @@ def test_tile_grid_covers_with_the_fewest_equal_tiles(length, tile, overlap, mul
     size, starts = tile_grid(length, tile, overlap, multiple)
     assert starts[0] == 0 and starts[-1] + size == length  # covers, never past the edge
     assert size <= tile + multiple or len(starts) == 1 and size == length
-    assert size % multiple == 0 or size == length or len(starts) > 1 and size > tile
+    assert size % multiple == 0 or size == length  # no tile needs padding the whole has not
     assert all(size - (b - a) >= overlap for a, b in zip(starts, starts[1:], strict=False))
     fewest = 1 if length <= tile else math.ceil((length - overlap) / (tile - overlap))
     assert len(starts) == fewest
