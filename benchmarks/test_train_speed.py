@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from rdmc.registry import OPTIM_WRAPPERS, build_model
+from rdmc.registry import build_model, build_optim_wrapper
 from rdmc.train import CONFIG_DIR
 
 
@@ -17,7 +17,7 @@ def test_train_step_rdmc_s(benchmark, wrapper):
     benchmark.group = "rdmc-s-train-step"
     torch.manual_seed(0)
     model = build_model(Config.fromfile(CONFIG_DIR / "rdmc_s.py").model.to_dict()).train()
-    optim = OPTIM_WRAPPERS.build(
+    optim = build_optim_wrapper(
         dict(type=wrapper, optimizer=torch.optim.Adam(model.parameters(), 1e-3))
     )
     clean = torch.rand(8, 3, 128, 128)

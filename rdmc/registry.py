@@ -36,10 +36,20 @@ LOG_PROCESSORS = Registry("log_processor", parent=mm.LOG_PROCESSORS)
 FUNCTIONS = Registry("function", parent=mm.FUNCTIONS)
 
 
-def build_model(cfg: dict):
-    """Builds one of our modules whatever mmengine's current default scope is (mmdet and
-    mmseg set their own when their models load)."""
+def _build_in_rdmc_scope(registry: Registry, cfg: dict):
+    """Builds from our registry whatever mmengine's current default scope is (mmdet and
+    mmseg set their own when their models load, and a type is looked up in that scope)."""
     from mmengine.registry import DefaultScope
 
     with DefaultScope.overwrite_default_scope("rdmc"):
-        return MODELS.build(cfg)
+        return registry.build(cfg)
+
+
+def build_model(cfg: dict):
+    """One of our modules (or mmengine's) from its config."""
+    return _build_in_rdmc_scope(MODELS, cfg)
+
+
+def build_optim_wrapper(cfg: dict):
+    """An optimizer wrapper (ours, e.g. BF16OptimWrapper, or mmengine's) from its config."""
+    return _build_in_rdmc_scope(OPTIM_WRAPPERS, cfg)

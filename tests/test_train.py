@@ -192,7 +192,7 @@ def test_resume_never_unpickles_foreign_objects(tmp_path, photos, capsys):
 
 
 def test_bf16_optim_wrapper_runs_the_network_in_bf16_and_the_loss_in_fp32():
-    from rdmc.registry import OPTIM_WRAPPERS, build_model
+    from rdmc.registry import build_model, build_optim_wrapper
 
     torch.manual_seed(0)
     model = build_model(
@@ -207,9 +207,12 @@ def test_bf16_optim_wrapper_runs_the_network_in_bf16_and_the_loss_in_fp32():
     first_conv.register_forward_hook(lambda m, i, o: seen.append(o.dtype))
     loss_dtypes = []
     model.loss.register_forward_hook(lambda m, i, o: loss_dtypes.append(o["loss_ssim"].dtype))
-    wrapper = OPTIM_WRAPPERS.build(
-        dict(type="BF16OptimWrapper", optimizer=torch.optim.Adam(model.parameters(), 1e-3))
-    )
+    from mmengine.registry import DefaultScope
+
+    with DefaultScope.overwrite_default_scope("mmseg"):  # as after a segmenter has loaded
+        wrapper = build_optim_wrapper(
+            dict(type="BF16OptimWrapper", optimizer=torch.optim.Adam(model.parameters(), 1e-3))
+        )
     before = [p.detach().clone() for p in model.parameters()]
     batch = {
         "rainy": torch.rand(2, 3, 32, 32),
