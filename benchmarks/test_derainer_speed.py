@@ -1,6 +1,5 @@
 """Forward latency on CPU of every derainer (both RDMC presets, the baselines) at 256 and 512,
-rdmc-s tiled (512-pixel and auto tiles) vs whole just over a megapixel, and the decoder's
-reduce-before-upsample order against the former upsample-before-reduce. The paper-size rdmc
+and rdmc-s tiled (512-pixel and auto tiles) vs whole just over a megapixel. The paper-size rdmc
 takes seconds per image on a CPU, so it runs fewer pedantic rounds.
 """
 
@@ -11,7 +10,6 @@ import torch
 
 from rdmc.analysis import complexity
 from rdmc.inference import Derainer
-from rdmc.models.rdmc import DecoderLevel
 from rdmc.registry import build_model
 from rdmc.zoo import ARCHITECTURES, NON_LEARNED, build_architecture
 
@@ -46,26 +44,6 @@ def test_tiled_vs_whole_1025(benchmark, nets, tile):
     derainer = Derainer(nets["rdmc-s"], tile=tile, tile_overlap=32)
     x = torch.rand(1, 3, 1025, 1025)
     benchmark.pedantic(derainer.derain_tensor, args=(x,), rounds=3, iterations=1, warmup_rounds=1)
-
-
-def _upsample_then_reduce(self, coarse, skip):
-    """The decoder's former order, kept here as the baseline of its benchmark."""
-    up = self.reduce(self.upsample(coarse, skip.shape[-2:]))
-    return self.fuse(torch.cat([up, skip], dim=1))
-
-
-@pytest.mark.parametrize("order", ["upsample-then-reduce", "reduce-then-upsample"])
-def test_decoder_order_512(benchmark, nets, monkeypatch, order):
-    benchmark.group = "rdmc-s-512-decoder-order"
-    if order == "upsample-then-reduce":
-        monkeypatch.setattr(DecoderLevel, "forward", _upsample_then_reduce)
-    x = torch.rand(1, 3, 512, 512)
-
-    def forward():
-        with torch.inference_mode():
-            return nets["rdmc-s"](x)
-
-    benchmark.pedantic(forward, rounds=5, iterations=1, warmup_rounds=1)
 
 
 @pytest.mark.parametrize("precision", ["fp32", "fp32+channels-last", "bf16"])

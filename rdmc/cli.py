@@ -389,14 +389,26 @@ def _add_models(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_models(args: argparse.Namespace) -> int:
-    from rdmc.analysis import complexity
-    from rdmc.zoo import ARCHITECTURES, CHECKPOINTS, NON_LEARNED, build_architecture
+    import torch
 
-    print(f"{'architecture':<16}{'params (M)':>12}{'GFLOPs@256':>12}  description")
+    from rdmc.analysis import complexity
+    from rdmc.zoo import (
+        ARCHITECTURES,
+        CHECKPOINTS,
+        NON_LEARNED,
+        build_architecture,
+        checkpoint_path,
+        recruitment_summary,
+    )
+
+    header = f"{'architecture':<16}{'params (M)':>12}{'GFLOPs@256':>12}  {'recruitment':<12}"
+    print(f"{header}description")
     for name, entry in ARCHITECTURES.items():
-        stats = complexity(build_architecture(name), 256, flops=not args.no_flops)
+        net = build_architecture(name)
+        stats = complexity(net, 256, flops=not args.no_flops)
         flops = f"{stats['gflops']:>12.2f}" if "gflops" in stats else f"{'-':>12}"
-        print(f"{name:<16}{stats['params'] / 1e6:>12.3f}{flops}  {entry.description}")
+        mode = recruitment_summary(entry.arch)
+        print(f"{name:<16}{stats['params'] / 1e6:>12.3f}{flops}  {mode:<12}{entry.description}")
     print(f"\n{'derainer':<16}{'sha256':<18}description")
     descriptions = {
         "identity": "no deraining: the rainy lower bound",
@@ -405,8 +417,12 @@ def _run_models(args: argparse.Namespace) -> int:
     for name in NON_LEARNED:
         print(f"{name:<16}{'(no weights)':<18}{descriptions.get(name, '')}")
     for name, ckpt in CHECKPOINTS.items():
+        saved = torch.load(checkpoint_path(name), map_location="cpu", weights_only=True)
         print(f"{name:<16}{ckpt.sha256[:16]:<18}{ckpt.description}")
         print(f"{'':<34}`rdmc train {ckpt.config}`, log rdmc/checkpoints/{ckpt.log}")
+        summary = recruitment_summary(saved["meta"]["arch"], saved["state_dict"])
+        if summary != "-":
+            print(f"{'':<34}recruitment: {summary}")
     if not CHECKPOINTS:
         print(
             "(no trained checkpoint shipped yet: `rdmc train rdmc-s`, then --model PATH/best.pth)"

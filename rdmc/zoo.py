@@ -45,12 +45,12 @@ ARCHITECTURES = {
     "rdmc": Architecture(
         "rdmc",
         dict(type="RDMC", **PRESETS["rdmc"]),
-        "RDMC, paper size (widths 32-256, 3 branches, T=3)",
+        "RDMC as the authors' code (Jzy2017/DRNet): widths 32-256, 3 branches, T=3",
     ),
     "rdmc-s": Architecture(
         "rdmc-s",
         dict(type="RDMC", **PRESETS["rdmc-s"]),
-        "RDMC, small (widths 8-32, 3 branches, T=3)",
+        "RDMC, small: the same structure at widths 8-32",
     ),
     "prenet": Architecture(
         "prenet", dict(type="PReNet"), "PReNet (Ren et al. 2019): recurrent, T=6, 32 channels"
@@ -58,7 +58,7 @@ ARCHITECTURES = {
     "restormer-lite": Architecture(
         "restormer-lite",
         dict(type="RestormerLite"),
-        "Restormer (Zamir et al. 2022) reduced to rdmc-s size: transposed attention, 3 levels",
+        "Restormer (Zamir et al. 2022) reduced to 1 M parameters: transposed attention, 3 levels",
     ),
 }
 
@@ -113,6 +113,24 @@ def derainer_fingerprint(name_or_path: str | Path) -> str:
     if Path(key).is_file():
         return f"{Path(key).name}:{sha256_of(Path(key))}"
     raise ZooError(f"{key}: neither a zoo model nor a checkpoint file")
+
+
+def recruitment_summary(arch: dict, state: dict | None = None) -> str:
+    """How an RDMC configuration recruits across levels, and with a state dict which paths
+    its mask keeps ("-" for other architectures)."""
+    if arch.get("type") != "RDMC":
+        return "-"
+    mode = arch.get("recruitment", "searched")
+    mask = state.get("net.recruit.mask") if state else None
+    if mode == "none" or mask is None:
+        return mode
+    from rdmc.models.rdmc import path_names
+
+    names = path_names(len(arch["widths"]))
+    kept = [name for name, on in zip(names, mask.tolist(), strict=True) if on]
+    if len(kept) in (0, len(names)):
+        return f"{mode} ({'all' if kept else 'none'} of the {len(names)} paths on)"
+    return f"{mode} ({len(kept)} of {len(names)} paths on: {', '.join(kept)})"
 
 
 def build_architecture(name: str) -> nn.Module:

@@ -1,4 +1,5 @@
-# rdmc-s: the small preset (about 1.0 M parameters), trainable on a 2-core CPU.
+# rdmc-s: the small preset, the authors' structure at narrow widths (0.46 M parameters) with
+# our per-image gates on the 8 recruitment paths, trainable on a 2-core CPU.
 _base_ = ["./_base_/derain_cpu.py"]
 
 model = dict(

@@ -1,22 +1,33 @@
 """RDMC: recursive dynamic multi-scale network (Jiang et al., arXiv 2305.18092).
 
-One shared network is applied ``stages`` times. Stage t sees the rainy image
+The network of the authors' released code (Jzy2017/DRNet, ``P_3UNet_Darts.py``),
+block for block; every difference from it is a named option (README's fidelity table).
+
+One shared U-Net is applied ``stages`` times. Stage t sees the rainy image
 concatenated with the previous estimate (6 channels; estimate 0 is the rainy
 image) and predicts a residual: ``estimate_t = rainy + residual_t``. Every
-stage's estimate is returned so the loss can supervise all of them.
+stage's estimate is returned; the loss decides which it supervises.
 
-Inside the network:
+- Multi-scale encoder: parallel branches with dilations (1, 2, 3), five levels
+  each (max-pool, conv3x3+BN+ReLU, dilated conv3x3+BN+ReLU), concatenated per level.
+- Decoder: at each level, upsample the coarser features (a softmax mix of bilinear
+  and bicubic, ``align_corners=True``, one mix shared by all levels), concatenate
+  the encoder's skip, double conv to half the skip's width; a 1x1 conv to 3 channels.
+- Cross-level recruitment: 8 candidate paths into the decoder (named as the
+  authors' genotypes: ``encK_decJ``): "down" paths from encoder level l-1 (stride-2
+  reflection-padded conv + BN + LeakyReLU; the input via a 1x1 conv), "up" paths
+  from encoder level l+1 (bilinear x2 + double conv; encoder level 0 straight into
+  the output). ``recruitment`` chooses how a path is weighted:
 
-- Multi-scale feature extraction: parallel encoder branches with dilations
-  (1, 2, 3), five levels each (max-pool, conv3x3+BN+ReLU, dilated
-  conv3x3+BN+ReLU); the branches' outputs are concatenated per level.
-- Cross-level information recruitment: every level's features may take in the
-  next finer level (strided conv) and the next coarser level (upsample + conv).
-  ``recruitment="dynamic"`` (ours, the default) weights each recruited path by
-  gates computed per image from the features themselves (global pooling, small
-  MLP, sigmoid per channel); ``"static"`` uses one learned scalar per path, as
-  the authors' searched mask does; ``"none"`` recruits nothing.
-- U-Net decoder whose upsampling is a learned softmax mix of bilinear and bicubic.
+  - ``"searched"`` (the authors'): one architecture scalar per path. While
+    ``searching`` every path is on (DARTS, trained by a separate optimizer on
+    held-out patches, see rdmc/search.py); :meth:`RDMC.select_paths` then fixes the
+    mask, which the checkpoint keeps. A fresh model's mask is all off: the released
+    default, 15,883,731 weights in use.
+  - ``"dynamic"`` (ours): per-image gates on the same paths (global pooling, small
+    MLP, sigmoid per channel).
+  - ``"static"``: one sigmoid per path, trained jointly with the weights.
+  - ``"none"``: no path is built.
 
 Inputs of any size are padded (reflection) to a multiple of 16 and cropped back.
 """
@@ -31,14 +42,18 @@ from torch import nn
 
 from rdmc.registry import MODELS
 
-RECRUITMENT_MODES = ("dynamic", "static", "none")
+RECRUITMENT_MODES = ("searched", "dynamic", "static", "none")
 NORMS = ("bn", "none")
 PRESETS = {
-    # Paper size: per-branch widths 32/64/128/256/256, three branches, three stages.
-    "rdmc": dict(widths=(32, 64, 128, 256, 256), dilations=(1, 2, 3), stages=3),
-    # Small: under 1.5 M parameters, trainable on a 2-core CPU.
-    "rdmc-s": dict(widths=(8, 16, 24, 32, 32), dilations=(1, 2, 3), stages=3),
-}
+    # The authors' network: per-branch widths 32/64/128/256/256, three branches, three
+    # stages, their searched recruitment (registered paths, all off until a search).
+    "rdmc": dict(widths=(32, 64, 128, 256, 256), dilations=(1, 2, 3), stages=3,
+                 recruitment="searched"),
+    # The same structure at narrow widths (under 1.5 M weights), trainable on a 2-core CPU,
+    # with our per-image gates on the 8 paths.
+    "rdmc-s": dict(widths=(8, 16, 24, 32, 32), dilations=(1, 2, 3), stages=3,
+                   recruitment="dynamic"),
+}  # fmt: skip
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:
@@ -51,45 +66,40 @@ def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple
     return x, (h, w)
 
 
-class ConvNormReLU(nn.Sequential):
-    """conv3x3, then BatchNorm (``norm="bn"``, the paper's) or nothing (``"none"``), then ReLU."""
-
-    def __init__(
-        self, c_in: int, c_out: int, dilation: int = 1, stride: int = 1, norm: str = "bn"
-    ) -> None:
-        bn = norm == "bn"
-        conv = nn.Conv2d(c_in, c_out, 3, stride, padding=dilation, dilation=dilation, bias=not bn)
-        super().__init__(conv, *([nn.BatchNorm2d(c_out)] if bn else []), nn.ReLU(inplace=True))
+def _norm(channels: int, norm: str) -> list[nn.Module]:
+    return [nn.BatchNorm2d(channels)] if norm == "bn" else []
 
 
-class LearnedUpsample(nn.Module):
-    """x2 upsampling as a learned softmax mix of bilinear and bicubic interpolation."""
+class DilatedConvBlock(nn.Sequential):
+    """conv3x3 (+bias) + BN + ReLU, then dilated conv3x3 (no bias under BN) + BN + ReLU."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.logits = nn.Parameter(torch.zeros(2))
+    def __init__(self, c_in: int, c_out: int, dilation: int, norm: str) -> None:
+        super().__init__(
+            nn.Conv2d(c_in, c_out, 3, padding=1), *_norm(c_out, norm), nn.ReLU(inplace=True),
+            nn.Conv2d(c_out, c_out, 3, padding=dilation, dilation=dilation, bias=norm != "bn"),
+            *_norm(c_out, norm), nn.ReLU(inplace=True),
+        )  # fmt: skip
 
-    def forward(self, x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        w = torch.softmax(self.logits, dim=0)
-        bilinear = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
-        bicubic = F.interpolate(x, size=size, mode="bicubic", align_corners=False)
-        return w[0] * bilinear + w[1] * bicubic
+
+class DoubleConv(nn.Sequential):
+    """(conv3x3 + BN + ReLU) x 2, every conv with a bias, as the authors' ``double_conv``."""
+
+    def __init__(self, c_in: int, c_out: int, norm: str) -> None:
+        super().__init__(
+            nn.Conv2d(c_in, c_out, 3, padding=1), *_norm(c_out, norm), nn.ReLU(inplace=True),
+            nn.Conv2d(c_out, c_out, 3, padding=1), *_norm(c_out, norm), nn.ReLU(inplace=True),
+        )  # fmt: skip
 
 
 class EncoderBranch(nn.Module):
-    """One dilation's encoder: five levels of (pool), conv3x3, dilated conv3x3."""
+    """One dilation's encoder: five levels of (max-pool), :class:`DilatedConvBlock`."""
 
     def __init__(self, c_in: int, widths: Sequence[int], dilation: int, norm: str) -> None:
         super().__init__()
         levels = []
         for i, width in enumerate(widths):
-            levels.append(
-                nn.Sequential(
-                    nn.MaxPool2d(2) if i > 0 else nn.Identity(),
-                    ConvNormReLU(c_in, width, norm=norm),
-                    ConvNormReLU(width, width, dilation=dilation, norm=norm),
-                )
-            )
+            pool = [nn.MaxPool2d(2)] if i > 0 else []
+            levels.append(nn.Sequential(*pool, DilatedConvBlock(c_in, width, dilation, norm)))
             c_in = width
         self.levels = nn.ModuleList(levels)
 
@@ -115,123 +125,191 @@ class MultiScaleEncoder(nn.Module):
         return [torch.cat(level, dim=1) for level in zip(*per_branch, strict=True)]
 
 
-class CrossLevelRecruitment(nn.Module):
-    """Level l's features plus gated paths recruited from levels l-1 (finer) and l+1 (coarser)."""
+class MixedUpsample(nn.Module):
+    """Upsampling as a softmax mix of bilinear and bicubic (``align_corners=True``) whose
+    two logits are architecture parameters shared by every decoder level."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.logits = nn.Parameter(torch.zeros(2))
+
+    def forward(self, x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        w = torch.softmax(self.logits, dim=0)
+        bilinear = F.interpolate(x, size=size, mode="bilinear", align_corners=True)
+        bicubic = F.interpolate(x, size=size, mode="bicubic", align_corners=True)
+        return w[0] * bilinear + w[1] * bicubic
+
+
+class DownPath(nn.Sequential):
+    """A "down" candidate path: reflection pad, conv3x3 stride 2, BN, LeakyReLU(0.2); from
+    the 6-channel input (same resolution) a 1x1 conv, BN, LeakyReLU(0.2)."""
+
+    def __init__(self, c_in: int, c_out: int, norm: str, from_input: bool) -> None:
+        conv = (
+            [nn.Conv2d(c_in, c_out, 1)]
+            if from_input
+            else [nn.ReflectionPad2d(1), nn.Conv2d(c_in, c_out, 3, stride=2)]
+        )
+        super().__init__(*conv, *_norm(c_out, norm), nn.LeakyReLU(0.2, inplace=True))
+
+
+class UpPath(nn.Module):
+    """An "up" candidate path: bilinear x2 (``align_corners=True``), then a double conv;
+    into the output (``to_output``) the double conv alone."""
+
+    def __init__(self, c_in: int, c_out: int, norm: str, to_output: bool) -> None:
+        super().__init__()
+        self.upsample = not to_output
+        self.conv = DoubleConv(c_in, c_out, norm)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.upsample:
+            x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+        return self.conv(x)
+
+
+class PathGate(nn.Module):
+    """``dynamic`` recruitment: per-image, per-channel gates in (0, 1) from the path's
+    globally pooled output (squeeze-and-excitation)."""
+
+    def __init__(self, channels: int, reduction: int = 4) -> None:
+        super().__init__()
+        hidden = max(8, channels // reduction)
+        self.mlp = nn.Sequential(
+            nn.Linear(channels, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, channels)
+        )
+
+    def forward(self, path: torch.Tensor) -> torch.Tensor:
+        gate = torch.sigmoid(self.mlp(path.mean(dim=(2, 3))))
+        return gate[:, :, None, None] * path
+
+
+def path_names(levels: int) -> list[str]:
+    """The candidate paths in the authors' genotype order: the "down" paths
+    (``enc3_dec4 ... enc0_dec1``), then the "up" paths (``enc4_dec3 ... enc1_dec0``).
+
+    Numbering as theirs: ``enc0`` is the input, ``encK`` encoder level K-1; ``decJ`` the
+    decoder at level J-1 and ``dec0`` the output.
+    """
+    down = [f"enc{j}_dec{j + 1}" for j in reversed(range(levels - 1))]
+    up = [f"enc{j + 2}_dec{j + 1}" for j in reversed(range(levels - 2))] + ["enc1_dec0"]
+    return down + up
+
+
+class Recruitment(nn.Module):
+    """The candidate paths of one network and how each is weighted (see the module doc)."""
 
     def __init__(
         self,
-        channels: int,
-        finer: int | None,
-        coarser: int | None,
+        channels: Sequence[int],
+        decoder: Sequence[int],
         mode: str,
-        norm: str = "bn",
-        reduction: int = 4,
+        norm: str,
+        mask: Sequence[bool] | None,
     ) -> None:
         super().__init__()
         if mode not in RECRUITMENT_MODES:
             raise ValueError(f"recruitment must be one of {RECRUITMENT_MODES}, got {mode!r}")
         self.mode = mode
-        self.from_finer = (
-            ConvNormReLU(finer, channels, stride=2, norm=norm) if finer and mode != "none" else None
-        )
-        self.from_coarser = (
-            ConvNormReLU(coarser, channels, norm=norm) if coarser and mode != "none" else None
-        )
-        n_paths = int(self.from_finer is not None) + int(self.from_coarser is not None)
-        self.n_paths = n_paths
-        if mode == "dynamic" and n_paths:
-            hidden = max(8, channels // reduction)
-            self.gate_mlp = nn.Sequential(
-                nn.Linear(channels * (1 + n_paths), hidden),
-                nn.ReLU(inplace=True),
-                nn.Linear(hidden, channels * n_paths),
-            )
-        elif mode == "static" and n_paths:
-            self.gate_logits = nn.Parameter(torch.zeros(n_paths))
+        self.names = path_names(len(channels))
+        self.searching = False
+        if mask is not None and len(mask) != len(self.names):
+            raise ValueError(f"mask needs {len(self.names)} entries ({', '.join(self.names)})")
+        default = mode in ("dynamic", "static")  # searched: the released default, all off
+        initial = [bool(m) for m in mask] if mask is not None else [default] * len(self.names)
+        if mode == "none":
+            initial = [False] * len(self.names)
+        self.register_buffer("mask", torch.tensor(initial))
+        self.paths = nn.ModuleDict()
+        if mode == "none":
+            return
+        if mode == "dynamic":
+            self.gates = nn.ModuleDict()
+        for name in self.names:
+            source, target = (int(part[3:]) for part in name.split("_"))
+            out = decoder[target - 1] if target > 0 else 3
+            if target > source:  # down: from the input or encoder level source - 1
+                c_in = 6 if source == 0 else channels[source - 1]
+                self.paths[name] = DownPath(c_in, out, norm, from_input=source == 0)
+            else:
+                self.paths[name] = UpPath(channels[source - 1], out, norm, to_output=target == 0)
+            if mode == "dynamic":
+                self.gates[name] = PathGate(out)
+        if mode == "searched":
+            self.alphas = nn.Parameter(torch.full((len(self.names),), 1e-3))
+        elif mode == "static":
+            self.gate_logits = nn.Parameter(torch.zeros(len(self.names)))
 
-    def paths(
-        self, finer: torch.Tensor | None, coarser: torch.Tensor | None, size: tuple[int, int]
-    ) -> list[torch.Tensor]:
-        paths = []
-        if self.from_finer is not None:
-            paths.append(self.from_finer(finer))
-        if self.from_coarser is not None:
-            up = F.interpolate(coarser, size=size, mode="bilinear", align_corners=False)
-            paths.append(self.from_coarser(up))
-        return paths
+    def active(self) -> list[int]:
+        if self.mode == "none":
+            return []
+        if self.mode == "searched" and self.searching:
+            return list(range(len(self.names)))
+        return [i for i, on in enumerate(self.mask.tolist()) if on]
 
-    def gates(self, own: torch.Tensor, paths: list[torch.Tensor]) -> torch.Tensor:
-        """Gates of shape (B, n_paths, C, 1, 1) in (0, 1)."""
-        b, c = own.shape[:2]
-        if self.mode == "static":
-            return torch.sigmoid(self.gate_logits).view(1, -1, 1, 1, 1).expand(b, -1, c, 1, 1)
-        pooled = torch.cat([t.mean(dim=(2, 3)) for t in (own, *paths)], dim=1)
-        return torch.sigmoid(self.gate_mlp(pooled)).view(b, self.n_paths, c, 1, 1)
+    def into(self, target: int, sources: list[torch.Tensor], active: list[int]) -> list:
+        """The weighted paths that end in ``dec{target}``; ``sources[K]`` is ``encK``."""
+        out = []
+        for i in active:
+            name = self.names[i]
+            source, dest = (int(part[3:]) for part in name.split("_"))
+            if dest != target:
+                continue
+            path = self.paths[name](sources[source])
+            if self.mode == "searched":
+                out.append(self.alphas[i] * path)
+            elif self.mode == "static":
+                out.append(torch.sigmoid(self.gate_logits[i]) * path)
+            else:
+                out.append(self.gates[name](path))
+        return out
 
-    def forward(
-        self, own: torch.Tensor, finer: torch.Tensor | None, coarser: torch.Tensor | None
-    ) -> torch.Tensor:
-        if self.mode == "none" or not self.n_paths:
-            return own
-        paths = self.paths(finer, coarser, own.shape[-2:])
-        gates = self.gates(own, paths)
-        return own + sum(gates[:, i] * path for i, path in enumerate(paths))
-
-
-class DecoderLevel(nn.Module):
-    def __init__(self, c_coarse: int, c_skip: int, c_out: int, norm: str) -> None:
-        super().__init__()
-        self.upsample = LearnedUpsample()
-        self.reduce = nn.Conv2d(c_coarse, c_out, 1)
-        self.fuse = nn.Sequential(
-            ConvNormReLU(c_out + c_skip, c_out, norm=norm), ConvNormReLU(c_out, c_out, norm=norm)
-        )
-
-    def forward(self, coarse: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-        # The 1x1 reduce and the interpolation are both linear and the interpolation weights
-        # sum to 1, so reducing first gives the same output on fewer channels (4x fewer pixels).
-        up = self.upsample(self.reduce(coarse), skip.shape[-2:])
-        return self.fuse(torch.cat([up, skip], dim=1))
+    def select(self, keep_down: int, keep_up: int) -> list[str]:
+        """Fixes the mask to the paths with the largest architecture scalars, per group."""
+        if self.mode != "searched":
+            raise ValueError(f"only searched recruitment selects paths (this is {self.mode!r})")
+        half = len(self.names) // 2
+        alphas = self.alphas.detach()
+        keep = [*alphas[:half].argsort(descending=True)[:keep_down].tolist(),
+                *(half + alphas[half:].argsort(descending=True)[:keep_up]).tolist()]  # fmt: skip
+        self.mask.copy_(torch.tensor([i in keep for i in range(len(self.names))]))
+        self.searching = False
+        return [self.names[i] for i in sorted(keep)]
 
 
 class RDMCStage(nn.Module):
-    """The shared network of one stage: 6 channels in, a 3-channel residual out."""
+    """The shared U-Net of one stage: 6 channels in, a 3-channel residual out."""
 
     def __init__(
-        self, widths: Sequence[int], dilations: Sequence[int], recruitment: str, norm: str
+        self,
+        widths: Sequence[int],
+        dilations: Sequence[int],
+        recruitment: str,
+        norm: str,
+        mask: Sequence[bool] | None,
     ) -> None:
         super().__init__()
         channels = [w * len(dilations) for w in widths]
+        decoder = [c // 2 for c in channels[:-1]]
+        coarser = [*decoder[1:], channels[-1]]
         self.encoder = MultiScaleEncoder(6, widths, dilations, norm)
-        self.recruit = nn.ModuleList(
-            CrossLevelRecruitment(
-                c,
-                channels[i - 1] if i > 0 else None,
-                channels[i + 1] if i + 1 < len(channels) else None,
-                recruitment,
-                norm,
-            )
-            for i, c in enumerate(channels)
-        )
+        self.upsample = MixedUpsample()
         self.decoder = nn.ModuleList(
-            DecoderLevel(channels[i + 1], channels[i], channels[i], norm)
-            for i in range(len(channels) - 1)
+            DoubleConv(channels[j] + coarser[j], decoder[j], norm) for j in range(len(decoder))
         )
-        self.head = nn.Conv2d(channels[0], 3, 3, padding=1)
+        self.head = nn.Conv2d(decoder[0], 3, 1)
+        self.recruit = Recruitment(channels, decoder, recruitment, norm, mask)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         enc = self.encoder(x)
-        n = len(enc)
-        skips = [
-            self.recruit[i](
-                enc[i], enc[i - 1] if i > 0 else None, enc[i + 1] if i + 1 < n else None
-            )
-            for i in range(n)
-        ]
-        y = skips[-1]
-        for i in reversed(range(n - 1)):
-            y = self.decoder[i](y, skips[i])
-        return self.head(y)
+        sources = [x, *enc]
+        active = self.recruit.active()
+        y = enc[-1]
+        for j in reversed(range(len(self.decoder))):
+            up = self.upsample(y, enc[j].shape[-2:])
+            y = self.decoder[j](torch.cat([enc[j], up], dim=1))
+            y = sum(self.recruit.into(j + 1, sources, active), y)
+        return sum(self.recruit.into(0, sources, active), self.head(y))
 
 
 @MODELS.register_module()
@@ -239,11 +317,13 @@ class RDMC(nn.Module):
     """Recursive dynamic multi-scale deraining network.
 
     Args:
-        widths: per-branch channels of the five encoder levels.
+        widths: per-branch channels of the encoder levels.
         dilations: one encoder branch per dilation (ablation: ``(1,)`` = single scale).
         stages: recursive stages T (ablation: 1).
-        recruitment: ``"dynamic"``, ``"static"`` or ``"none"``.
-        norm: ``"bn"`` (BatchNorm after every conv, as the paper) or ``"none"``.
+        recruitment: ``"searched"``, ``"dynamic"``, ``"static"`` or ``"none"``.
+        norm: ``"bn"`` (BatchNorm as the authors) or ``"none"``.
+        mask: which of the 8 candidate paths are on, in :func:`path_names` order (the
+            authors' ``skip_index``); default all on, or all off for ``searched``.
     """
 
     def __init__(
@@ -251,19 +331,39 @@ class RDMC(nn.Module):
         widths: Sequence[int] = PRESETS["rdmc"]["widths"],
         dilations: Sequence[int] = (1, 2, 3),
         stages: int = 3,
-        recruitment: str = "dynamic",
+        recruitment: str = "searched",
         norm: str = "bn",
+        mask: Sequence[bool] | None = None,
     ) -> None:
         super().__init__()
         if norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
-        if len(widths) < 2:
-            raise ValueError("RDMC needs at least two encoder levels")
+        if len(widths) < 3:
+            raise ValueError("RDMC needs at least three encoder levels")
         if stages < 1:
             raise ValueError(f"stages must be >= 1, got {stages}")
         self.stages = stages
         self.multiple = 2 ** (len(widths) - 1)
-        self.net = RDMCStage(widths, dilations, recruitment, norm)
+        self.net = RDMCStage(widths, dilations, recruitment, norm, mask)
+
+    @property
+    def recruitment(self) -> Recruitment:
+        return self.net.recruit
+
+    def architecture_parameters(self) -> list[nn.Parameter]:
+        """The upsampling mix and the searched path scalars: what a search optimizes."""
+        params = [self.net.upsample.logits]
+        if self.recruitment.mode == "searched":
+            params.append(self.recruitment.alphas)
+        return params
+
+    def weight_parameters(self) -> list[nn.Parameter]:
+        arch = {id(p) for p in self.architecture_parameters()}
+        return [p for p in self.parameters() if id(p) not in arch]
+
+    def select_paths(self, keep_down: int = 2, keep_up: int = 2) -> list[str]:
+        """Ends a search: keeps the strongest paths as a fixed mask (saved in the checkpoint)."""
+        return self.recruitment.select(keep_down, keep_up)
 
     def forward(self, rainy: torch.Tensor) -> list[torch.Tensor]:
         """Every stage's estimate of the clean image, each the size of ``rainy``."""
