@@ -1,4 +1,4 @@
-"""RDMC's training loss: 0.1 MSE + (1 - SSIM) + 0.1 CR, on every recursive stage.
+"""RDMC's training loss: 0.1 MSE + (1 - SSIM) + 0.1 CR, on the last stage or on every stage.
 
 CR is the contrastive prior (paper, Sec. 3.3): in the feature space of a frozen
 ImageNet network phi, the restored output (anchor) is pulled towards the clean
@@ -6,9 +6,11 @@ image (positive) and pushed away from the rainy input (negative):
 
     CR = sum_i w_i |phi_i(clean) - phi_i(out)|_1 / (sum_i w_i |phi_i(rainy) - phi_i(out)|_1 + eps)
 
-The authors' code detaches the output inside this loss, so CR sends no gradient
-to the network at all; here the gradient reaches the output (tests check it).
-Their code also sums per-layer ratios (``per_layer_ratio=True`` reproduces that).
+a ratio of sums, as the authors' code has it. Their code detaches the output inside
+this loss, so CR sends no gradient to the network at all; here the gradient reaches
+the output (tests check it), and ``cr_gradient=False`` reproduces the released behaviour.
+The authors supervise the final stage only (``supervise="last"``); ``"all"`` sums the
+loss over every stage's estimate (ours).
 
 Feature networks:
 
@@ -18,7 +20,9 @@ Feature networks:
   16, 24, 40, 80 ch), mirroring VGG's shallow-to-mid taps, weights
   1/32, 1/16, 1/8, 1/4, 1 as in the paper.
 - ``vgg19``: torchvision-format VGG19 weights from a local file (none can be had
-  offline); taps conv1_1, conv1_2, pool1, relu2_2, conv3_2, the paper's choice.
+  offline), tapped as the authors' code: the outputs of ``features[0, 2, 4, 8, 12]``,
+  which their in-place ReLUs turn into relu1_1, relu1_2, pool1, relu2_2 and conv3_2,
+  with no ImageNet normalisation of the input.
 """
 
 from __future__ import annotations
@@ -76,11 +80,15 @@ class EfficientNetLite0Features(_FrozenFeatures):
 
 
 class VGG19Features(_FrozenFeatures):
+    """VGG19 taps; by default the authors' (see the module doc), ``normalize=True`` for
+    ImageNet mean/std on the input."""
+
     def __init__(
         self,
         weights_path: str,
-        layers: Sequence[str] = ("conv1_1", "conv1_2", "pool1", "relu2_2", "conv3_2"),
+        layers: Sequence[str] = ("relu1_1", "relu1_2", "pool1", "relu2_2", "conv3_2"),
         weights: Sequence[float] = PAPER_LAYER_WEIGHTS,
+        normalize: bool = False,
     ) -> None:
         super().__init__()
         if len(layers) != len(weights):
@@ -93,10 +101,11 @@ class VGG19Features(_FrozenFeatures):
         self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
         self.weights = tuple(weights)
+        self.normalize = normalize
         self.freeze()
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        y = (x - self.mean) / self.std
+        y = (x - self.mean) / self.std if self.normalize else x
         outputs = []
         for i, module in enumerate(self.features):
             y = module(y)
@@ -120,7 +129,8 @@ def build_feature_extractor(
 class ContrastivePrior(nn.Module):
     """CR = sum_i w_i L1(phi_i(clean), phi_i(out)) / (sum_i w_i L1(phi_i(rainy), phi_i(out)) + eps)
 
-    with phi the frozen feature pyramid; the gradient reaches ``out``.
+    with phi the frozen feature pyramid; the gradient reaches ``out`` unless
+    ``cr_gradient=False`` (the authors' released code, which detaches it).
     """
 
     def __init__(
@@ -128,7 +138,7 @@ class ContrastivePrior(nn.Module):
         extractor: str | nn.Module = "efficientnet-lite0",
         weights_path: str | None = None,
         eps: float = 1e-7,
-        per_layer_ratio: bool = False,
+        cr_gradient: bool = True,
     ) -> None:
         super().__init__()
         self.features = (
@@ -137,7 +147,7 @@ class ContrastivePrior(nn.Module):
             else extractor
         )
         self.eps = eps
-        self.per_layer_ratio = per_layer_ratio
+        self.cr_gradient = cr_gradient
 
     def reference_features(self, clean: torch.Tensor, rainy: torch.Tensor) -> tuple[list, list]:
         """Features of the positive and negative; computed once for all stages."""
@@ -152,14 +162,10 @@ class ContrastivePrior(nn.Module):
         references: tuple[list, list] | None = None,
     ) -> torch.Tensor:
         pos, neg = references or self.reference_features(clean, rainy)
-        anchor = self.features(out)
+        anchor = self.features(out if self.cr_gradient else out.detach())
         weights = self.features.weights
         d_pos = [w * F.l1_loss(a, p) for w, a, p in zip(weights, anchor, pos, strict=True)]
         d_neg = [w * F.l1_loss(a, n) for w, a, n in zip(weights, anchor, neg, strict=True)]
-        if self.per_layer_ratio:
-            return sum(
-                p / (n / w + self.eps) for p, n, w in zip(d_pos, d_neg, weights, strict=True)
-            )
         return sum(d_pos) / (sum(d_neg) + self.eps)
 
 
@@ -172,10 +178,12 @@ class SSIMLoss(nn.Module):
 
 @MODELS.register_module()
 class DerainLoss(nn.Module):
-    """mse_weight * MSE + ssim_weight * (1 - SSIM) + cr_weight * CR, summed over stages.
+    """mse_weight * MSE + ssim_weight * (1 - SSIM) + cr_weight * CR.
 
     Args:
-        stage_weights: weight of each recursive stage's output (default: all 1).
+        supervise: ``"last"`` (the authors': the final estimate only) or ``"all"`` (every
+            recursive stage's estimate, weighted by ``stage_weights``).
+        stage_weights: with ``"all"``, the weight of each stage's output (default: all 1).
         contrastive: keyword arguments of :class:`ContrastivePrior`, or None
             (also when ``cr_weight`` is 0) to train without the prior.
     """
@@ -185,10 +193,16 @@ class DerainLoss(nn.Module):
         mse_weight: float = 0.1,
         ssim_weight: float = 1.0,
         cr_weight: float = 0.1,
+        supervise: str = "last",
         stage_weights: Sequence[float] | None = None,
         contrastive: dict | None = None,
     ) -> None:
         super().__init__()
+        if supervise not in ("last", "all"):
+            raise ValueError(f"supervise must be 'last' or 'all', got {supervise!r}")
+        if stage_weights is not None and supervise != "all":
+            raise ValueError("stage_weights needs supervise='all'")
+        self.supervise = supervise
         self.mse_weight, self.ssim_weight, self.cr_weight = mse_weight, ssim_weight, cr_weight
         self.stage_weights = stage_weights
         self.ssim = SSIMLoss()
@@ -198,6 +212,8 @@ class DerainLoss(nn.Module):
     def forward(
         self, outputs: Sequence[torch.Tensor], clean: torch.Tensor, rainy: torch.Tensor
     ) -> dict[str, torch.Tensor]:
+        if self.supervise == "last":
+            outputs = outputs[-1:]
         stage_weights = self.stage_weights or [1.0] * len(outputs)
         if len(stage_weights) != len(outputs):
             raise ValueError(f"{len(stage_weights)} stage weights for {len(outputs)} stage outputs")

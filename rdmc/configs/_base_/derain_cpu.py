@@ -3,11 +3,13 @@
 # (Y channel) on the embedded val split under heavy rain. Sized for a 2-core CPU.
 default_scope = "rdmc"
 
-# The loss every learned derainer trains with: 0.1 MSE + (1 - SSIM) + 0.1 CR on every stage.
+# The loss every learned derainer trains with: 0.1 MSE + (1 - SSIM) + 0.1 CR on every stage
+# (ours; the authors supervise the last stage only: supervise="last", see configs/rdmc.py).
 model = dict(
     type="DerainModel",
     loss=dict(
         type="DerainLoss",
+        supervise="all",
         mse_weight=0.1,
         ssim_weight=1.0,
         cr_weight=0.1,
