@@ -209,3 +209,43 @@ def test_prepare_samples_verifies_every_file_by_hash(tmp_path):
     photo.write_bytes(bytes(flipped))
     prepare_samples(tmp_path)
     assert photo.read_bytes() == good
+
+
+def test_dense_patches_cover_the_grid_of_every_pair(tmp_path, photos):
+    """The authors' training data: every 32-px patch at stride 20 (their 128 / 80), in order."""
+    a, b = photos["coffee"][:60, :90], photos["chelsea"][:40, :50]
+    root = make(tmp_path / "ds", {"input/a.png": a, "target/a.png": a, "input/b.png": b,
+                                  "target/b.png": b})  # fmt: skip
+    ds = PairedRainDataset(root, patch_size=32, patch_stride=20)
+    # a: tops 0, 20 (40 would end past 60) x lefts 0, 20, 40 (60 would end at 92 > 90); b: 1 x 1
+    assert ds.patches == [(0, y, x) for y in (0, 20) for x in (0, 20, 40)] + [(1, 0, 0)]
+    assert len(ds) == 7 and "7 patches" in repr(ds)
+    item = ds[4]
+    expected = torch.from_numpy(a[20:52, 20:52].astype(np.float32) / 255).permute(2, 0, 1)
+    assert torch.equal(item["rainy"], expected) and item["name"] == "a@20,20"
+    with pytest.raises(ValueError, match="patch_stride needs patch_size"):
+        PairedRainDataset(root, patch_stride=20)
+    with pytest.raises(ValueError, match="no image holds a 128-pixel patch"):
+        PairedRainDataset(root, patch_size=128, patch_stride=80)
+
+
+def _worker_crops(ds, workers: int, epochs: int) -> list[list[torch.Tensor]]:
+    torch.manual_seed(0)  # what mmengine's randomness.seed does before the loader is built
+    loader = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=workers)
+    return [[batch["rainy"][0] for batch in loader] for _ in range(epochs)]
+
+
+def test_dataloader_workers_draw_different_crops_and_rain(tmp_path, photos):
+    """Every worker used to copy one generator: worker k's i-th crop, flip and rain were
+    worker 0's. Now each worker (and each epoch) has its own stream, reproducibly."""
+    make(tmp_path / "clean", {"a.png": photos["coffee"][:80, :80]})
+    ds = SyntheticRainDataset(tmp_path / "clean", mode="train", patch_size=32, flip=True,
+                              repeat=4, seed=0)  # fmt: skip
+    epochs = _worker_crops(ds, workers=2, epochs=2)
+    first = epochs[0]
+    # DataLoader interleaves: items 0, 2 from worker 0 and 1, 3 from worker 1.
+    assert not torch.equal(first[0], first[1]) and not torch.equal(first[2], first[3])
+    assert not all(torch.equal(x, y) for x, y in zip(epochs[0], epochs[1], strict=True))
+    again = _worker_crops(ds, workers=2, epochs=2)
+    assert all(torch.equal(x, y) for e, f in zip(epochs, again, strict=True)
+               for x, y in zip(e, f, strict=True))  # fmt: skip

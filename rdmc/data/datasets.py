@@ -66,17 +66,31 @@ def resolve_root(root: str | Path) -> Path:
     return Path(root)
 
 
-def _rank_seed(seed: int) -> int:
-    """Distinct random streams per data-parallel process."""
-    from mmengine.dist import get_rank
-
-    return seed + 1000 * get_rank()
-
-
 class _SkipUnreadable(Dataset):
-    """Replaces an unreadable item by the next readable one, naming the file once."""
+    """Replaces an unreadable item by the next readable one, naming the file once.
+
+    Random crops, flips and rain come from :attr:`rng`: one stream per base seed,
+    data-parallel rank and dataloader worker. A worker's stream also follows
+    torch's per-worker seed, which the dataloader draws anew every epoch (from
+    mmengine's seeded generator), so workers never repeat one another in lockstep
+    and epochs differ, reproducibly.
+    """
 
     metainfo: dict = {}
+    seed: int = 0
+    _rng: np.random.Generator | None = None
+    _rng_owner: tuple | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        from mmengine.dist import get_rank
+
+        worker = torch.utils.data.get_worker_info()
+        owner = (get_rank(), worker.id, worker.seed) if worker else (get_rank(), None, None)
+        if self._rng is None or owner != self._rng_owner:
+            entropy = [self.seed, *owner] if worker else self.seed + 1000 * owner[0]
+            self._rng, self._rng_owner = np.random.default_rng(entropy), owner
+        return self._rng
 
     def __len__(self) -> int:
         raise NotImplementedError
@@ -101,6 +115,9 @@ class PairedRainDataset(_SkipUnreadable):
         root: dataset folder.
         layout: a layout name from :mod:`rdmc.data.layouts`, or None to detect it.
         patch_size: random square crop for training; None keeps whole images.
+        patch_stride: with ``patch_size``, every patch on a grid of this stride instead
+            of one random patch per pair (the authors' dense patches: 128 px with
+            stride 80 on RainTrainH/L, 100 on Rain12600); an item is then one patch.
         flip: random horizontal flips for training.
         concat_order: for concatenated layouts, override which half is rainy.
         seed: seed of the crop/flip generator.
@@ -111,6 +128,7 @@ class PairedRainDataset(_SkipUnreadable):
         root: str | Path,
         layout: str | None = None,
         patch_size: int | None = None,
+        patch_stride: int | None = None,
         flip: bool = False,
         concat_order: str | None = None,
         seed: int = 0,
@@ -121,14 +139,28 @@ class PairedRainDataset(_SkipUnreadable):
         for path in found.unmatched:
             logger.warning("unmatched in %s: %s", self.root, path)
         self.unmatched = found.unmatched
-        self.patch_size, self.flip = patch_size, flip
-        self.rng = np.random.default_rng(_rank_seed(seed))
+        self.patch_size, self.flip, self.seed = patch_size, flip, seed
+        if patch_stride is not None and not patch_size:
+            raise ValueError("patch_stride needs patch_size")
+        self.patches = self._dense_patches(patch_stride) if patch_stride else None
+
+    def _dense_patches(self, stride: int) -> list[tuple[int, int, int]]:
+        """(pair index, top, left) of every whole patch on the grid, pair by pair."""
+        patches = []
+        for i, pair in enumerate(self.pairs):
+            h, w = self.read_pair(pair)[0].shape[:2]
+            ys = range(0, h - self.patch_size + 1, stride)
+            patches += [(i, y, x) for y in ys for x in range(0, w - self.patch_size + 1, stride)]
+        if not patches:
+            raise ValueError(f"{self.root}: no image holds a {self.patch_size}-pixel patch")
+        return patches
 
     def __len__(self) -> int:
-        return len(self.pairs)
+        return len(self.patches) if self.patches is not None else len(self.pairs)
 
     def __repr__(self) -> str:
-        return f"PairedRainDataset({self.root}, layout={self.layout}, {len(self)} pairs)"
+        unit = "patches" if self.patches is not None else "pairs"
+        return f"PairedRainDataset({self.root}, layout={self.layout}, {len(self)} {unit})"
 
     @staticmethod
     def read_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
@@ -150,10 +182,17 @@ class PairedRainDataset(_SkipUnreadable):
         return (left, right) if pair.rainy_half == "left" else (right, left)
 
     def load(self, index: int) -> dict:
-        pair = self.pairs[index]
-        rainy, clean = self.read_pair(pair)
-        rainy, clean = random_crop_flip(rainy, clean, self.patch_size, self.flip, self.rng)
-        return {"rainy": to_tensor(rainy), "clean": to_tensor(clean), "name": pair.rainy.name}
+        if self.patches is None:
+            pair = self.pairs[index]
+            rainy, clean = self.read_pair(pair)
+            rainy, clean = random_crop_flip(rainy, clean, self.patch_size, self.flip, self.rng)
+            return {"rainy": to_tensor(rainy), "clean": to_tensor(clean), "name": pair.rainy.name}
+        i, y, x = self.patches[index]
+        rainy, clean = self.read_pair(self.pairs[i])
+        window = (slice(y, y + self.patch_size), slice(x, x + self.patch_size))
+        rainy, clean = random_crop_flip(rainy[window], clean[window], None, self.flip, self.rng)
+        name = f"{self.pairs[i].rainy.stem}@{y},{x}"
+        return {"rainy": to_tensor(rainy), "clean": to_tensor(clean), "name": name}
 
 
 @DATASETS.register_module()
@@ -200,7 +239,6 @@ class SyntheticRainDataset(_SkipUnreadable):
         self.mode, self.presets, self.severities = mode, tuple(presets), tuple(severities)
         self.patch_size, self.flip, self.seed = patch_size, flip, seed
         self.repeat = repeat if mode == "train" else 1
-        self.rng = np.random.default_rng(_rank_seed(seed))
 
     def __len__(self) -> int:
         return len(self.images) * self.repeat
