@@ -10,10 +10,13 @@ from mmengine import registry as mm
 from mmengine.registry import Registry
 
 MODELS = Registry("model", parent=mm.MODELS, locations=["rdmc.models", "rdmc.losses"])
-DATASETS = Registry("dataset", parent=mm.DATASETS, locations=["rdmc.data"])
+DATASETS = Registry("dataset", parent=mm.DATASETS, locations=["rdmc.data", "rdmc.search"])
 METRICS = Registry("metric", parent=mm.METRICS, locations=["rdmc.metrics"])
-HOOKS = Registry("hook", parent=mm.HOOKS, locations=["rdmc.train"])
+HOOKS = Registry("hook", parent=mm.HOOKS, locations=["rdmc.train", "rdmc.search"])
 OPTIM_WRAPPERS = Registry("optim_wrapper", parent=mm.OPTIM_WRAPPERS, locations=["rdmc.train"])
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    "optimizer wrapper constructor", parent=mm.OPTIM_WRAPPER_CONSTRUCTORS, locations=["rdmc.search"]
+)
 
 # Children with nothing of ours in them yet: they make the "rdmc" scope resolve everywhere.
 RUNNERS = Registry("runner", parent=mm.RUNNERS)
@@ -24,9 +27,6 @@ TRANSFORMS = Registry("transform", parent=mm.TRANSFORMS)
 MODEL_WRAPPERS = Registry("model_wrapper", parent=mm.MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = Registry("weight initializer", parent=mm.WEIGHT_INITIALIZERS)
 OPTIMIZERS = Registry("optimizer", parent=mm.OPTIMIZERS)
-OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    "optimizer wrapper constructor", parent=mm.OPTIM_WRAPPER_CONSTRUCTORS
-)
 PARAM_SCHEDULERS = Registry("parameter scheduler", parent=mm.PARAM_SCHEDULERS)
 EVALUATOR = Registry("evaluator", parent=mm.EVALUATOR)
 TASK_UTILS = Registry("task util", parent=mm.TASK_UTILS)

@@ -92,10 +92,37 @@ def resolve_config(config: str | Path) -> Path:
     raise FileNotFoundError(f"{config}: no such config file or shipped config ({', '.join(names)})")
 
 
+def fill_placeholders(cfg: Config, overrides: dict, config: str | Path) -> None:
+    """A config's top-level ``name = "{name}"`` is a value the user must give
+    (``--cfg-options name=VALUE``); every ``"{name}"`` inside other strings becomes it."""
+    names = [k for k, v in cfg.items() if isinstance(v, str) and v == "{" + k + "}"]
+    missing = [n for n in names if n not in overrides]
+    if missing:
+        given = " ".join(f"{n}=..." for n in missing)
+        raise ValueError(f"{config}: needs --cfg-options {given}")
+    values = {"{" + n + "}": str(overrides[n]) for n in names}
+
+    def fill(node):
+        if isinstance(node, str):
+            for placeholder, value in values.items():
+                node = node.replace(placeholder, value)
+            return node
+        if isinstance(node, dict):
+            return {k: fill(v) for k, v in node.items()}
+        if isinstance(node, list | tuple):
+            return type(node)(fill(v) for v in node)
+        return node
+
+    if values:
+        for key in list(cfg.keys()):
+            cfg[key] = fill(cfg[key])
+
+
 def build_runner(
     config: str | Path, work_dir: str | Path | None = None, resume: bool = False, **overrides
 ) -> Runner:
     cfg = Config.fromfile(resolve_config(config))
+    fill_placeholders(cfg, overrides, config)
     cfg.merge_from_dict(overrides)
     cfg.work_dir = str(work_dir or cfg.get("work_dir") or Path("work_dirs") / Path(config).stem)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
@@ -103,15 +130,19 @@ def build_runner(
     cuda = torch.cuda.is_available()
     cfg.setdefault("env_cfg", {})
     cfg.env_cfg["dist_cfg"] = dict(backend="nccl" if cuda else "gloo")
+    if distributed and "constructor" in cfg.get("optim_wrapper", {}):
+        raise ValueError(f"{config}: the recruitment search trains in one process, not under "
+                         "torchrun")  # fmt: skip
+    if distributed:
+        # Paths a recruitment mask leaves off are registered but get no gradient.
+        cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", find_unused_parameters=True)
     if distributed and not cuda:
         # mmengine's launcher calls torch.cuda.set_device, which a CPU-only torch lacks: start
         # the gloo process group here (torchrun set the env) and mmengine uses it as it is.
         if not torch.distributed.is_initialized():
             torch.distributed.init_process_group(backend="gloo")
         # mmengine passes device_ids=[LOCAL_RANK] by default, which DDP rejects for CPU modules.
-        cfg.model_wrapper_cfg = dict(
-            type="MMDistributedDataParallel", device_ids=None, broadcast_buffers=False
-        )
+        cfg.model_wrapper_cfg.update(device_ids=None, broadcast_buffers=False)
     cfg.resume = bool(resume)
     return Runner.from_cfg(cfg)
 

@@ -119,7 +119,10 @@ def test_unknown_config_is_a_clear_error(capsys):
     assert main(["train", "no-such-config"]) == 1
     err = capsys.readouterr().err
     assert "no-such-config: no such config file or shipped config (" in err
-    assert "equal-budget/rdmc-s-no-cr" in err and "prenet, rdmc, rdmc-s, restormer-lite)" in err
+    assert (
+        "equal-budget/rdmc-s-no-cr" in err
+        and "prenet, rdmc, rdmc-rain100h, rdmc-s, restormer-lite)" in err
+    )
 
 
 @pytest.mark.parametrize("name", ["rdmc-s", "rdmc", "prenet", "restormer-lite"])

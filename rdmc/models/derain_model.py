@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapperDict
 
 from rdmc.registry import MODELS, build_model
 
@@ -30,6 +31,29 @@ class DerainModel(BaseModel):
         self.arch_cfg = dict(arch)
         self.arch = build_model(arch)
         self.loss = build_model(loss) if loss else None
+
+    def train_step(self, data: dict, optim_wrapper) -> dict[str, torch.Tensor]:
+        """One step; with a search's two optimizers (rdmc.search), first the architecture on
+        the held-out sample while the search lasts, then the weights."""
+        if not isinstance(optim_wrapper, OptimWrapperDict):
+            data = {k: v for k, v in data.items() if not k.startswith("search_")}
+            return super().train_step(data, optim_wrapper)
+        data = self.data_preprocessor(data, True)
+        search = {"rainy": data.pop("search_rainy"), "clean": data.pop("search_clean")}
+        log: dict[str, torch.Tensor] = {}
+        if self.arch.recruitment.searching:
+            architecture = optim_wrapper["architecture"]
+            architecture.zero_grad()
+            with architecture.optim_context(self):
+                arch_loss, arch_log = self.parse_losses(self(**search, mode="loss"))
+            architecture.update_params(arch_loss)
+            log = {f"arch_{k}": v for k, v in arch_log.items()}
+        weights = optim_wrapper["weights"]
+        weights.zero_grad()  # the architecture step's gradient trains no weight
+        with weights.optim_context(self):
+            loss, weight_log = self.parse_losses(self(**data, mode="loss"))
+        weights.update_params(loss)
+        return {**weight_log, **log}
 
     def forward(
         self,
