@@ -634,9 +634,10 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "scoreboard",
         help="derainers side by side: PSNR/SSIM on the test split, params, GFLOPs, CPU latency",
-        description="Derains the embedded test split under each rain setting with every "
-        "derainer and writes a results file (rdmc tables reads it). A derainer is a zoo name "
-        "or LABEL=NAME_OR_CHECKPOINT. Exit 1 if any could not be scored.",
+        description="Derains the embedded test split under each rain setting, or the paired "
+        "dataset folders given with --data (Rain100L, Rain100H, ...: each folder is one "
+        "column), with every derainer and writes a results file (rdmc tables reads it). A "
+        "derainer is a zoo name or LABEL=NAME_OR_CHECKPOINT. Exit 1 if any could not be scored.",
     )
     p.add_argument("derainers", nargs="+", metavar="DERAINER", help="e.g. rdmc-s or mine=best.pth")
     p.add_argument("--out", type=Path, required=True, help="results file to write (JSON)")
@@ -644,11 +645,18 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
         "--rain",
         nargs="+",
         type=_rain_setting,
-        default=[("light", 3), ("heavy", 3)],
         metavar="PRESET/sN",
-        help="rain settings (default light/s3 heavy/s3)",
+        help="rain settings on the embedded split (default light/s3 heavy/s3)",
     )
     p.add_argument("--split", default="test", help="embedded sample split (default test)")
+    p.add_argument(
+        "--data",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="paired dataset folders instead of the embedded split (any layout `rdmc data "
+        "check` knows), e.g. Rain100L Rain100H for the paper table",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--latency-size", type=int, default=256, metavar="PX")
     p.add_argument("--resume", action="store_true", help="keep rows whose weights are unchanged")
@@ -661,13 +669,16 @@ def _run_scoreboard(args: argparse.Namespace) -> int:
     from rdmc.scoreboard import Entry, run_scoreboard
     from reports.tables import render_tables
 
-    for preset, severity in args.rain:
+    if args.data and args.rain:
+        raise CommandError("--rain and --data exclude each other: a dataset is its own rain")
+    rain = args.rain or [("light", 3), ("heavy", 3)]
+    for preset, severity in rain:
         if preset not in PRESETS or not 1 <= severity <= 5:
             raise CommandError(f"{preset}/s{severity}: unknown rain setting (presets {PRESETS})")
     entries = [Entry.parse(d) for d in args.derainers]
-    out, errors = run_scoreboard(entries, args.out, args.rain, args.split, args.seed,
+    out, errors = run_scoreboard(entries, args.out, rain, args.split, args.seed,
                                  args.latency_size, resume=args.resume,
-                                 precision=_precision(args))  # fmt: skip
+                                 precision=_precision(args), data=args.data)  # fmt: skip
     print(render_tables(out), end="")
     print(f"wrote {out}")
     return 1 if errors else 0

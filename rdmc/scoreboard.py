@@ -1,8 +1,10 @@
-"""`rdmc scoreboard`: derainers side by side on the held-out test split.
+"""`rdmc scoreboard`: derainers side by side on the held-out test split or on paired datasets.
 
 For every derainer: PSNR / SSIM (Y channel) against the clean photo under each
 rain setting (same rain as ``rdmc bench``: the image's name and the seed fix
-it), parameters, GFLOPs at 256x256 and the median CPU latency of one 256x256
+it), or on each paired dataset folder (``--data Rain100L Rain100H``: the
+folder's name is its rain setting, as in deraining papers' tables),
+parameters, GFLOPs at 256x256 and the median CPU latency of one 256x256
 forward pass. The rainy input itself is the reference row.
 
 The output has the layout of ``rdmc bench``'s results.json (``meta`` and
@@ -27,7 +29,7 @@ import torch
 from rdmc.analysis import complexity
 from rdmc.data.datasets import to_rgb_uint8
 from rdmc.data.samples import sample_split
-from rdmc.imageio import list_images, read_image, write_bytes_atomic
+from rdmc.imageio import ImageError, list_images, read_image, write_bytes_atomic
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import git_commit, machine, versions
 from rdmc.rain import add_rain, seed_for
@@ -92,6 +94,48 @@ def _training(meta: dict) -> dict:
     return {k: meta[k] for k in ("name", "iter", "metrics") if k in meta}
 
 
+Pairs = list[tuple[np.ndarray, np.ndarray]]  # (rainy, clean) of every image of one setting
+
+
+def embedded_cases(split: str, rain: list[tuple[str, int]], seed: int) -> tuple[dict, dict]:
+    """The embedded split under synthetic rain: (dataset meta, {setting: pairs})."""
+    root = sample_split(split)
+    names = [p.name for p in list_images(root)]
+    clean = {n: to_rgb_uint8(read_image(root / n)) for n in names}
+    cases = {
+        f"{p}/s{s}": [(add_rain(clean[n], p, s, seed_for(n, seed)).rainy, clean[n]) for n in names]
+        for p, s in rain
+    }
+    return {"name": f"samples:{split}", "images": names, "skipped": []}, cases
+
+
+def folder_cases(folders: list[Path]) -> tuple[dict, dict]:
+    """Paired dataset folders (any layout ``rdmc data check`` knows), each named by its
+    folder: (dataset meta, {folder name: pairs}). Unreadable pairs are listed as skipped."""
+    from rdmc.data.datasets import PairedRainDataset
+    from rdmc.data.layouts import find_pairs
+
+    names = [f.name for f in folders]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two dataset folders share a name: {', '.join(map(str, folders))}")
+    cases, images, skipped = {}, {}, []
+    for folder in folders:
+        found = find_pairs(folder)
+        pairs = []
+        for pair in found.pairs:
+            try:
+                pairs.append(PairedRainDataset.read_pair(pair))
+            except ImageError as e:
+                skipped.append(str(e))
+                print(f"skipped: {e}", file=sys.stderr)
+        if not pairs:
+            raise ValueError(f"{folder}: no readable rainy/clean pair ({found.layout} layout)")
+        cases[folder.name] = pairs
+        images[folder.name] = {"root": str(folder), "layout": found.layout,
+                               "pairs": [p.rainy.name for p in found.pairs]}  # fmt: skip
+    return {"name": ", ".join(names), "folders": images, "skipped": skipped}, cases
+
+
 def run_scoreboard(
     entries: list[Entry],
     out: Path,
@@ -102,24 +146,24 @@ def run_scoreboard(
     latency_repeats: int = 5,
     resume: bool = False,
     precision: str = "fp32",
+    data: list[Path] | None = None,
 ) -> tuple[Path, list[str]]:
-    """Scores every entry into ``out``; returns its path and the one-line errors of the
-    entries that could not be scored."""
+    """Scores every entry into ``out`` on the embedded split under ``rain``, or on the paired
+    dataset folders ``data``; returns its path and the one-line errors of the entries that
+    could not be scored."""
     from rdmc.zoo import derainer_fingerprint, load_derainer
 
     previous = json.loads(out.read_text()) if resume and out.is_file() else None
-    root = sample_split(split)
-    names = [p.name for p in list_images(root)]
-    clean = {n: to_rgb_uint8(read_image(root / n)) for n in names}
-    settings = [f"{p}/s{s}" for p, s in rain]
-    rainy = {
-        f"{p}/s{s}": {n: add_rain(clean[n], p, s, seed_for(n, seed)).rainy for n in names}
-        for p, s in rain
-    }
+    dataset, cases = folder_cases(data) if data else embedded_cases(split, rain, seed)
+    settings = list(cases)
     meta = {
         "kind": "scoreboard",
-        "dataset": {"name": f"samples:{split}", "images": names, "skipped": []},
-        "rain": [{"preset": p, "severities": [s]} for p, s in rain],
+        "dataset": dataset,
+        "rain": (
+            [{"dataset": name} for name in settings]
+            if data
+            else [{"preset": p, "severities": [s]} for p, s in rain]
+        ),
         "seed": seed,
         "derainers": {},
         "restoration_convention": convention(),
@@ -133,11 +177,7 @@ def run_scoreboard(
     }
     if previous is not None and any(previous["meta"].get(k) != meta[k] for k in SAME_SETUP):
         previous = None  # scored on other images, rain or latency settings: nothing carries over
-    records = [
-        r
-        for s in settings
-        for r in _restoration(RAINY, "none", s, [(rainy[s][n], clean[n]) for n in names])
-    ]
+    records = [r for s in settings for r in _restoration(RAINY, "none", s, cases[s])]
     errors = []
     for entry in entries:
         try:
@@ -151,7 +191,7 @@ def run_scoreboard(
                     r
                     for s in settings
                     for r in _restoration(entry.label, entry.spec, s,
-                                          [(derainer(rainy[s][n]), clean[n]) for n in names])
+                                          [(derainer(rainy), clean) for rainy, clean in cases[s]])
                 ]  # fmt: skip
                 rows += _complexity(entry.label, entry.spec, derainer, latency_size,
                                     latency_repeats)  # fmt: skip

@@ -90,11 +90,14 @@ class Table:
 
 
 def _main_rain_settings(records: list[dict]) -> list[str]:
-    """Severity 3 of every preset (the presets as calibrated) when the sweep has it, else all."""
-    settings = sorted({r["rain"] for r in records if "/s" in r["rain"]})
-    settings = [s for s in settings if s.split("/s")[1].isdigit()]
-    middle = [s for s in settings if s.endswith("/s3")]
-    return middle or settings
+    """Of synthetic rain, severity 3 of every preset (the presets as calibrated) when the sweep
+    has it, else every severity; of datasets that are their own rain (Rain100L, ...), each."""
+    named = [r["rain"] for r in records if r["rain"] != "none"]
+    sweep = sorted({s for s in named if "/s" in s and s.split("/s")[1].isdigit()})
+    if not sweep:
+        return list(dict.fromkeys(named))
+    middle = [s for s in sweep if s.endswith("/s3")]
+    return middle or sweep
 
 
 def _methods(records: list[dict]) -> list[str]:

@@ -98,3 +98,36 @@ def test_html_report_shows_a_scoreboard(scoreboard, tmp_path):
     (tmp_path / "scores.json").write_text(json.dumps(scoreboard))
     page = render_report([tmp_path / "scores.json"], tmp_path / "report.html").read_text()
     assert "CPU ms@256" in page and "guided-filter" in page and "tiny" in page
+
+
+def _paired_folder(root, photos, names, veil: int):
+    from rdmc.imageio import write_image
+
+    for i, name in enumerate(names):
+        clean = photos[name][:48, :64]
+        write_image(root / "rain" / f"rain-{i}.png", (clean * 0.7 + veil).astype("uint8"))
+        write_image(root / "norain" / f"norain-{i}.png", clean)
+    return root
+
+
+def test_scoreboard_on_paired_datasets_makes_the_paper_table(tmp_path, photos, capsys):
+    """`rdmc scoreboard ... --data Rain100L Rain100H`: one column per dataset, named by it."""
+    light = _paired_folder(tmp_path / "Rain100L", photos, ["coffee", "chelsea"], veil=40)
+    heavy = _paired_folder(tmp_path / "Rain100H", photos, ["astronaut"], veil=75)
+    out = tmp_path / "paper.json"
+    code = main(["scoreboard", "guided-filter", "--data", str(light), str(heavy),
+                 "--out", str(out), "--latency-size", "32"])  # fmt: skip
+    assert code == 0
+    data = load_results(out)
+    rainy = {r["rain"]: r for r in data["records"]
+             if (r["condition"], r["metric"]) == ("rainy", "PSNR")}  # fmt: skip
+    assert set(rainy) == {"Rain100L", "Rain100H"}
+    assert len(rainy["Rain100L"]["per_image"]) == 2 and len(rainy["Rain100H"]["per_image"]) == 1
+    assert rainy["Rain100L"]["value"] > rainy["Rain100H"]["value"]  # the lighter veil
+    assert data["meta"]["dataset"]["folders"]["Rain100H"]["layout"] == "rain100"
+    table = render_tables(out)
+    assert "Rain100L PSNR" in table and "Rain100H SSIM" in table
+    capsys.readouterr()
+    assert main(["scoreboard", "guided-filter", "--data", str(light), "--rain", "light/s3",
+                 "--out", str(out)]) == 1  # fmt: skip
+    assert "--rain and --data exclude each other" in capsys.readouterr().err
