@@ -131,6 +131,11 @@ def test_shipped_configs_build(name, tmp_path):
 
     runner = build_runner(name, tmp_path / name)
     assert type(runner.model.arch).__name__ in ("RDMC", "PReNet", "RestormerLite")
+    optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    dataset = runner.build_dataloader(runner.train_dataloader).dataset
+    if name == "rdmc":  # the authors' searched recruitment: two optimizers, held-out samples
+        assert set(optim_wrapper.keys()) == {"weights", "architecture"}
+        assert type(dataset).__name__ == "SearchSplitDataset" and "search_rainy" in dataset[0]
 
 
 def test_equal_budget_configs_share_the_schedule_and_differ_where_named(tmp_path):
