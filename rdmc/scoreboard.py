@@ -16,6 +16,7 @@ that cannot be loaded is named in one line and skipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 import sys
@@ -33,6 +34,7 @@ from rdmc.imageio import ImageError, list_images, read_image, write_bytes_atomic
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import git_commit, machine, versions
 from rdmc.rain import add_rain, seed_for
+from rdmc.weights import sha256_of
 
 RAINY = "rainy"
 # What a previous file's rows must share with this run to be kept by --resume.
@@ -131,7 +133,10 @@ def folder_cases(folders: list[Path]) -> tuple[dict, dict]:
         if not pairs:
             raise ValueError(f"{folder}: no readable rainy/clean pair ({found.layout} layout)")
         cases[folder.name] = pairs
-        images[folder.name] = {"root": str(folder), "layout": found.layout,
+        files = sorted({f for p in found.pairs for f in (p.rainy, p.clean)})
+        # --resume keeps rows only for the same files: names alone would miss a replaced image.
+        digest = hashlib.sha256("".join(sha256_of(f) for f in files).encode()).hexdigest()
+        images[folder.name] = {"root": str(folder), "layout": found.layout, "sha256": digest,
                                "pairs": [p.rainy.name for p in found.pairs]}  # fmt: skip
     return {"name": ", ".join(names), "folders": images, "skipped": skipped}, cases
 

@@ -127,6 +127,16 @@ def test_scoreboard_on_paired_datasets_makes_the_paper_table(tmp_path, photos, c
     assert data["meta"]["dataset"]["folders"]["Rain100H"]["layout"] == "rain100"
     table = render_tables(out)
     assert "Rain100L PSNR" in table and "Rain100H SSIM" in table
+    digest = data["meta"]["dataset"]["folders"]["Rain100L"]["sha256"]
+    _paired_folder(tmp_path / "Rain100L", photos, ["coffee", "chelsea"], veil=20)  # replaced
+    assert main(["scoreboard", "guided-filter", "--data", str(light), str(heavy),
+                 "--out", str(out), "--latency-size", "32", "--resume"]) == 0  # fmt: skip
+    again = load_results(out)
+    assert again["meta"]["dataset"]["folders"]["Rain100L"]["sha256"] != digest
+    rescored = [r for r in again["records"] if (r["condition"], r["metric"], r["rain"]) ==
+                ("guided-filter", "PSNR", "Rain100L")]  # fmt: skip
+    assert rescored[0]["value"] != [r for r in data["records"] if (r["condition"], r["metric"],
+            r["rain"]) == ("guided-filter", "PSNR", "Rain100L")][0]["value"]  # fmt: skip
     capsys.readouterr()
     assert main(["scoreboard", "guided-filter", "--data", str(light), "--rain", "light/s3",
                  "--out", str(out)]) == 1  # fmt: skip

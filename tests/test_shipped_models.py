@@ -82,3 +82,7 @@ def test_models_lists_architectures_and_shipped_checkpoints(capsys):
         assert f"\n{name} " in out
     for entry in CHECKPOINTS.values():
         assert entry.sha256[:16] in out and f"rdmc train {entry.config}" in out
+    # Which recruitment each architecture and the shipped rdmc-s use (and its mask).
+    rows = {line.split()[0]: line for line in out.splitlines() if line and line[0] != " "}
+    assert " searched " in rows["rdmc"] and " dynamic " in rows["rdmc-s"]
+    assert "recruitment: dynamic (all of the 8 paths on)" in out
