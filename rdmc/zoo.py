@@ -1,7 +1,8 @@
 """The model zoo: architectures by name, trained checkpoints with checksums.
 
 ``load_derainer`` accepts a zoo checkpoint name or a local checkpoint file
-(``{"meta": {"arch": ...}, "state_dict": ...}``, as ``rdmc train`` writes).
+(``{"meta": {"arch": ...}, "state_dict": ...}``, as ``rdmc train`` writes, or
+the authors' released UNet state dict, see rdmc/authors.py).
 Shipped checkpoints live in ``rdmc/checkpoints/`` and are verified by SHA-256
 before use.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from rdmc.authors import from_authors_state_dict, is_authors_state_dict
 from rdmc.inference import AUTO_OVERLAP, Derainer
 from rdmc.messages import first_line
 from rdmc.models.rdmc import PRESETS
@@ -155,6 +157,13 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many kinds for a broken or foreign file
         raise ZooError(f"{path}: not a readable checkpoint ({type(e).__name__})") from e
+    if is_authors_state_dict(checkpoint):
+        try:
+            net = from_authors_state_dict(checkpoint)
+        except ValueError as e:
+            raise ZooError(f"{path}: {e}") from e
+        return net, {"arch": dict(type="RDMC", **PRESETS["rdmc"]),
+                     "source": "the authors' released UNet (Jzy2017/DRNet)"}  # fmt: skip
     if (
         not isinstance(checkpoint, dict)
         or "state_dict" not in checkpoint
