@@ -121,6 +121,11 @@ class RecruitmentSearchHook(Hook):
         if not isinstance(runner.optim_wrapper, OptimWrapperDict):
             raise ValueError("RecruitmentSearchHook needs optim_wrapper with "
                              "constructor='ArchitectureSearchOptimConstructor'")  # fmt: skip
+        end, total = ((self.search_iters, runner.max_iters) if self.search_iters is not None
+                      else (self.search_epochs, runner.max_epochs))  # fmt: skip
+        if not 0 < end <= total:
+            unit = "iterations" if self.search_iters is not None else "epochs"
+            raise ValueError(f"the search must end within the run's {total} {unit}, not at {end}")
         done = (runner.iter >= self.search_iters if self.search_iters is not None
                 else runner.epoch >= self.search_epochs)  # fmt: skip
         recruitment.searching = not done

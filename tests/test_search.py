@@ -128,6 +128,17 @@ def test_the_authors_protocol_trains_on_a_users_folder(tmp_path, photos):
     assert net.recruitment.active() == [i for i, on in enumerate(mask.tolist()) if on]
 
 
+def test_a_search_longer_than_the_run_is_refused(tmp_path, photos):
+    data = _pairs(tmp_path / "train", photos, ["coffee", "chelsea"])
+    with pytest.raises(ValueError, match="must end within the run's 2 epochs, not at 30"):
+        train("rdmc-rain100h", tmp_path / "work", data_root=str(data), val_root=str(data),
+              **{"model.arch.widths": (4, 4, 4, 4, 4), "model.loss.contrastive": None,
+                 "train_dataloader.num_workers": 0, "train_dataloader.persistent_workers": False,
+                 "train_dataloader.dataset.dataset.patch_size": 32,
+                 "train_dataloader.dataset.dataset.patch_stride": 16,
+                 "train_cfg.max_epochs": 2})  # fmt: skip
+
+
 def test_the_protocol_names_the_folders_it_needs(tmp_path):
     with pytest.raises(ValueError, match="needs --cfg-options data_root=... val_root=..."):
         train("rdmc-rain100h", tmp_path / "work")
