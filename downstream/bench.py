@@ -500,6 +500,7 @@ class BenchRun:
                 "name": dataset.name,
                 "images": [im.name for im in dataset.images],
                 "skipped": dataset.skipped,
+                "sha256": dataset.sha256,
             },  # fmt: skip
             "rain": self.suite.rain,
             "seed": self.suite.seed,

@@ -38,6 +38,15 @@ class Dataset:
     seg_labels: dict[str, Path] | None = None
     seg_labels_sha256: list[tuple[str, str]] | None = None  # (image name, label map's hash)
 
+    @property
+    def sha256(self) -> str:
+        """What the results were made on: every image's name and content, and the ground
+        truth's files."""
+        parts = [f"{im.name} {im.key}" for im in self.images]
+        parts += [f"coco {self.coco_sha256}"] if self.coco_sha256 else []
+        parts += [f"labels {n} {h}" for n, h in self.seg_labels_sha256 or []]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
     def ground_truth(self, task: str) -> str:
         """The kind of ground truth ``task`` is scored against."""
         if task == "detection":

@@ -108,7 +108,8 @@ def embedded_cases(split: str, rain: list[tuple[str, int]], seed: int) -> tuple[
         f"{p}/s{s}": [(add_rain(clean[n], p, s, seed_for(n, seed)).rainy, clean[n]) for n in names]
         for p, s in rain
     }
-    return {"name": f"samples:{split}", "images": names, "skipped": []}, cases
+    digest = _digest([f"{n} {sha256_of(root / n)}" for n in names])
+    return {"name": f"samples:{split}", "images": names, "skipped": [], "sha256": digest}, cases
 
 
 def folder_cases(folders: list[Path]) -> tuple[dict, dict]:
@@ -135,10 +136,21 @@ def folder_cases(folders: list[Path]) -> tuple[dict, dict]:
         cases[folder.name] = pairs
         files = sorted({f for p in found.pairs for f in (p.rainy, p.clean)})
         # --resume keeps rows only for the same files: names alone would miss a replaced image.
-        digest = hashlib.sha256("".join(sha256_of(f) for f in files).encode()).hexdigest()
+        digest = _digest([f"{f.relative_to(folder)} {sha256_of(f)}" for f in files])
         images[folder.name] = {"root": str(folder), "layout": found.layout, "sha256": digest,
                                "pairs": [p.rainy.name for p in found.pairs]}  # fmt: skip
-    return {"name": ", ".join(names), "folders": images, "skipped": skipped}, cases
+    digest = _digest([f"{name} {images[name]['sha256']}" for name in names])
+    return {
+        "name": ", ".join(names),
+        "folders": images,
+        "skipped": skipped,
+        "sha256": digest,
+    }, cases
+
+
+def _digest(lines: list[str]) -> str:
+    """What a scoreboard was made on (``rdmc compare`` refuses other data)."""
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def run_scoreboard(

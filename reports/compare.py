@@ -120,6 +120,16 @@ def compare_speed(base: dict, current: dict, tol_percent: float) -> list[Change]
     return changes
 
 
+def _refuse_other_data(base: dict, current: dict, base_path: Path, current_path: Path) -> None:
+    """Results made on other images or ground truth are not a regression signal."""
+    digests = [r["meta"]["dataset"].get("sha256") for r in (base, current)]
+    if None not in digests and digests[0] != digests[1]:
+        raise CompareError(
+            f"{current_path}: made on other data than the baseline {base_path} (dataset "
+            f"SHA-256 {digests[1][:12]} against {digests[0][:12]}): compare runs on the same images"
+        )
+
+
 def compare(baseline: Path, current: Path, quality_tol: float | None = None,
             speed_tol: float = DEFAULT_SPEED_TOL) -> list[Change]:  # fmt: skip
     base_results, base_speed = _collect(Path(baseline))
@@ -132,6 +142,7 @@ def compare(baseline: Path, current: Path, quality_tol: float | None = None,
         raise CompareError(f"{current}: no pytest-benchmark JSON to compare with the baseline's")
     changes = []
     if base_results is not None:
+        _refuse_other_data(base_results, cur_results, baseline, current)
         changes += compare_quality(base_results, cur_results, quality_tol)
     if base_speed is not None:
         changes += compare_speed(base_speed, cur_speed, speed_tol)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -209,6 +210,10 @@ def test_a_bad_image_is_reported_and_skipped(tmp_path):
     )["meta"]
     assert meta["dataset"]["images"] == ["astronaut.png"]
     assert "broken.png" in meta["dataset"]["skipped"][0]
+    # The results say what data they were made on: names and contents of the scored images.
+    content = hashlib.sha256((tmp_path / "images" / "astronaut.png").read_bytes()).hexdigest()
+    expected = hashlib.sha256(f"astronaut.png {content}".encode()).hexdigest()
+    assert meta["dataset"]["sha256"] == expected
 
 
 def test_builtin_suites_load():

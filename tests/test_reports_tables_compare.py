@@ -189,3 +189,20 @@ def test_malformed_records_are_one_line_in_tables_and_report(tmp_path, capsys, d
         assert main(argv) == 1
         err = capsys.readouterr().err.strip()
         assert f"{path}: {message}" in err and "\n" not in err
+
+
+def test_compare_refuses_results_made_on_other_data(tmp_path, capsys):
+    base, other = results(), results()
+    base["meta"]["dataset"]["sha256"] = "a" * 64
+    other["meta"]["dataset"]["sha256"] = "b" * 64
+    paths = []
+    for name, data in (("base", base), ("other", other)):
+        path = tmp_path / name / "results.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps(data))
+        paths.append(str(path))
+    assert main(["compare", *paths]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "made on other data than the baseline" in err
+    assert "bbbbbbbbbbbb against aaaaaaaaaaaa" in err
+    assert main(["compare", paths[0], paths[0]]) == 0
