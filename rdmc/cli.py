@@ -630,14 +630,22 @@ def _rain_setting(text: str) -> tuple[str, int]:
     return preset, int(severity)
 
 
+def _dataset_spec(text: str):
+    from rdmc.scoreboard_data import DatasetSpec
+
+    return DatasetSpec.parse(text)
+
+
 def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "scoreboard",
         help="derainers side by side: PSNR/SSIM on the test split, params, GFLOPs, CPU latency",
         description="Derains the embedded test split under each rain setting, or the paired "
-        "dataset folders given with --data (Rain100L, Rain100H, ...: each folder is one "
-        "column), with every derainer and writes a results file (rdmc tables reads it). A "
-        "derainer is a zoo name or LABEL=NAME_OR_CHECKPOINT. Exit 1 if any could not be scored.",
+        "datasets given with --dataset (Rain100L, Rain100H, ...: one column each), with every "
+        "derainer and writes a results file (rdmc tables reads it). A derainer is a zoo name, "
+        "LABEL=NAME_OR_CHECKPOINT, or LABEL=outputs:DIR for a method run elsewhere (its "
+        "derained images, matched by file name; DIR may hold {dataset}). Exit 1 if any could "
+        "not be scored.",
     )
     p.add_argument("derainers", nargs="+", metavar="DERAINER", help="e.g. rdmc-s or mine=best.pth")
     p.add_argument("--out", type=Path, required=True, help="results file to write (JSON)")
@@ -650,12 +658,12 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--split", default="test", help="embedded sample split (default test)")
     p.add_argument(
-        "--data",
-        nargs="+",
-        type=Path,
-        metavar="DIR",
-        help="paired dataset folders instead of the embedded split (any layout `rdmc data "
-        "check` knows), e.g. Rain100L Rain100H for the paper table",
+        "--dataset",
+        action="append",
+        type=_dataset_spec,
+        metavar="NAME=ROOT[:LAYOUT]",
+        help="a paired dataset instead of the embedded split (repeatable; any layout `rdmc "
+        "data check` knows, detected unless given), e.g. --dataset Rain100H=data/Rain100H",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--latency-size", type=int, default=256, metavar="PX")
@@ -669,8 +677,8 @@ def _run_scoreboard(args: argparse.Namespace) -> int:
     from rdmc.scoreboard import Entry, run_scoreboard
     from reports.tables import render_tables
 
-    if args.data and args.rain:
-        raise CommandError("--rain and --data exclude each other: a dataset is its own rain")
+    if args.dataset and args.rain:
+        raise CommandError("--rain and --dataset exclude each other: a dataset is its own rain")
     rain = args.rain or [("light", 3), ("heavy", 3)]
     for preset, severity in rain:
         if preset not in PRESETS or not 1 <= severity <= 5:
@@ -678,7 +686,7 @@ def _run_scoreboard(args: argparse.Namespace) -> int:
     entries = [Entry.parse(d) for d in args.derainers]
     out, errors = run_scoreboard(entries, args.out, rain, args.split, args.seed,
                                  args.latency_size, resume=args.resume,
-                                 precision=_precision(args), data=args.data)  # fmt: skip
+                                 precision=_precision(args), datasets=args.dataset)  # fmt: skip
     print(render_tables(out), end="")
     print(f"wrote {out}")
     return 1 if errors else 0

@@ -16,7 +16,6 @@ that cannot be loaded is named in one line and skipped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import statistics
 import sys
@@ -28,13 +27,17 @@ import numpy as np
 import torch
 
 from rdmc.analysis import complexity
-from rdmc.data.datasets import to_rgb_uint8
-from rdmc.data.samples import sample_split
-from rdmc.imageio import ImageError, list_images, read_image, write_bytes_atomic
+from rdmc.imageio import write_bytes_atomic
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import git_commit, machine, versions
-from rdmc.rain import add_rain, seed_for
-from rdmc.weights import sha256_of
+from rdmc.scoreboard_data import (
+    OUTPUTS,
+    DatasetSpec,
+    digest,
+    embedded_cases,
+    folder_cases,
+    method_outputs,
+)
 
 RAINY = "rainy"
 # What a previous file's rows must share with this run to be kept by --resume.
@@ -96,63 +99,6 @@ def _training(meta: dict) -> dict:
     return {k: meta[k] for k in ("name", "iter", "metrics") if k in meta}
 
 
-Pairs = list[tuple[np.ndarray, np.ndarray]]  # (rainy, clean) of every image of one setting
-
-
-def embedded_cases(split: str, rain: list[tuple[str, int]], seed: int) -> tuple[dict, dict]:
-    """The embedded split under synthetic rain: (dataset meta, {setting: pairs})."""
-    root = sample_split(split)
-    names = [p.name for p in list_images(root)]
-    clean = {n: to_rgb_uint8(read_image(root / n)) for n in names}
-    cases = {
-        f"{p}/s{s}": [(add_rain(clean[n], p, s, seed_for(n, seed)).rainy, clean[n]) for n in names]
-        for p, s in rain
-    }
-    digest = _digest([f"{n} {sha256_of(root / n)}" for n in names])
-    return {"name": f"samples:{split}", "images": names, "skipped": [], "sha256": digest}, cases
-
-
-def folder_cases(folders: list[Path]) -> tuple[dict, dict]:
-    """Paired dataset folders (any layout ``rdmc data check`` knows), each named by its
-    folder: (dataset meta, {folder name: pairs}). Unreadable pairs are listed as skipped."""
-    from rdmc.data.datasets import PairedRainDataset
-    from rdmc.data.layouts import find_pairs
-
-    names = [f.name for f in folders]
-    if len(set(names)) != len(names):
-        raise ValueError(f"two dataset folders share a name: {', '.join(map(str, folders))}")
-    cases, images, skipped = {}, {}, []
-    for folder in folders:
-        found = find_pairs(folder)
-        pairs = []
-        for pair in found.pairs:
-            try:
-                pairs.append(PairedRainDataset.read_pair(pair))
-            except ImageError as e:
-                skipped.append(str(e))
-                print(f"skipped: {e}", file=sys.stderr)
-        if not pairs:
-            raise ValueError(f"{folder}: no readable rainy/clean pair ({found.layout} layout)")
-        cases[folder.name] = pairs
-        files = sorted({f for p in found.pairs for f in (p.rainy, p.clean)})
-        # --resume keeps rows only for the same files: names alone would miss a replaced image.
-        digest = _digest([f"{f.relative_to(folder)} {sha256_of(f)}" for f in files])
-        images[folder.name] = {"root": str(folder), "layout": found.layout, "sha256": digest,
-                               "pairs": [p.rainy.name for p in found.pairs]}  # fmt: skip
-    digest = _digest([f"{name} {images[name]['sha256']}" for name in names])
-    return {
-        "name": ", ".join(names),
-        "folders": images,
-        "skipped": skipped,
-        "sha256": digest,
-    }, cases
-
-
-def _digest(lines: list[str]) -> str:
-    """What a scoreboard was made on (``rdmc compare`` refuses other data)."""
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
 def run_scoreboard(
     entries: list[Entry],
     out: Path,
@@ -163,22 +109,20 @@ def run_scoreboard(
     latency_repeats: int = 5,
     resume: bool = False,
     precision: str = "fp32",
-    data: list[Path] | None = None,
+    datasets: list[DatasetSpec] | None = None,
 ) -> tuple[Path, list[str]]:
     """Scores every entry into ``out`` on the embedded split under ``rain``, or on the paired
-    dataset folders ``data``; returns its path and the one-line errors of the entries that
-    could not be scored."""
-    from rdmc.zoo import derainer_fingerprint, load_derainer
-
+    ``datasets``; returns its path and the one-line errors of the entries that could not be
+    scored."""
     previous = json.loads(out.read_text()) if resume and out.is_file() else None
-    dataset, cases = folder_cases(data) if data else embedded_cases(split, rain, seed)
+    dataset, cases = folder_cases(datasets) if datasets else embedded_cases(split, rain, seed)
     settings = list(cases)
     meta = {
         "kind": "scoreboard",
         "dataset": dataset,
         "rain": (
             [{"dataset": name} for name in settings]
-            if data
+            if datasets
             else [{"preset": p, "severities": [s]} for p, s in rain]
         ),
         "seed": seed,
@@ -194,29 +138,17 @@ def run_scoreboard(
     }
     if previous is not None and any(previous["meta"].get(k) != meta[k] for k in SAME_SETUP):
         previous = None  # scored on other images, rain or latency settings: nothing carries over
-    records = [r for s in settings for r in _restoration(RAINY, "none", s, cases[s])]
+    records = [
+        r
+        for s in settings
+        for r in _restoration(RAINY, "none", s, [(c.rainy, c.clean) for c in cases[s]])
+    ]
     errors = []
     for entry in entries:
         try:
-            fingerprint = derainer_fingerprint(entry.spec)
-            kept = _previous_rows(previous, entry.label, fingerprint)
-            if kept is not None:
-                meta["derainers"][entry.label], rows = kept
-            else:
-                derainer = load_derainer(entry.spec, precision=precision)
-                rows = [
-                    r
-                    for s in settings
-                    for r in _restoration(entry.label, entry.spec, s,
-                                          [(derainer(rainy), clean) for rainy, clean in cases[s]])
-                ]  # fmt: skip
-                rows += _complexity(entry.label, entry.spec, derainer, latency_size,
-                                    latency_repeats)  # fmt: skip
-                meta["derainers"][entry.label] = {
-                    "spec": entry.spec,
-                    "fingerprint": fingerprint,
-                    "training": _training(derainer.meta),
-                }
+            score = _score_outputs if entry.spec.startswith(OUTPUTS) else _score_model
+            info, rows = score(entry, cases, previous, precision, latency_size, latency_repeats)
+            meta["derainers"][entry.label] = info
         except (ValueError, OSError) as e:
             errors.append(f"{entry.label}: {e}")
             print(f"error: {entry.label}: {e}", file=sys.stderr)
@@ -226,6 +158,36 @@ def run_scoreboard(
     meta["complete"] = True
     _write(out, meta, records)
     return out, errors
+
+
+def _score_model(entry: Entry, cases: dict, previous: dict | None, precision: str,
+                 latency_size: int, latency_repeats: int) -> tuple[dict, list[dict]]:  # fmt: skip
+    """A zoo derainer or a checkpoint: restoration on every setting, and its costs."""
+    from rdmc.zoo import derainer_fingerprint, load_derainer
+
+    fingerprint = derainer_fingerprint(entry.spec)
+    kept = _previous_rows(previous, entry.label, fingerprint)
+    if kept is not None:
+        return kept
+    derainer = load_derainer(entry.spec, precision=precision)
+    rows = [r for s, group in cases.items() for r in _restoration(
+        entry.label, entry.spec, s, [(derainer(c.rainy), c.clean) for c in group])]  # fmt: skip
+    rows += _complexity(entry.label, entry.spec, derainer, latency_size, latency_repeats)
+    info = {"spec": entry.spec, "fingerprint": fingerprint, "training": _training(derainer.meta)}
+    return info, rows
+
+
+def _score_outputs(entry: Entry, cases: dict, previous: dict | None, *_) -> tuple[dict, list]:
+    """A method run elsewhere (``outputs:DIR``): restoration only, every output required."""
+    outputs = {s: method_outputs(entry.spec, s, group) for s, group in cases.items()}
+    fingerprint = "outputs:" + digest([f"{s} {d}" for s, (_, d) in outputs.items()])
+    kept = _previous_rows(previous, entry.label, fingerprint)
+    if kept is not None:
+        return kept
+    rows = [r for s, group in cases.items() for r in _restoration(
+        entry.label, entry.spec, s,
+        [(out, c.clean) for out, c in zip(outputs[s][0], group, strict=True)])]  # fmt: skip
+    return {"spec": entry.spec, "fingerprint": fingerprint, "training": {}}, rows
 
 
 def _previous_rows(previous: dict | None, label: str, fingerprint: str):

@@ -111,12 +111,13 @@ def _paired_folder(root, photos, names, veil: int):
 
 
 def test_scoreboard_on_paired_datasets_makes_the_paper_table(tmp_path, photos, capsys):
-    """`rdmc scoreboard ... --data Rain100L Rain100H`: one column per dataset, named by it."""
+    """`rdmc scoreboard ... --dataset Rain100L=... --dataset ...`: one column per dataset."""
     light = _paired_folder(tmp_path / "Rain100L", photos, ["coffee", "chelsea"], veil=40)
     heavy = _paired_folder(tmp_path / "Rain100H", photos, ["astronaut"], veil=75)
     out = tmp_path / "paper.json"
-    code = main(["scoreboard", "guided-filter", "--data", str(light), str(heavy),
-                 "--out", str(out), "--latency-size", "32"])  # fmt: skip
+    code = main(["scoreboard", "guided-filter", "--dataset", str(light),
+                 "--dataset", f"Rain100H={heavy}:rain100", "--out", str(out),
+                 "--latency-size", "32"])  # fmt: skip
     assert code == 0
     data = load_results(out)
     rainy = {r["rain"]: r for r in data["records"]
@@ -129,7 +130,7 @@ def test_scoreboard_on_paired_datasets_makes_the_paper_table(tmp_path, photos, c
     assert "Rain100L PSNR" in table and "Rain100H SSIM" in table
     digest = data["meta"]["dataset"]["folders"]["Rain100L"]["sha256"]
     _paired_folder(tmp_path / "Rain100L", photos, ["coffee", "chelsea"], veil=20)  # replaced
-    assert main(["scoreboard", "guided-filter", "--data", str(light), str(heavy),
+    assert main(["scoreboard", "guided-filter", "--dataset", str(light), "--dataset", str(heavy),
                  "--out", str(out), "--latency-size", "32", "--resume"]) == 0  # fmt: skip
     again = load_results(out)
     assert again["meta"]["dataset"]["folders"]["Rain100L"]["sha256"] != digest
@@ -138,6 +139,33 @@ def test_scoreboard_on_paired_datasets_makes_the_paper_table(tmp_path, photos, c
     assert rescored[0]["value"] != [r for r in data["records"] if (r["condition"], r["metric"],
             r["rain"]) == ("guided-filter", "PSNR", "Rain100L")][0]["value"]  # fmt: skip
     capsys.readouterr()
-    assert main(["scoreboard", "guided-filter", "--data", str(light), "--rain", "light/s3",
+    assert main(["scoreboard", "guided-filter", "--dataset", str(light), "--rain", "light/s3",
                  "--out", str(out)]) == 1  # fmt: skip
-    assert "--rain and --data exclude each other" in capsys.readouterr().err
+    assert "--rain and --dataset exclude each other" in capsys.readouterr().err
+
+
+def test_outputs_of_a_method_run_elsewhere_score_as_rdmc_eval_does(tmp_path, photos, capsys):
+    """`LABEL=outputs:DIR`: PSNR of its files equals `rdmc eval` on the same files; a missing
+    output names the first ones and the count, and nothing is scored for that method."""
+    from rdmc.evaluate import evaluate_folder
+    from rdmc.imageio import read_image, write_image
+
+    data = _paired_folder(tmp_path / "Rain100L", photos, ["coffee", "chelsea"], veil=40)
+    outputs = tmp_path / "mprnet" / "Rain100L"
+    for i in range(2):  # "derained": halfway between the rainy input and the clean image
+        rainy = read_image(data / "rain" / f"rain-{i}.png").astype(float)
+        clean = read_image(data / "norain" / f"norain-{i}.png").astype(float)
+        write_image(outputs / f"rain-{i}.png", ((rainy + clean) / 2).round().astype("uint8"))
+    out = tmp_path / "scores.json"
+    spec = f"mprnet=outputs:{tmp_path / 'mprnet' / '{dataset}'}"
+    assert main(["scoreboard", spec, "--dataset", str(data), "--out", str(out)]) == 0
+    (psnr,) = [r for r in load_results(out)["records"]
+               if (r["condition"], r["metric"]) == ("mprnet", "PSNR")]  # fmt: skip
+    assert psnr["value"] == pytest.approx(evaluate_folder(outputs, data).mean("psnr"), abs=1e-9)
+    assert not any(r["condition"] == "mprnet" and r["task"] == "complexity"
+                   for r in load_results(out)["records"])  # fmt: skip
+    (outputs / "rain-1.png").unlink()
+    capsys.readouterr()
+    assert main(["scoreboard", spec, "--dataset", str(data), "--out", str(out)]) == 1
+    assert "no output for 1 of 2 inputs (rain-1.png)" in capsys.readouterr().err
+    assert not any(r["condition"] == "mprnet" for r in load_results(out)["records"])

@@ -1,0 +1,134 @@
+"""What `rdmc scoreboard` scores on, and the outputs of methods run elsewhere.
+
+- The embedded split under synthetic rain (the same rain as ``rdmc bench``).
+- Paired dataset folders (``--dataset NAME=ROOT[:LAYOUT]``): each is one rain
+  setting, named as deraining papers name their test sets.
+- ``outputs:DIR``: a method's derained images, matched to the rainy inputs by file
+  name as ``rdmc eval`` matches (the same stem, else the same pairing key);
+  ``DIR`` may hold ``{dataset}`` (the setting's name: ``Rain100H``, ``heavy/s3``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rdmc.data.datasets import to_rgb_uint8
+from rdmc.data.samples import sample_split
+from rdmc.evaluate import pairing_key
+from rdmc.imageio import ImageError, list_images, read_image
+from rdmc.rain import add_rain, seed_for
+from rdmc.weights import sha256_of
+
+OUTPUTS = "outputs:"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # the rainy input's file name
+    rainy: np.ndarray
+    clean: np.ndarray
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    root: Path
+    layout: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> DatasetSpec:
+        """``[NAME=]ROOT[:LAYOUT]``; the name defaults to the folder's."""
+        from rdmc.data.layouts import LAYOUTS
+
+        name, sep, rest = text.partition("=")
+        root = rest if sep else text
+        head, colon, tail = root.rpartition(":")
+        layout = tail if colon and tail in LAYOUTS else None
+        root = head if layout else root
+        return cls(name if sep else Path(root).name, Path(root), layout)
+
+
+def digest(lines: list[str]) -> str:
+    """What a scoreboard was made on (``rdmc compare`` refuses other data)."""
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def embedded_cases(split: str, rain: list[tuple[str, int]], seed: int) -> tuple[dict, dict]:
+    """The embedded split under synthetic rain: (dataset meta, {setting: cases})."""
+    root = sample_split(split)
+    names = [p.name for p in list_images(root)]
+    clean = {n: to_rgb_uint8(read_image(root / n)) for n in names}
+    cases = {
+        f"{p}/s{s}": [Case(n, add_rain(clean[n], p, s, seed_for(n, seed)).rainy, clean[n])
+                      for n in names]
+        for p, s in rain
+    }  # fmt: skip
+    content = digest([f"{n} {sha256_of(root / n)}" for n in names])
+    return {"name": f"samples:{split}", "images": names, "skipped": [], "sha256": content}, cases
+
+
+def folder_cases(datasets: list[DatasetSpec]) -> tuple[dict, dict]:
+    """Paired dataset folders (any layout ``rdmc data check`` knows): (dataset meta,
+    {name: cases}). Unreadable pairs are listed as skipped."""
+    from rdmc.data.datasets import PairedRainDataset
+    from rdmc.data.layouts import find_pairs
+
+    names = [d.name for d in datasets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two datasets share a name: {', '.join(names)}; name them NAME=ROOT")
+    cases, folders, skipped = {}, {}, []
+    for spec in datasets:
+        found = find_pairs(spec.root, spec.layout)
+        readable = []
+        for pair in found.pairs:
+            try:
+                readable.append(Case(pair.rainy.name, *PairedRainDataset.read_pair(pair)))
+            except ImageError as e:
+                skipped.append(str(e))
+                print(f"skipped: {e}", file=sys.stderr)
+        if not readable:
+            raise ValueError(f"{spec.root}: no readable rainy/clean pair ({found.layout} layout)")
+        cases[spec.name] = readable
+        files = sorted({f for p in found.pairs for f in (p.rainy, p.clean)})
+        # --resume keeps rows only for the same files: names alone would miss a replaced image.
+        content = digest([f"{f.relative_to(spec.root)} {sha256_of(f)}" for f in files])
+        folders[spec.name] = {"root": str(spec.root), "layout": found.layout, "sha256": content,
+                              "pairs": [p.rainy.name for p in found.pairs]}  # fmt: skip
+    meta = {"name": ", ".join(names), "folders": folders, "skipped": skipped,
+            "sha256": digest([f"{n} {folders[n]['sha256']}" for n in names])}  # fmt: skip
+    return meta, cases
+
+
+def method_outputs(spec: str, setting: str, cases: list[Case]) -> tuple[list[np.ndarray], str]:
+    """The outputs of ``outputs:DIR`` for one setting, in the order of ``cases``, and the
+    digest of their files; ValueError naming the first missing ones and their count."""
+    folder = Path(spec.removeprefix(OUTPUTS).replace("{dataset}", setting))
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: no such outputs folder (for {setting})")
+    files = list_images(folder)
+    by_stem = {f.stem: f for f in files}
+    by_key: dict[str, list[Path]] = {}
+    for f in files:
+        by_key.setdefault(pairing_key(f), []).append(f)
+    matched, missing = [], []
+    for case in cases:
+        stem = Path(case.name).stem
+        candidates = by_key.get(pairing_key(Path(case.name)), [])
+        match = by_stem.get(stem) or (candidates[0] if len(candidates) == 1 else None)
+        (matched if match else missing).append(match or case.name)
+    if missing:
+        first = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
+        raise ValueError(f"{folder}: no output for {len(missing)} of {len(cases)} inputs ({first})")
+    images = []
+    for path, case in zip(matched, cases, strict=True):
+        img = to_rgb_uint8(read_image(path))
+        if img.shape != case.clean.shape:
+            (h, w), (hc, wc) = img.shape[:2], case.clean.shape[:2]
+            raise ValueError(f"{path}: {w}x{h} pixels, its input {case.name} is {wc}x{hc}")
+        images.append(img)
+    return images, digest([f"{p.name} {sha256_of(p)}" for p in matched])
