@@ -177,11 +177,19 @@ def scoreboard_table(data: dict) -> Table:
     size = latency.get("size", 256)
     costs = [("params", "params (M)", 3), ("GFLOPs", f"GFLOPs@{size}", 1),
              ("latency", f"CPU ms@{size}", 0)]  # fmt: skip
-    columns = [f"{s} {m}" for s in settings for m in ("PSNR", "SSIM")] + [c[1] for c in costs]
+    # Across several datasets a paper's table ends in their average (of the per-dataset means).
+    average = len(settings) > 1 and all("/s" not in s for s in settings)
+    groups = settings + (["average"] if average else [])
+    columns = [f"{s} {m}" for s in groups for m in ("PSNR", "SSIM")] + [c[1] for c in costs]
     rows = []
     for m in _methods(records):
         values = [_value(records, m, s, "restoration", metric)
                   for s in settings for metric in ("PSNR", "SSIM")]  # fmt: skip
+        if average:
+            for k in range(2):
+                per_dataset = values[k : 2 * len(settings) : 2]
+                known = None not in per_dataset
+                values.append(sum(per_dataset) / len(per_dataset) if known else None)
         values += [_value(records, m, "none", "complexity", c[0]) for c in costs]
         rows.append((m, values))
     threads = data["meta"].get("machine", {}).get("torch_threads")
@@ -191,8 +199,8 @@ def scoreboard_table(data: dict) -> Table:
         f"(one multiply-add = one FLOP) and median CPU latency of one {size}x{size} forward pass"
         + (f" ({threads} threads)." if threads else ".")
     )
-    lower = [False] * (2 * len(settings)) + [True] * len(costs)
-    return Table(caption, columns, rows, [2, 4] * len(settings) + [c[2] for c in costs], lower)
+    lower = [False] * (2 * len(groups)) + [True] * len(costs)
+    return Table(caption, columns, rows, [2, 4] * len(groups) + [c[2] for c in costs], lower)
 
 
 def _cell(value: float | None, decimals: int, rank: int | None, latex: bool) -> str:

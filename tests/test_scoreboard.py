@@ -127,7 +127,9 @@ def test_scoreboard_on_paired_datasets_makes_the_paper_table(tmp_path, photos, c
     assert rainy["Rain100L"]["value"] > rainy["Rain100H"]["value"]  # the lighter veil
     assert data["meta"]["dataset"]["folders"]["Rain100H"]["layout"] == "rain100"
     table = render_tables(out)
-    assert "Rain100L PSNR" in table and "Rain100H SSIM" in table
+    assert "Rain100L PSNR" in table and "Rain100H SSIM" in table and "average PSNR" in table
+    (row,) = [r for name, r in scoreboard_table(data).rows if name == "rainy"]
+    assert row[4] == pytest.approx((row[0] + row[2]) / 2)  # the mean of the two datasets' PSNR
     digest = data["meta"]["dataset"]["folders"]["Rain100L"]["sha256"]
     _paired_folder(tmp_path / "Rain100L", photos, ["coffee", "chelsea"], veil=20)  # replaced
     assert main(["scoreboard", "guided-filter", "--dataset", str(light), "--dataset", str(heavy),
