@@ -309,8 +309,9 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument(
         "--model",
-        default="rdmc-s",
-        help="zoo name (see `rdmc models`) or checkpoint file (default rdmc-s)",
+        default="rdmc-se-s",
+        help="zoo name (see `rdmc models`) or checkpoint file (default rdmc-se-s, the best "
+        "measured on light and unseen rain)",
     )
     p.add_argument(
         "--tile", type=_tile_arg, default="auto", metavar="N",

@@ -40,7 +40,7 @@ def foreign_rain(clean: np.ndarray, seed: int) -> np.ndarray:
     return np.clip(np.round(rainy), 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("name", ["rdmc-s", "prenet", "restormer-lite"])
+@pytest.mark.parametrize("name", ["rdmc-s", "rdmc-se-s", "prenet", "restormer-lite"])
 def test_checkpoint_is_shipped_verified_and_derains_by_name(name, tmp_path):
     assert name in CHECKPOINTS
     assert checkpoint_path(name).stat().st_size < 10_000_000
@@ -60,29 +60,49 @@ def test_every_shipped_checkpoint_says_how_it_was_trained():
 
 
 @pytest.mark.parametrize("name", ["astronaut", "chelsea", "coffee"])
-def test_rdmc_s_generalises_to_unseen_rain(name):
-    derainer = load_derainer("rdmc-s")
+def test_the_default_derainer_generalises_to_unseen_rain(name):
+    """rdmc-se-s is the default because it does this; rdmc-s, prenet and restormer-lite do not
+    (each loses PSNR on at least one of these photos, README)."""
+    derainer = load_derainer("rdmc-se-s")
     clean = next(p for p in PHOTOS if p.name == name).load()
     rainy = foreign_rain(clean, seed=1)
     restored = derainer(rainy)
     assert psnr(restored, clean) > psnr(rainy, clean) + 0.5
 
 
-def test_derain_defaults_to_rdmc_s(tmp_path, capsys):
+def test_derain_defaults_to_rdmc_se_s(tmp_path, capsys, monkeypatch):
+    import rdmc.zoo
+
+    used = []
+    original = rdmc.zoo.load_derainer
+    monkeypatch.setattr(rdmc.zoo, "load_derainer", lambda name, *a, **k: used.append(name) or
+                        original(name, *a, **k))  # fmt: skip
     img = next(p for p in PHOTOS if p.name == "coffee").load()[:96, :128]
     write_image(tmp_path / "in" / "x.png", foreign_rain(img, 0))
     assert main(["derain", str(tmp_path / "in"), "-o", str(tmp_path / "out")]) == 0
     assert read_image(tmp_path / "out" / "x.png").shape == img.shape
+    assert used == ["rdmc-se-s"]
 
 
 def test_models_lists_architectures_and_shipped_checkpoints(capsys):
     assert main(["models", "--no-flops"]) == 0
     out = capsys.readouterr().out
-    for name in ["rdmc", "rdmc-s", "prenet", "restormer-lite", "identity", "guided-filter"]:
+    for name in [
+        "rdmc",
+        "rdmc-s",
+        "rdmc-se-s",
+        "prenet",
+        "restormer-lite",
+        "identity",
+        "guided-filter",
+    ]:
         assert f"\n{name} " in out
     for entry in CHECKPOINTS.values():
         assert entry.sha256[:16] in out and f"rdmc train {entry.config}" in out
     # Which recruitment each architecture and the shipped rdmc-s use (and its mask).
-    rows = {line.split()[0]: line for line in out.splitlines() if line and line[0] != " "}
+    rows = {}  # the architecture table comes first, then the checkpoints with the same names
+    for line in out.splitlines():
+        if line and line[0] != " ":
+            rows.setdefault(line.split()[0], line)
     assert " searched " in rows["rdmc"] and " dynamic " in rows["rdmc-s"]
     assert "recruitment: dynamic (all of the 8 paths on)" in out
