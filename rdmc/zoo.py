@@ -92,7 +92,7 @@ CHECKPOINTS: dict[str, Checkpoint] = {
     "rdmc-se-s": Checkpoint(
         "rdmc-se-s",
         "rdmc_se_s.pth",
-        "50636304cf1e3ab022f950ae6087223eb0554483c47a2c89c96c93f10752c25e",
+        "b3f0a8eca4830522f193354a312b23bb4dfc0cbee47274eeb1d37f3c95ce0109",
         "RDMC-SE-S, `rdmc train rdmc-se-s` (the former rdmc-s), iteration 1500 of 1500",
         "rdmc-se-s",
         "rdmc_se_s.train.log",

@@ -58,15 +58,15 @@ def test_auto_tiles_a_1024_image_in_four_equal_tiles():
 
 
 def test_tiles_are_multiples_of_the_networks_size_step():
-    """rdmc-s pads to a multiple of 16: a tile that is not one gets padding the whole image
+    """rdmc-se-s pads to a multiple of 16: a tile that is not one gets padding the whole image
     does not (512 in tiles of 256 with 64 overlap was 3 tiles of 214, off by up to 98 levels
     from the whole image at the last tile's edge; tiles of 224 stay within a few)."""
     from rdmc.data.samples import PHOTOS
     from rdmc.rain import add_rain
 
     rainy = add_rain(next(p for p in PHOTOS if p.name == "astronaut").load(), "heavy", 3, 0).rainy
-    whole = load_derainer("rdmc-s", tile=None)(rainy).astype(int)
-    tiled = load_derainer("rdmc-s", tile=256, tile_overlap=64)(rainy).astype(int)
+    whole = load_derainer("rdmc-se-s", tile=None)(rainy).astype(int)
+    tiled = load_derainer("rdmc-se-s", tile=256, tile_overlap=64)(rainy).astype(int)
     assert tile_grid(512, 256, 64, multiple=16) == (224, [0, 144, 288])
     diff = np.abs(tiled - whole)
     assert diff.max() <= 12 and (diff > 1).mean() < 0.02
