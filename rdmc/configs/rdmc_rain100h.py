@@ -12,21 +12,12 @@
 # network is EfficientNet-Lite0 (no VGG19 weights can be had offline: give yours with
 # model.loss.contrastive.extractor=vgg19 model.loss.contrastive.weights_path=FILE), and the
 # search ends at epoch 30 and keeps 2 "down" and 2 "up" paths.
-_base_ = ["./_base_/derain_cpu.py"]
+# The network, loss and the two optimizers come from rdmc.py; data and schedule are theirs here.
+_base_ = ["./rdmc.py"]
 
 data_root = "{data_root}"  # training pairs, any layout `rdmc data check` knows
 val_root = "{val_root}"  # test pairs, scored every 10 epochs (PSNR/SSIM on Y)
 
-model = dict(
-    arch=dict(
-        type="RDMC",
-        widths=(32, 64, 128, 256, 256),
-        dilations=(1, 2, 3),
-        stages=3,
-        recruitment="searched",
-    ),
-    loss=dict(supervise="last"),
-)
 train_dataloader = dict(
     batch_size=8,
     num_workers=4,
@@ -41,15 +32,6 @@ train_dataloader = dict(
 )
 val_dataloader = dict(dataset=dict(_delete_=True, type="PairedRainDataset", root=val_root))
 
-optim_wrapper = dict(
-    _delete_=True,
-    constructor="ArchitectureSearchOptimConstructor",
-    weights=dict(type="OptimWrapper", optimizer=dict(type="Adam", lr=1e-3)),
-    architecture=dict(
-        type="OptimWrapper",
-        optimizer=dict(type="Adam", lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3),
-    ),
-)
 param_scheduler = dict(
     _delete_=True,
     weights=[dict(type="MultiStepLR", by_epoch=True, milestones=[30, 50, 80], gamma=0.2)],

@@ -126,17 +126,20 @@ class MultiScaleEncoder(nn.Module):
 
 
 class MixedUpsample(nn.Module):
-    """Upsampling as a softmax mix of bilinear and bicubic (``align_corners=True``) whose
-    two logits are architecture parameters shared by every decoder level."""
+    """Upsampling as a softmax mix of bilinear and bicubic whose two logits are learned; in
+    RDMC one mix (``align_corners=True``) is shared by every decoder level, an architecture
+    parameter."""
 
-    def __init__(self) -> None:
+    def __init__(self, align_corners: bool = True) -> None:
         super().__init__()
         self.logits = nn.Parameter(torch.zeros(2))
+        self.align_corners = align_corners
 
     def forward(self, x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         w = torch.softmax(self.logits, dim=0)
-        bilinear = F.interpolate(x, size=size, mode="bilinear", align_corners=True)
-        bicubic = F.interpolate(x, size=size, mode="bicubic", align_corners=True)
+        corners = self.align_corners
+        bilinear = F.interpolate(x, size=size, mode="bilinear", align_corners=corners)
+        bicubic = F.interpolate(x, size=size, mode="bicubic", align_corners=corners)
         return w[0] * bilinear + w[1] * bicubic
 
 
@@ -212,6 +215,8 @@ class Recruitment(nn.Module):
             raise ValueError(f"recruitment must be one of {RECRUITMENT_MODES}, got {mode!r}")
         self.mode = mode
         self.names = path_names(len(channels))
+        # (source encK, target decJ) of every path, from its name
+        self.ends = [tuple(int(part[3:]) for part in name.split("_")) for name in self.names]
         self.searching = False
         if mask is not None and len(mask) != len(self.names):
             raise ValueError(f"mask needs {len(self.names)} entries ({', '.join(self.names)})")
@@ -225,8 +230,7 @@ class Recruitment(nn.Module):
             return
         if mode == "dynamic":
             self.gates = nn.ModuleDict()
-        for name in self.names:
-            source, target = (int(part[3:]) for part in name.split("_"))
+        for name, (source, target) in zip(self.names, self.ends, strict=True):
             out = decoder[target - 1] if target > 0 else 3
             if target > source:  # down: from the input or encoder level source - 1
                 c_in = 6 if source == 0 else channels[source - 1]
@@ -251,8 +255,7 @@ class Recruitment(nn.Module):
         """The weighted paths that end in ``dec{target}``; ``sources[K]`` is ``encK``."""
         out = []
         for i in active:
-            name = self.names[i]
-            source, dest = (int(part[3:]) for part in name.split("_"))
+            name, (source, dest) = self.names[i], self.ends[i]
             if dest != target:
                 continue
             path = self.paths[name](sources[source])

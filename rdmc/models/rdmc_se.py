@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rdmc.models.rdmc import pad_to_multiple
+from rdmc.models.rdmc import MixedUpsample, pad_to_multiple
 from rdmc.registry import MODELS
 
 RECRUITMENT_MODES = ("dynamic", "static", "none")
@@ -40,20 +40,6 @@ class ConvNormReLU(nn.Sequential):
         bn = norm == "bn"
         conv = nn.Conv2d(c_in, c_out, 3, stride, padding=dilation, dilation=dilation, bias=not bn)
         super().__init__(conv, *([nn.BatchNorm2d(c_out)] if bn else []), nn.ReLU(inplace=True))
-
-
-class LearnedUpsample(nn.Module):
-    """x2 upsampling as a learned softmax mix of bilinear and bicubic interpolation."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.logits = nn.Parameter(torch.zeros(2))
-
-    def forward(self, x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        w = torch.softmax(self.logits, dim=0)
-        bilinear = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
-        bicubic = F.interpolate(x, size=size, mode="bicubic", align_corners=False)
-        return w[0] * bilinear + w[1] * bicubic
 
 
 class EncoderBranch(nn.Module):
@@ -161,7 +147,7 @@ class CrossLevelRecruitment(nn.Module):
 class DecoderLevel(nn.Module):
     def __init__(self, c_coarse: int, c_skip: int, c_out: int, norm: str) -> None:
         super().__init__()
-        self.upsample = LearnedUpsample()
+        self.upsample = MixedUpsample(align_corners=False)  # one mix per level
         self.reduce = nn.Conv2d(c_coarse, c_out, 1)
         self.fuse = nn.Sequential(
             ConvNormReLU(c_out + c_skip, c_out, norm=norm), ConvNormReLU(c_out, c_out, norm=norm)
