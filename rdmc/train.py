@@ -144,7 +144,20 @@ def build_runner(
         # mmengine passes device_ids=[LOCAL_RANK] by default, which DDP rejects for CPU modules.
         cfg.model_wrapper_cfg.update(device_ids=None, broadcast_buffers=False)
     cfg.resume = bool(resume)
+    if resume:
+        cfg.load_from = _resume_point(Path(cfg.work_dir))
     return Runner.from_cfg(cfg)
+
+
+def _resume_point(work_dir: Path) -> str | None:
+    """The checkpoint mmengine's ``last_checkpoint`` names or, when a kill left that file
+    empty or naming a missing file, the newest ``iter_N.pth`` / ``epoch_N.pth`` itself."""
+    named = find_latest_checkpoint(str(work_dir)) if work_dir.is_dir() else None
+    if named and Path(named).is_file():
+        return named
+    saved = [p for p in work_dir.glob("*_*.pth") if p.stem.split("_")[0] in ("iter", "epoch")
+             and p.stem.split("_")[-1].isdigit()] if work_dir.is_dir() else []  # fmt: skip
+    return str(max(saved, key=lambda p: int(p.stem.split("_")[-1]))) if saved else None
 
 
 def train(

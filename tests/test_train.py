@@ -231,3 +231,15 @@ def test_bf16_optim_wrapper_runs_the_network_in_bf16_and_the_loss_in_fp32():
     assert set(seen) == {torch.bfloat16} and loss_dtypes == [torch.float32]
     assert torch.isfinite(losses["loss"])
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def test_resume_survives_an_empty_last_checkpoint_file(tmp_path, photos):
+    """A kill between saving iter_N.pth and writing last_checkpoint leaves that file empty:
+    --resume then continues from the newest iter_N.pth instead of failing."""
+    config = make_config(tmp_path, photos, iters=2)
+    work = tmp_path / "work"
+    train(config, work)
+    (work / "last_checkpoint").write_text("")
+    train(config, work, resume=True, **{"train_cfg.max_iters": 4})
+    log = sorted(work.glob("*/*.log"))[-1].read_text()
+    assert "resumed epoch: 0, iter: 2" in log and "Iter(train) [4/4]" in log
