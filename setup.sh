@@ -60,11 +60,18 @@ say "installing rdmc (editable) with mmengine, mmcv, mmdet, mmsegmentation and t
 "${PIP[@]}" install -q -c "$REPO/constraints.txt" --find-links "$MMCV_WHEEL_DIR" --only-binary mmcv \
     -e "$REPO[dev]"
 
+# Most sample photographs come from Debian packages (`apt-get download`, no root needed,
+# see rdmc/data/catalogue.py); fresh package lists are what that needs.
+if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "refreshing Debian's package lists (the sample photographs come from Debian packages)"
+    apt-get update -qq >/dev/null || say "warning: apt-get update failed; rdmc data prepare may miss photos"
+fi
+
 # The report's browser test runs Debian's chromium headless; install it where we may.
 if ! command -v chromium >/dev/null 2>&1; then
     if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
         say "installing Debian's chromium (the HTML report is tested in a headless browser)"
-        { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+        { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
             || say "warning: could not install chromium; the report's browser test will fail without it"
     else
         say "note: the report's browser test needs chromium (apt-get install chromium)"

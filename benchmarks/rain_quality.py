@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rdmc.data.samples import PHOTOS
+from rdmc.data.samples import load_manifest, sample_image
 from rdmc.metrics import convention, psnr, ssim
 from rdmc.rain import PUBLISHED_INPUT_PSNR, PUBLISHED_INPUT_SSIM, add_rain, seed_for
 
@@ -20,7 +20,8 @@ PUBLISHED = {"light": "Rain100L", "heavy": "Rain100H", "rain1400": "Rain1400"}
 
 
 def measure() -> list[dict]:
-    images = {p.name: p.load() for p in PHOTOS if p.split == "test"}
+    names = [e["name"] for e in load_manifest()["images"] if e["split"] == "test"]
+    images = {name: sample_image(name) for name in names}
     rows = []
     for preset in ("light", "heavy", "rain1400"):
         for severity in (1, 2, 3, 4, 5):

@@ -9,13 +9,13 @@ import pytest
 
 from downstream.detection import Detector
 from downstream.segmentation import Segmenter
-from rdmc.data.samples import PHOTOS
+from rdmc.data.samples import sample_image
 from rdmc.weights import resolve_weights
 
 
 @pytest.fixture(scope="module")
 def photo() -> np.ndarray:
-    return next(p for p in PHOTOS if p.name == "astronaut").load()
+    return sample_image("astronaut")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from downstream.annotations import label_maps_digest, match_label_maps, read_coco
 from downstream.errors import BenchError
-from rdmc.data.samples import sample_split
+from rdmc.data.samples import manifest_sha256, sample_split
 from rdmc.imageio import ImageError, list_images, read_image
 from rdmc.metrics import SSIM_WINDOW
 
@@ -37,6 +37,7 @@ class Dataset:
     coco_sha256: str | None = None
     seg_labels: dict[str, Path] | None = None
     seg_labels_sha256: list[tuple[str, str]] | None = None  # (image name, label map's hash)
+    manifest_sha256: str | None = None  # the embedded sample set's manifest, recorded in results
 
     @property
     def sha256(self) -> str:
@@ -103,6 +104,8 @@ def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
     if not images:
         raise BenchError(f"{root}: no usable image ({len(skipped)} skipped, e.g. {skipped[0]})")
     dataset = Dataset(name, images, skipped)
+    if kind == "samples":
+        dataset.manifest_sha256 = manifest_sha256()
     if spec.get("coco_json"):
         coco = Path(spec["coco_json"])
         dataset.coco = read_coco(coco, [im.name for im in images])

@@ -208,28 +208,33 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_data_prepare(args: argparse.Namespace) -> int:
-    from rdmc.data.samples import PHOTOS, prepare_samples
+    from rdmc.data.samples import PHOTOS, load_manifest, prepare_samples
 
-    root = prepare_samples(force=args.force)
-    print(
-        f"sample set ready: {root} ({len(PHOTOS)} photos; manifest.json lists sources and licenses)"
-    )
+    root = prepare_samples(force=args.force, retry_missing=True)
+    manifest = load_manifest()
+    counts = ", ".join(f"{split} {n}" for split, n in manifest["counts"].items())
+    print(f"sample set ready: {root} ({counts}; manifest.json lists sources and licenses)")
+    missing = sum(len(m["photos"]) for m in manifest["missing"])
+    if missing:
+        print(f"incomplete: {missing} of {len(PHOTOS)} photos missing (reasons above and in "
+              "manifest.json); results made on it are not comparable with a complete set")
+        return 1
     return 0
 
 
 def _run_data_list(args: argparse.Namespace) -> int:
     from rdmc.data.samples import SPLITS, load_manifest, samples_dir
 
-    entries = load_manifest()
+    manifest = load_manifest()
     print(f"sample set in {samples_dir()}")
     for split in SPLITS:
-        rows = [e for e in entries if e["split"] == split]
-        print(f"\n{split} ({len(rows)} photos)")
+        rows = [e for e in manifest["images"] if e["split"] == split]
+        sources = len({e["group"] or e["name"] for e in rows})
+        print(f"\n{split} ({len(rows)} photos from {sources} sources)")
         for e in rows:
-            print(
-                f"  {e['name']:<14} {e['contents']:<40} {e['license']:<14} "
-                f"{e['package']}/{e['file']}"
-            )
+            print(f"  {e['name']:<18} {e['contents']:<44} {e['license']:<14} {e['package']}")
+    for m in manifest["missing"]:
+        print(f"\nmissing {len(m['photos'])} photos: {m['reason']}")
     return 0
 
 

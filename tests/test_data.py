@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
+import io
 import logging
+import shutil
+import tarfile
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -12,8 +16,16 @@ import torch
 from rdmc.cli import main
 from rdmc.data import PairedRainDataset, SyntheticRainDataset, detect_layout, find_pairs
 from rdmc.data.layouts import LayoutError
-from rdmc.data.samples import PHOTOS, SPLITS, prepare_samples
-from rdmc.imageio import write_image
+from rdmc.data.samples import (
+    MAX_SIDE,
+    PHOTOS,
+    SPLITS,
+    load_manifest,
+    prepare_samples,
+    sample_image,
+    samples_dir,
+)
+from rdmc.imageio import read_image, write_image
 from rdmc.registry import DATASETS
 
 H, W = 24, 32
@@ -155,60 +167,175 @@ def test_synthetic_pairs_fixed_for_test_random_for_train(tmp_path, photos):
     assert not torch.equal(draws[0], draws[1]) or not torch.equal(draws[1], draws[2])
 
 
-def test_sample_set_splits_are_disjoint_and_licensed(tmp_path):
+def test_sample_set_splits_are_disjoint_by_source_and_licensed():
     names = [p.name for p in PHOTOS]
     assert len(names) == len(set(names))
-    files = [(p.package, p.file) for p in PHOTOS]
-    assert len(files) == len(set(files)), "a source image appears in two splits"
+    crops = [(p.package, p.file, p.crop) for p in PHOTOS]
+    assert len(crops) == len(set(crops)), "one crop of one file listed twice"
+    split_of_source: dict[str, set[str]] = {}
+    for p in PHOTOS:
+        split_of_source.setdefault(p.source, set()).add(p.split)
+        split_of_file = {q.split for q in PHOTOS if (q.package, q.file) == (p.package, p.file)}
+        assert len(split_of_file) == 1, f"{p.file} is cut into crops of two splits"
+    assert all(len(s) == 1 for s in split_of_source.values()), "a source photo in two splits"
     assert {p.split for p in PHOTOS} == set(SPLITS)
     for p in PHOTOS:
-        assert not any(bad in p.license.upper() for bad in ("NC", "SA", "GPL")), p
+        assert "NC" not in p.license.upper() and p.credit, p  # no non-commercial terms
+        assert p.from_debian == (p.package not in ("scikit-image", "scikit-learn", "matplotlib"))
+        assert not p.from_debian or len(p.sha256) == 64, p
+        # held out for independent evaluation: never in a split
+        assert "darknet" not in p.package and "vtest" not in p.file, p
     test_contents = " ".join(p.contents for p in PHOTOS if p.split == "test")
     assert "person" in test_contents and "cat" in test_contents
 
 
-def test_prepare_samples_is_idempotent(tmp_path):
-    root = prepare_samples(tmp_path)
-    manifest = json.loads((root / "manifest.json").read_text())
+@pytest.fixture
+def prepared(tmp_path):
+    """A copy of the session's prepared sample set (preparing from scratch takes ~20 s)."""
+    session = samples_dir()
+    prepare_samples()
+    shutil.copytree(session, tmp_path / "samples")
+    return tmp_path
+
+
+def test_prepared_set_meets_the_split_sizes():
+    manifest = load_manifest()
+    assert manifest["missing"] == [], manifest["missing"]
     assert len(manifest["images"]) == len(PHOTOS)
+    assert manifest["counts"]["test"] >= 25
+    assert manifest["counts"]["val"] >= 8
+    assert manifest["counts"]["train"] >= 45
+    assert set(manifest["debian_packages"]) == {p.package for p in PHOTOS if p.from_debian}
     for entry in manifest["images"]:
-        assert (root / entry["path"]).is_file() and entry["license"] and entry["package"]
+        assert entry["license"] and entry["package"] and len(entry["sha256"]) == 64
+
+
+def test_prepare_samples_is_idempotent(prepared):
+    root = prepare_samples(prepared)
     stamp = (root / "test" / "astronaut.png").stat().st_mtime_ns
-    prepare_samples(tmp_path)
+    prepare_samples(prepared)
     assert (root / "test" / "astronaut.png").stat().st_mtime_ns == stamp
     (root / "test" / "astronaut.png").unlink()
-    prepare_samples(tmp_path)
+    (root / "test" / "not_in_the_set.png").write_bytes(b"stale")
+    prepare_samples(prepared)
     assert (root / "test" / "astronaut.png").is_file()
+    assert not (root / "test" / "not_in_the_set.png").exists()
 
 
 def test_photos_are_real_photographs():
-    for p in PHOTOS:
-        img = p.load()
+    manifest = load_manifest()
+    for entry in manifest["images"]:
+        img = sample_image(entry["name"])
         assert img.ndim == 3 and img.shape[2] == 3 and img.dtype == np.uint8
-        assert min(img.shape[:2]) >= 256, p.name
-        assert len(np.unique(img)) > 64, p.name  # continuous tones, not a drawing
+        assert min(img.shape[:2]) >= 256, entry["name"]
+        assert max(img.shape[:2]) <= MAX_SIDE[entry["split"]], entry["name"]
+        assert len(np.unique(img)) > 64, entry["name"]  # continuous tones, not a drawing
 
 
-def test_cli_data_prepare_list_and_check(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("RDMC_CACHE_DIR", str(tmp_path / "cache"))
+def test_cli_data_prepare_list_and_check(prepared, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RDMC_CACHE_DIR", str(prepared))
     assert main(["data", "prepare"]) == 0
     assert main(["data", "list"]) == 0
     out = capsys.readouterr().out
-    assert "test (5 photos)" in out and "astronaut" in out and "public domain" in out
+    assert f"test ({load_manifest()['counts']['test']} photos from" in out
+    assert "astronaut" in out and "public domain" in out and "opencv-doc" in out
     make(tmp_path / "ds", {"rain-1.png": img(200), "norain-1.png": img(100)})
     assert main(["data", "check", str(tmp_path / "ds")]) == 0
     assert "layout 'rain100', 1 pairs" in capsys.readouterr().out
 
 
-def test_prepare_samples_verifies_every_file_by_hash(tmp_path):
-    root = prepare_samples(tmp_path)
+def test_prepare_samples_verifies_every_file_by_hash(prepared):
+    root = prepare_samples(prepared)
     photo = root / "test" / "astronaut.png"
     good = photo.read_bytes()
     flipped = bytearray(good)
     flipped[len(flipped) // 2] ^= 0xFF  # same size, one byte changed
     photo.write_bytes(bytes(flipped))
-    prepare_samples(tmp_path)
+    prepare_samples(prepared)
     assert photo.read_bytes() == good
+
+
+def _deb(path, files: dict[str, bytes]) -> None:
+    """A minimal Debian package: an ar archive with debian-binary, control and data tars."""
+
+    def tar_xz(members: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:xz") as tar:
+            for name, data in members.items():
+                info = tarfile.TarInfo("./" + name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    out = bytearray(b"!<arch>\n")
+    for name, data in [
+        ("debian-binary", b"2.0\n"),
+        ("control.tar.xz", tar_xz({})),
+        ("data.tar.xz", tar_xz(files)),
+    ]:
+        out += f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode() + data
+        out += b"\n" if len(data) % 2 else b""
+    path.write_bytes(bytes(out))
+
+
+def _png(seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    ok, data = cv2.imencode(".png", rng.integers(0, 256, (300, 400, 3), dtype=np.uint8))
+    return data.tobytes()
+
+
+def test_a_corrupted_or_unavailable_source_is_refused_and_the_rest_prepared(
+    tmp_path, monkeypatch, capsys
+):
+    from rdmc.data import samples
+    from rdmc.data.catalogue import SamplePhoto
+
+    good, bad = _png(1), _png(2)
+    debs = tmp_path / "debs"
+    debs.mkdir()
+    _deb(debs / "rdmc-test-photos_1.0-1_all.deb", {"usr/share/a.png": good, "usr/share/b.png": bad})
+    digest = hashlib.sha256(good).hexdigest()
+    photos = (
+        SamplePhoto(
+            "astronaut", "test", "scikit-image", "astronaut.png", "public domain", "NASA", "person"
+        ),
+        SamplePhoto(
+            "good", "train", "rdmc-test-photos", "usr/share/a.png", "CC0 1.0", "x", "noise", digest
+        ),
+        SamplePhoto(
+            "corrupted",
+            "train",
+            "rdmc-test-photos",
+            "usr/share/b.png",
+            "CC0 1.0",
+            "x",
+            "noise",
+            digest,
+        ),
+        SamplePhoto(
+            "absent", "val", "rdmc-no-such-package", "a.png", "CC0 1.0", "x", "noise", digest
+        ),
+    )
+    monkeypatch.setattr(samples, "PHOTOS", photos)
+    monkeypatch.setenv("RDMC_DEB_DIR", str(debs))
+    monkeypatch.setenv(
+        "PATH", str(tmp_path / "no-apt")
+    )  # no apt-get: the absent package fails fast
+    monkeypatch.setenv("RDMC_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["data", "prepare"]) == 1
+    captured = capsys.readouterr()
+    assert "refusing rdmc-test-photos_1.0-1_all.deb:usr/share/b.png: SHA-256" in captured.err
+    assert "rdmc-no-such-package: apt-get not found" in captured.err
+    assert "incomplete: 2 of 4 photos missing" in captured.out
+    manifest = samples.load_manifest()
+    assert [e["name"] for e in manifest["images"]] == ["astronaut", "good"]
+    assert manifest["debian_packages"] == {"rdmc-test-photos": "1.0-1"}
+    assert sorted(n for m in manifest["missing"] for n in m["photos"]) == ["absent", "corrupted"]
+    assert manifest["counts"] == {"train": 1, "val": 0, "test": 1}
+    written = read_image(tmp_path / "cache" / "samples" / "train" / "good.png")
+    assert np.array_equal(
+        written, cv2.imdecode(np.frombuffer(good, np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
+    )
 
 
 def test_dense_patches_cover_the_grid_of_every_pair(tmp_path, photos):

@@ -13,7 +13,7 @@ import torch
 from downstream.checkpoints import DownstreamModelError
 from downstream.detection import Detector
 from rdmc.cli import main
-from rdmc.data.samples import PHOTOS
+from rdmc.data.samples import load_manifest, sample_image
 from rdmc.imageio import write_image
 from rdmc.weights import resolve_weights
 
@@ -34,13 +34,12 @@ def opencv_darknet(rgb: np.ndarray) -> list[tuple[np.ndarray, float, int]]:
     h, w = rgb.shape[:2]
     boxes, scores, labels = [], [], []
     for out in net.forward(net.getUnconnectedOutLayersNames()):
-        for row in out:
-            label = int(np.argmax(row[5:]))
-            if row[5 + label] >= THR - MARGIN:
+        for row in out:  # every class above the threshold, as Darknet and mmdet's head keep
+            for label in np.flatnonzero(row[5:] >= THR - MARGIN):
                 cx, cy, bw, bh = row[:4] * [w, h, w, h]
                 boxes.append([cx - bw / 2, cy - bh / 2, bw, bh])
                 scores.append(float(row[5 + label]))
-                labels.append(label)
+                labels.append(int(label))
     found = []
     for label in set(labels):  # class-wise NMS, as mmdet's batched NMS
         idx = [i for i, lab in enumerate(labels) if lab == label]
@@ -71,19 +70,19 @@ def test_yolov3_tiny_matches_opencv_darknet(detector):
     first_conv = next(m for m in detector.model.modules() if isinstance(m, torch.nn.Conv2d))
     assert first_conv.weight.is_contiguous(memory_format=torch.channels_last)
     compared = 0
-    for photo in PHOTOS:
-        rgb = photo.load()
+    for entry in load_manifest()["images"]:
+        rgb = sample_image(entry["name"])
         ours = detector(rgb)
         mine = [(b, float(s), int(lab)) for b, s, lab in zip(ours.bboxes, ours.scores, ours.labels, strict=True)
                 if s >= THR - MARGIN]  # fmt: skip
         reference = opencv_darknet(rgb)
         for box, score, label in reference:
             if score >= THR:
-                assert has_match(box, score, label, mine), (photo.name, label, score)
+                assert has_match(box, score, label, mine), (entry["name"], label, score)
                 compared += 1
         for box, score, label in mine:
             if score >= THR:
-                assert has_match(box, score, label, reference), (photo.name, label, score)
+                assert has_match(box, score, label, reference), (entry["name"], label, score)
     assert compared >= 5, "too few detections to compare"
 
 
@@ -116,7 +115,7 @@ def test_unknown_detector_and_missing_files(tmp_path):
 
 
 def test_cli_detect_json(tmp_path, capsys):
-    photo = next(p for p in PHOTOS if p.name == "grace_hopper").load()
+    photo = sample_image("grace_hopper")
     write_image(tmp_path / "hopper.png", photo)
     assert main(["detect", str(tmp_path / "hopper.png"), "--json", "--score-thr", "0.5"]) == 0
     records = json.loads(capsys.readouterr().out)
@@ -156,7 +155,7 @@ def test_cli_detect_refuses_a_pickle_in_one_line(tmp_path, capsys):
     (tmp_path / "evil.pth").write_bytes(pickle.dumps({"state_dict": Payload()}))
     config = Path(__file__).parents[1] / "downstream" / "configs" / "yolov3_tiny_coco.py"
     photo = tmp_path / "x.png"
-    write_image(photo, next(p for p in PHOTOS if p.name == "coffee").load())
+    write_image(photo, sample_image("coffee"))
     argv = [
         "detect",
         str(photo),

@@ -13,7 +13,7 @@ from downstream.checkpoints import DownstreamModelError
 from downstream.models.tflite_graph import TFLiteGraph
 from downstream.segmentation import Segmenter
 from rdmc.cli import main
-from rdmc.data.samples import PHOTOS
+from rdmc.data.samples import sample_image
 from rdmc.imageio import read_image, write_image
 from rdmc.weights import resolve_weights
 
@@ -35,7 +35,7 @@ def opencv_person_probability(rgb: np.ndarray) -> np.ndarray:
 def test_tflite_graph_matches_opencv_at_the_network_output():
     graph = TFLiteGraph(resolve_weights("selfie-segmentation")).eval()
     for name in PEOPLE:
-        rgb = next(p for p in PHOTOS if p.name == name).load()
+        rgb = sample_image(name)
         x = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
         with torch.no_grad():
             ours = graph(torch.from_numpy(x).permute(2, 0, 1)[None])[0, 0].numpy()
@@ -44,7 +44,7 @@ def test_tflite_graph_matches_opencv_at_the_network_output():
 
 def test_selfie_segmenter_mask_iou_with_opencv(segmenter):
     for name in PEOPLE:
-        rgb = next(p for p in PHOTOS if p.name == name).load()
+        rgb = sample_image(name)
         ours = segmenter(rgb) == 1
         prob = opencv_person_probability(rgb)
         h, w = rgb.shape[:2]
@@ -77,7 +77,7 @@ def test_unknown_segmenter():
 
 
 def test_cli_segment_writes_label_maps(tmp_path, capsys):
-    photo = next(p for p in PHOTOS if p.name == "astronaut").load()
+    photo = sample_image("astronaut")
     write_image(tmp_path / "in" / "astro.jpg", photo)
     (tmp_path / "in" / "bad.png").write_bytes(b"nope")
     assert main(["segment", str(tmp_path / "in"), "-o", str(tmp_path / "masks")]) == 1

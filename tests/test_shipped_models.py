@@ -9,7 +9,7 @@ import pytest
 
 from rdmc import load_derainer
 from rdmc.cli import main
-from rdmc.data.samples import PHOTOS
+from rdmc.data.samples import sample_image
 from rdmc.imageio import read_image, write_image
 from rdmc.metrics import psnr
 from rdmc.train import resolve_config
@@ -44,7 +44,7 @@ def foreign_rain(clean: np.ndarray, seed: int) -> np.ndarray:
 def test_checkpoint_is_shipped_verified_and_derains_by_name(name, tmp_path):
     assert name in CHECKPOINTS
     assert checkpoint_path(name).stat().st_size < 10_000_000
-    img = next(p for p in PHOTOS if p.name == "coffee").load()[:80, :112]
+    img = sample_image("coffee")[:80, :112]
     write_image(tmp_path / "in" / "x.png", foreign_rain(img, 0))
     assert main(["derain", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", name]) == 0
     out = read_image(tmp_path / "out" / "x.png")
@@ -64,7 +64,7 @@ def test_the_default_derainer_generalises_to_unseen_rain(name):
     """rdmc-se-s is the default because it does this; rdmc-s, prenet and restormer-lite do not
     (each loses PSNR on at least one of these photos, README)."""
     derainer = load_derainer("rdmc-se-s")
-    clean = next(p for p in PHOTOS if p.name == name).load()
+    clean = sample_image(name)
     rainy = foreign_rain(clean, seed=1)
     restored = derainer(rainy)
     assert psnr(restored, clean) > psnr(rainy, clean) + 0.5
@@ -77,7 +77,7 @@ def test_derain_defaults_to_rdmc_se_s(tmp_path, capsys, monkeypatch):
     original = rdmc.zoo.load_derainer
     monkeypatch.setattr(rdmc.zoo, "load_derainer", lambda name, *a, **k: used.append(name) or
                         original(name, *a, **k))  # fmt: skip
-    img = next(p for p in PHOTOS if p.name == "coffee").load()[:96, :128]
+    img = sample_image("coffee")[:96, :128]
     write_image(tmp_path / "in" / "x.png", foreign_rain(img, 0))
     assert main(["derain", str(tmp_path / "in"), "-o", str(tmp_path / "out")]) == 0
     assert read_image(tmp_path / "out" / "x.png").shape == img.shape

@@ -2,7 +2,7 @@
 
 from rdmc.data.datasets import PairedRainDataset, SyntheticRainDataset
 from rdmc.data.layouts import LAYOUTS, LayoutError, detect_layout, find_pairs
-from rdmc.data.samples import PHOTOS, prepare_samples, sample_split
+from rdmc.data.samples import PHOTOS, prepare_samples, sample_image, sample_split
 
 __all__ = [
     "LAYOUTS",
@@ -13,5 +13,6 @@ __all__ = [
     "detect_layout",
     "find_pairs",
     "prepare_samples",
+    "sample_image",
     "sample_split",
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from rdmc.data.samples import PHOTOS
+from rdmc.data.samples import sample_image
 from rdmc.imageio import write_image
 from rdmc.rain import add_rain, seed_for
 
@@ -25,8 +25,7 @@ def square(img: np.ndarray) -> np.ndarray:
 def main() -> None:
     rows = []
     for name in ("astronaut", "chelsea"):
-        photo = next(p for p in PHOTOS if p.name == name)
-        clean = square(photo.load())
+        clean = square(sample_image(name))
         seed = seed_for(f"{name}.png", 0)
         rainy = [
             add_rain(clean, p, None, seed, rain_type=5).rainy
