@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from downstream.annotations import read_label_map
+from downstream.bootstrap import add_intervals, mean_replicates, resample_counts
 from downstream.cache import Cache, code_digest, content_hash
 from downstream.checkpoints import DownstreamModelError
 from downstream.datasets import Dataset, Image, load_dataset
@@ -50,7 +51,7 @@ from rdmc.rain import add_rain, seed_for
 __all__ = ["BenchError", "BenchRun", "Suite", "load_suite", "run_bench"]
 
 # Bump when the runner changes how a cell's records are computed from its inputs.
-SCORING_VERSION = "cells-v3"
+SCORING_VERSION = "cells-v4"
 
 
 def scoring_code() -> str:
@@ -58,7 +59,8 @@ def scoring_code() -> str:
     runner's version, the scoring module's source (metric settings, pseudo ground truth)
     and the versions of the metric libraries."""
     libraries = ("mmdet", "mmsegmentation", "pycocotools", "mmengine")
-    return content_hash(SCORING_VERSION, code_digest(("downstream.scoring",), libraries))
+    modules = ("downstream.scoring", "downstream.bootstrap")
+    return content_hash(SCORING_VERSION, code_digest(modules, libraries))
 
 
 # The code behind each kind of cached value, besides its own inputs (see the keys below).
@@ -311,7 +313,8 @@ class BenchRun:
     # ------------------------------------------------------------ writing
 
     def write(self, meta: dict) -> None:
-        data = {"meta": meta, "records": self.records}
+        records = [{k: v for k, v in r.items() if k != "replicates"} for r in self.records]
+        data = {"meta": meta, "records": records}
         write_bytes_atomic(self.out / "results.json", json.dumps(data, indent=1).encode())
 
     # ------------------------------------------------------------ stages
@@ -374,9 +377,11 @@ class BenchRun:
     ) -> list[dict]:
         clean = Condition("clean", None, None, None)
         pairs = [(images.get(im, c), images.get(im, clean)) for im in dataset.images]
+        counts = resample_counts(len(dataset.images))
         return [
             {**self._record(dataset, c, "restoration", "Y channel", k, float(np.mean(v)),
-                            RESTORATION_UNITS[k], "clean image"), "per_image": v}
+                            RESTORATION_UNITS[k], "clean image"), "per_image": v,
+             "replicates": mean_replicates(v, counts).tolist()}
             for k, v in per_image_scores(pairs).items()
         ]  # fmt: skip
 
@@ -392,6 +397,7 @@ class BenchRun:
             predict(m, images.key(im, clean), lambda im=im: images.get(im, clean), self.cache)
             for im in dataset.images
         ]
+        counts = resample_counts(len(dataset.images))
         if m.task == "detection":
             classes = m.model.classes
             if dataset.coco is not None:
@@ -406,19 +412,23 @@ class BenchRun:
                     pseudo_detection_gt(p["bboxes"], p["scores"], p["labels"]) for p in clean_preds
                 ]
             shapes = [im.shape for im in dataset.images]
-            scores = detection_scores(preds, gts, shapes, classes)
+            scores, replicates = detection_scores(preds, gts, shapes, classes, counts)
         else:
             classes = m.model.classes
             if dataset.seg_labels is not None:
                 gts = [read_label_map(dataset.seg_labels[im.name]) for im in dataset.images]
             else:
                 gts = [p["labels"].astype(np.int64) for p in clean_preds]
-            scores = segmentation_scores(
-                [p["labels"].astype(np.int64) for p in preds], gts, classes
+            scores, replicates = segmentation_scores(
+                [p["labels"].astype(np.int64) for p in preds], gts, classes, counts
             )
         gt_kind = dataset.ground_truth(m.task)
-        return [self._record(dataset, c, m.task, m.name, k, float(v), "%", gt_kind)
-                for k, v in scores.items()]  # fmt: skip
+        records = [self._record(dataset, c, m.task, m.name, k, float(v), "%", gt_kind)
+                   for k, v in scores.items()]  # fmt: skip
+        for r in records:
+            if r["metric"] in replicates:
+                r["replicates"] = replicates[r["metric"]].tolist()
+        return records
 
     # ------------------------------------------------------------ run
 
@@ -453,6 +463,7 @@ class BenchRun:
             self.records += cached
             self.write(meta)
         self.records += derived_records(self.records)
+        add_intervals(self.records)
         meta["gallery"] = self._gallery(dataset, conditions, models, images)
         self.timings["total_s"] = time.perf_counter() - start
         meta["timings"] = dict(self.timings, cells=len(cells), cells_from_cache=hits)
@@ -501,6 +512,7 @@ class BenchRun:
                 "images": [im.name for im in dataset.images],
                 "skipped": dataset.skipped,
                 "sha256": dataset.sha256,
+                "manifest_sha256": dataset.manifest_sha256,
             },  # fmt: skip
             "rain": self.suite.rain,
             "seed": self.suite.seed,

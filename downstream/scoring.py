@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from downstream.bootstrap import coco_replicates, iou_replicates
+
 PSEUDO_GT_SCORE = 0.3
 
 
@@ -44,9 +46,31 @@ def detection_scores(
     ground_truth: Sequence[list[dict]],
     shapes: Sequence[tuple[int, int]],
     classes: Sequence[str],
-) -> dict[str, float]:
-    """COCO bbox metrics in percent. ``predictions[i]`` has bboxes (x1y1x2y2), scores, labels;
-    ``ground_truth[i]`` is a list of {"bbox", "bbox_label", "ignore_flag"}."""
+    counts: np.ndarray | None = None,
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """COCO bbox metrics in percent, and their bootstrap replicates over the resamples
+    ``counts`` (see downstream.bootstrap) when given. ``predictions[i]`` has bboxes (x1y1x2y2),
+    scores, labels; ``ground_truth[i]`` is a list of {"bbox", "bbox_label", "ignore_flag"}."""
+    metric, raw = _coco_metric(predictions, ground_truth, shapes, classes)
+    out = {
+        "mAP": raw["bbox_mAP"] * 100,
+        "mAP50": raw["bbox_mAP_50"] * 100,
+        "mAP75": raw["bbox_mAP_75"] * 100,
+    }
+    for name in classes:
+        value = raw.get(f"{name}_precision")
+        if value is not None and not math.isnan(value):
+            out[f"AP[{name}]"] = float(value) * 100
+    return out, ({} if counts is None else coco_replicates(_matched(metric), counts))
+
+
+def _coco_metric(
+    predictions: Sequence[dict],
+    ground_truth: Sequence[list[dict]],
+    shapes: Sequence[tuple[int, int]],
+    classes: Sequence[str],
+) -> tuple[object, dict]:
+    """mmdet's CocoMetric fed with the samples, and what it computed."""
     from mmdet.evaluation import CocoMetric
 
     metric = CocoMetric(metric="bbox", classwise=True, prefix="det")
@@ -69,23 +93,37 @@ def detection_scores(
     metric.process({}, samples)
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its summary
         raw = metric.compute_metrics(metric.results)
-    out = {
-        "mAP": raw["bbox_mAP"] * 100,
-        "mAP50": raw["bbox_mAP_50"] * 100,
-        "mAP75": raw["bbox_mAP_75"] * 100,
-    }
-    for name in classes:
-        value = raw.get(f"{name}_precision")
-        if value is not None and not math.isnan(value):
-            out[f"AP[{name}]"] = float(value) * 100
-    return out
+    return metric, raw
+
+
+def _matched(metric) -> object:
+    """A COCOeval that has matched the metric's predictions to its ground truth (evaluate()),
+    built from CocoMetric's own converted files and settings."""
+    import tempfile
+
+    from mmdet.datasets.api_wrappers import COCOeval
+
+    _, predictions = zip(*metric.results, strict=True)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+        files = metric.results2json(predictions, f"{tmp}/results")
+        detections = metric._coco_api.loadRes(files["bbox"])
+        coco_eval = COCOeval(metric._coco_api, detections, "bbox")
+        coco_eval.params.catIds = metric.cat_ids
+        coco_eval.params.imgIds = metric.img_ids
+        coco_eval.params.maxDets = list(metric.proposal_nums)
+        coco_eval.evaluate()
+    return coco_eval
 
 
 def segmentation_scores(
-    predictions: Sequence[np.ndarray], ground_truth: Sequence[np.ndarray], classes: Sequence[str]
-) -> dict[str, float]:
+    predictions: Sequence[np.ndarray],
+    ground_truth: Sequence[np.ndarray],
+    classes: Sequence[str],
+    counts: np.ndarray | None = None,
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """mIoU and per-class IoU in percent, by mmseg's IoUMetric (classes absent from both the
-    prediction and the ground truth of every image are left out of the mean, as mmseg does)."""
+    prediction and the ground truth of every image are left out of the mean, as mmseg does),
+    and mIoU's bootstrap replicates over the resamples ``counts`` when given."""
     from mmseg.evaluation import IoUMetric
 
     metric = IoUMetric(iou_metrics=["mIoU"], prefix="seg")
@@ -106,7 +144,8 @@ def segmentation_scores(
         union = float(areas[1][i])
         if union > 0:
             out[f"IoU[{name}]"] = float(areas[0][i]) / union * 100
-    return out
+    replicates = {} if counts is None else {"mIoU": iou_replicates(metric.results, counts)}
+    return out, replicates
 
 
 def recovery(derained: float, rainy: float, clean: float) -> float | None:
@@ -138,7 +177,8 @@ def derived_records(records: list[dict]) -> list[dict]:
             continue
         if condition not in ("clean", "rainy"):
             value = recovery(r["value"], rainy["value"], clean["value"])
-            derived.append({**r, "metric": f"recovery({metric})", "value": value, "unit": "1"})
+            record = {**r, "metric": f"recovery({metric})", "value": value, "unit": "1"}
+            derived.append(_with_replicates(record, _recovery_replicates, r, rainy, clean))
     for task, model, metric, condition in sorted({k[:4] for k in table}):
         clean = table.get((task, model, metric, "clean", "none"))
         if task == "restoration" or condition == "clean" or clean is None:
@@ -152,6 +192,32 @@ def derived_records(records: list[dict]) -> list[dict]:
                     **sweep[0],
                     "rain": f"{preset}/s1-5" if len(sweep) == 5 else f"{preset}/sweep",
                 }
-                derived.append({**base, "metric": f"mPC({metric})", "value": mpc, "unit": "%"})
-                derived.append({**base, "metric": f"rPC({metric})", "value": rpc, "unit": "1"})
+                base.pop("replicates", None)
+                mpc_record = {**base, "metric": f"mPC({metric})", "value": mpc, "unit": "%"}
+                rpc_record = {**base, "metric": f"rPC({metric})", "value": rpc, "unit": "1"}
+                derived.append(_with_replicates(mpc_record, _mean_replicates, *sweep))
+                derived.append(_with_replicates(rpc_record, _ratio_replicates, mpc_record, clean))
     return derived
+
+
+def _with_replicates(record: dict, combine, *sources: dict) -> dict:
+    """``record`` with replicates combined from its sources' (same resamples), where all have
+    them; the result's non-finite replicates (division by no loss) are dropped later."""
+    record.pop("replicates", None)
+    if all("replicates" in s for s in sources):
+        arrays = [np.asarray(s["replicates"], np.float64) for s in sources]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            record["replicates"] = combine(*arrays).tolist()
+    return record
+
+
+def _recovery_replicates(derained: np.ndarray, rainy: np.ndarray, clean: np.ndarray):
+    return (derained - rainy) / (clean - rainy)
+
+
+def _mean_replicates(*sweep: np.ndarray):
+    return np.mean(sweep, axis=0)
+
+
+def _ratio_replicates(mpc: np.ndarray, clean: np.ndarray):
+    return mpc / clean

@@ -3,7 +3,8 @@
 Quality: every record of the baseline's results.json is looked up in the
 current one (same dataset, condition, derainer, rain, task, model, metric); all
 metrics here are higher-is-better, so a drop of more than the absolute
-tolerance, or a missing record, is a regression. Default tolerances per unit:
+tolerance that also falls below the baseline's 95% bootstrap interval (where it
+has one), or a missing record, is a regression. Default tolerances per unit:
 0.5 points for percentages, 0.1 dB for PSNR, 0.005 for unit-less values.
 
 Speed: pytest-benchmark JSON files; a benchmark whose median grows by more than
@@ -93,8 +94,10 @@ def compare_quality(base: dict, current: dict, tol: float | None) -> list[Change
             continue
         delta = other["value"] - r["value"]
         if abs(delta) > 1e-12:
-            worse = delta < -limit
-            note = f"{delta:+.4g} {r['unit']} (tolerance {limit:g})"
+            ci = r.get("ci95")
+            worse = delta < -limit and (ci is None or other["value"] < ci[0])
+            note = f"{delta:+.4g} {r['unit']} (tolerance {limit:g}"
+            note += f"; baseline 95% CI [{ci[0]:.4g}, {ci[1]:.4g}])" if ci else ")"
             changes.append(Change("quality", name, r["value"], other["value"], worse, note))
     return changes
 

@@ -54,6 +54,19 @@ def _frame(runs: list[Run]):
     return pd.DataFrame(rows)
 
 
+def _interval_bands(grid, part, palette: dict) -> None:
+    """Each curve's 95% bootstrap interval as a translucent band (results that carry one)."""
+    if "ci95" not in part:
+        return
+    for preset, ax in grid.axes_dict.items():
+        facet = part[(part["preset"] == preset) & part["ci95"].notna()]
+        for (condition, _), curve in facet.groupby(["condition", "run"], sort=False):
+            curve = curve.sort_values("severity")
+            lo, hi = zip(*curve["ci95"], strict=True)
+            ax.fill_between(curve["severity"], lo, hi, color=palette[condition], alpha=0.15,
+                            linewidth=0)  # fmt: skip
+
+
 def _png(figure) -> str:
     import matplotlib.pyplot as plt
 
@@ -79,9 +92,14 @@ def _plots(runs: list[Run]) -> list[dict]:
     for task, metric, axis in MAIN_METRICS:
         part = sweep[(sweep["task"] == task) & (sweep["metric"] == metric)]
         if part["severity"].nunique() > 1:
+            order = list(dict.fromkeys(part["condition"]))
+            palette = dict(zip(order, sns.color_palette(n_colors=len(order)), strict=True))
             grid = sns.relplot(data=part, x="severity", y="value", hue="condition", col="preset",
                                style="run" if multi else None, kind="line", marker="o",
-                               height=3.2, aspect=1.3, facet_kws={"sharey": True})  # fmt: skip
+                               palette=palette, hue_order=order, errorbar=None, height=3.2,
+                               aspect=1.3,
+                               facet_kws={"sharey": True})  # fmt: skip
+            _interval_bands(grid, part, palette)
             grid.set_axis_labels("rain severity", axis)
             plots.append(
                 {"title": f"{axis} against rain severity, per method", "png": _png(grid.figure)}

@@ -5,10 +5,12 @@
 - Scoreboard (``rdmc scoreboard``): methods x (PSNR / SSIM per rain setting, parameters,
   GFLOPs, CPU latency).
 
-Best value per column in bold, second underlined, among the derainers (the
-clean and rainy rows are references, not contestants); for parameters, GFLOPs and
-latency the lowest is best. The caption states the
-PSNR/SSIM convention and the kind of ground truth.
+Where results carry 95% bootstrap intervals a cell reads ``29.6 ±0.4`` (half the
+interval's width). Best value per column in bold, second underlined, among the
+derainers (the clean and rainy rows are references, not contestants), and only
+where it beats the next one beyond both intervals; for parameters, GFLOPs and
+latency the lowest is best. The caption states the PSNR/SSIM convention and the
+kind of ground truth.
 """
 
 from __future__ import annotations
@@ -72,21 +74,40 @@ class Table:
     rows: list[tuple[str, list[float | None]]]
     decimals: list[int]
     lower_is_better: list[bool] | None = None  # per column; default: higher is better
+    intervals: list[list[list[float] | None]] | None = None  # per row and column: 95% CI
+
+    def interval(self, i: int, j: int) -> list[float] | None:
+        return self.intervals[i][j] if self.intervals else None
 
     def ranks(self) -> list[dict[int, int]]:
         """Per column: row index -> 1 (best) or 2 (second), among non-reference rows. Ties share
-        a rank; a column where every contestant has the same value marks nobody."""
+        a rank; a column where every contestant has the same value marks nobody. With
+        intervals, best is marked only where its interval clears the runner-up's, and second
+        only after a marked best and where it clears the third's."""
         ranks = []
         lower = self.lower_is_better or [False] * len(self.columns)
         for j in range(len(self.columns)):
             values = {i: round(v[j], self.decimals[j]) for i, (name, v) in enumerate(self.rows)
                       if name not in REFERENCE_ROWS and v[j] is not None}  # fmt: skip
             distinct = sorted(set(values.values()), reverse=not lower[j])
-            if len(distinct) < 2:
-                ranks.append({})
-                continue
-            ranks.append({i: distinct.index(v) + 1 for i, v in values.items() if v in distinct[:2]})
+            groups = [[i for i, v in values.items() if v == d] for d in distinct]
+            marked: dict[int, int] = {}
+            if len(groups) >= 2 and self._beats(groups[0], groups[1], j, lower[j]):
+                marked.update({i: 1 for i in groups[0]})
+                if len(groups) == 2 or self._beats(groups[1], groups[2], j, lower[j]):
+                    marked.update({i: 2 for i in groups[1]})
+            ranks.append(marked)
         return ranks
+
+    def _beats(self, ahead: list[int], behind: list[int], j: int, lower: bool) -> bool:
+        """Without intervals (a cost column, an older results file) the order counts; with
+        them, every interval of ``ahead`` must clear every interval of ``behind``."""
+        spans = [self.interval(i, j) for i in ahead + behind]
+        if None in spans:
+            return True
+        if lower:
+            return max(s[1] for s in spans[: len(ahead)]) < min(s[0] for s in spans[len(ahead) :])
+        return min(s[0] for s in spans[: len(ahead)]) > max(s[1] for s in spans[len(ahead) :])
 
 
 def _main_rain_settings(records: list[dict]) -> list[str]:
@@ -109,13 +130,29 @@ def _methods(records: list[dict]) -> list[str]:
     return seen
 
 
-def _value(records, condition, rain, task, metric) -> float | None:
+def _find(records, condition, rain, task, metric) -> dict:
     for r in records:
         if (r["condition"], r["task"], r["metric"]) == (condition, task, metric) and (
             r["rain"] == rain or (condition == "clean" and r["rain"] == "none")
         ):
-            return r["value"]
-    return None
+            return r
+    return {}
+
+
+def _value(records, condition, rain, task, metric) -> float | None:
+    return _find(records, condition, rain, task, metric).get("value")
+
+
+def _interval(records, condition, rain, task, metric) -> list[float] | None:
+    return _find(records, condition, rain, task, metric).get("ci95")
+
+
+def _cells(records, methods, keys) -> tuple[list, list | None]:
+    """Rows of values and of intervals (None when the results carry no interval at all)."""
+    rows = [(m, [_value(records, m, *k) for k in keys]) for m in methods]
+    intervals = [[_interval(records, m, *k) for k in keys] for m in methods]
+    has_any = any(ci is not None for row in intervals for ci in row)
+    return rows, (intervals if has_any else None)
 
 
 def restoration_table(data: dict, rain: Sequence[str] | None = None) -> Table:
@@ -123,22 +160,20 @@ def restoration_table(data: dict, rain: Sequence[str] | None = None) -> Table:
     settings = list(rain or _main_rain_settings(records))
     methods = [m for m in _methods(records) if m != "clean"]
     columns = [f"{s} {m}" for s in settings for m in ("PSNR", "SSIM")]
-    rows = [
-        (
-            m,
-            [
-                _value(records, m, s, "restoration", metric)
-                for s in settings
-                for metric in ("PSNR", "SSIM")
-            ],
-        )
-        for m in methods
-    ]
+    keys = [(s, "restoration", metric) for s in settings for metric in ("PSNR", "SSIM")]
+    rows, intervals = _cells(records, methods, keys)
     caption = (
         f"Restoration on {data['meta']['dataset']['name']}: PSNR (dB) / SSIM against the clean "
-        f"image, {data['meta'].get('restoration_convention', 'Y channel')}."
+        f"image, {data['meta'].get('restoration_convention', 'Y channel')}." + _ci_note(intervals)
     )
-    return Table(caption, columns, rows, [2, 4] * len(settings))
+    return Table(caption, columns, rows, [2, 4] * len(settings), intervals=intervals)
+
+
+def _ci_note(intervals: list | None) -> str:
+    if intervals is None:
+        return ""
+    return (" ± is half the 95% bootstrap interval over images; best (bold) and second "
+            "(underlined) only where beyond the intervals.")  # fmt: skip
 
 
 def downstream_table(
@@ -147,26 +182,22 @@ def downstream_table(
     records = data["records"]
     settings = list(rain or _main_rain_settings(records))
     tasks = {"mAP": "detection", "mAP50": "detection", "mAP75": "detection", "mIoU": "segmentation"}
-    columns, rows = [], []
+    columns, keys = [], []
     for s in settings:
         for metric in metrics:
             columns += [f"{s} {metric}", f"{s} rec({metric})"]
-    for m in _methods(records):
-        values = []
-        for s in settings:
-            for metric in metrics:
-                task = tasks.get(metric, "detection")
-                values.append(_value(records, m, s, task, metric))
-                values.append(_value(records, m, s, task, f"recovery({metric})"))
-        rows.append((m, values))
+            task = tasks.get(metric, "detection")
+            keys += [(s, task, metric), (s, task, f"recovery({metric})")]
+    rows, intervals = _cells(records, _methods(records), keys)
     gt = data["meta"].get("ground_truth", {})
     caption = (
         f"Downstream on {data['meta']['dataset']['name']}: {', '.join(metrics)} in percent and "
         f"recovery = (derained - rainy) / (clean - rainy). Ground truth: "
         + "; ".join(f"{task}: {kind}" for task, kind in gt.items())
         + "."
+        + _ci_note(intervals)
     )
-    return Table(caption, columns, rows, [1, 2] * (len(columns) // 2))
+    return Table(caption, columns, rows, [1, 2] * (len(columns) // 2), intervals=intervals)
 
 
 def scoreboard_table(data: dict) -> Table:
@@ -203,10 +234,14 @@ def scoreboard_table(data: dict) -> Table:
     return Table(caption, columns, rows, [2, 4] * len(groups) + [c[2] for c in costs], lower)
 
 
-def _cell(value: float | None, decimals: int, rank: int | None, latex: bool) -> str:
+def _cell(value: float | None, decimals: int, rank: int | None, latex: bool,
+          ci: list[float] | None = None) -> str:  # fmt: skip
     if value is None:
         return "--" if latex else "–"
     text = f"{value:.{decimals}f}"
+    if ci is not None:
+        half = f"{(ci[1] - ci[0]) / 2:.{decimals}f}"
+        text += f" $\\pm${half}" if latex else f" ±{half}"
     if rank == 1:
         return f"\\textbf{{{text}}}" if latex else f"**{text}**"
     if rank == 2:
@@ -232,7 +267,7 @@ def to_markdown(table: Table) -> str:
     lines.append("|" + " --- |" * (len(table.columns) + 1))
     for i, (name, values) in enumerate(table.rows):
         cells = [
-            _cell(v, d, ranks[j].get(i), False)
+            _cell(v, d, ranks[j].get(i), False, table.interval(i, j))
             for j, (v, d) in enumerate(zip(values, table.decimals, strict=True))
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -247,7 +282,7 @@ def to_latex(table: Table) -> str:
              f"\\begin{{tabular}}{{{spec}}}", "\\toprule", header, "\\midrule"]  # fmt: skip
     for i, (name, values) in enumerate(table.rows):
         cells = [
-            _cell(v, d, ranks[j].get(i), True)
+            _cell(v, d, ranks[j].get(i), True, table.interval(i, j))
             for j, (v, d) in enumerate(zip(values, table.decimals, strict=True))
         ]
         lines.append(f"{_latex_escape(name)} & " + " & ".join(cells) + " \\\\")

@@ -18,7 +18,7 @@ import yaml
 from downstream import bench as bench_module
 from downstream.bench import BenchError, load_suite, run_bench
 from rdmc.cli import main
-from rdmc.data.samples import PHOTOS
+from rdmc.data.samples import sample_image
 from rdmc.imageio import write_image
 from rdmc.zoo import derainer_fingerprint
 
@@ -27,7 +27,7 @@ def make_suite(tmp_path: Path, derainers=("identity",), images=("astronaut", "gr
                **dataset_extra) -> Path:  # fmt: skip
     data = tmp_path / "images"
     for name in images:
-        photo = next(p for p in PHOTOS if p.name == name).load()
+        photo = sample_image(name)
         write_image(data / f"{name}.png", photo[::2, ::2])
     suite = {
         "name": "test",
@@ -75,7 +75,18 @@ def test_smoke_suite_end_to_end(tmp_path, capsys):
     ):
         assert key in meta
     assert meta["ground_truth"]["detection"].startswith("pseudo")
+    assert len(meta["dataset"]["manifest_sha256"]) == 64
     assert "results:" in capsys.readouterr().out
+    main_metrics = ("PSNR", "SSIM", "mAP", "mAP50", "mIoU", "recovery(mAP)", "recovery(mIoU)")
+    for r in recs:
+        if r["metric"] in main_metrics and r["value"] is not None:
+            lo, hi = r["ci95"]
+            assert lo - 1e-9 <= r["value"] <= hi + 1e-9, r
+        if r["condition"] not in ("clean", "rainy") and r["metric"] in ("PSNR", "mAP", "mIoU"):
+            assert r["vs_rainy"]["verdict"] in ("better", "worse", "no difference")
+    identity = [r for r in recs if r["condition"] == "identity" and "vs_rainy" in r]
+    assert identity and all(r["vs_rainy"]["verdict"] == "no difference" for r in identity)
+    assert not any("replicates" in r for r in recs)
 
 
 def test_identical_rerun_recomputes_nothing(tmp_path, monkeypatch):
@@ -234,7 +245,7 @@ def test_builtin_suites_load():
 def small_suite(tmp_path: Path, name: str = "suite.yaml", images=("grace_hopper",), **dataset):
     data = tmp_path / "images"
     for image in images:
-        photo = next(p for p in PHOTOS if p.name == image).load()
+        photo = sample_image(image)
         write_image(data / f"{image}.png", photo[::2, ::2])
     suite = {"name": "small", "dataset": {"type": "folder", "root": str(data), **dataset},
              "rain": [{"preset": "heavy", "severities": [3]}], "derainers": ["identity"],

@@ -13,7 +13,7 @@ import yaml
 
 from downstream.bench import run_bench
 from rdmc.cli import main
-from rdmc.data.samples import PHOTOS
+from rdmc.data.samples import sample_image
 from rdmc.imageio import write_image
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,7 +27,7 @@ def results_dirs(tmp_path_factory):
     data = root / "images"
     for name in ("astronaut", "grace_hopper"):
         write_image(
-            data / f"{name}.png", next(p for p in PHOTOS if p.name == name).load()[::2, ::2]
+            data / f"{name}.png", sample_image(name)[::2, ::2]
         )
     suite = {"name": "report-test", "dataset": {"type": "folder", "root": str(data)},
              "rain": [{"preset": "heavy", "severities": [1, 3]}, {"preset": "light", "severities": [3]}],
@@ -114,3 +114,27 @@ def test_report_marks_an_incomplete_run(results_dirs, tmp_path):
     assert main(["report", str(run), str(results_dirs[1]), "-o", str(tmp_path / "r.html")]) == 0
     page = (tmp_path / "r.html").read_text()
     assert page.count('<p class="warning"><strong>INCOMPLETE RUN') == 1  # the partial run only
+
+
+def test_severity_curves_draw_the_interval_as_a_band():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+    import seaborn as sns
+    from matplotlib.collections import PolyCollection
+
+    from reports.html import _interval_bands
+
+    rows = [{"condition": c, "run": "r", "preset": "heavy", "severity": s, "value": v,
+             "ci95": [v - 1, v + 1]}
+            for c, base in (("rainy", 10.0), ("rdmc-s", 14.0)) for s, v in ((1, base), (3, base - 2))]  # fmt: skip
+    part = pd.DataFrame(rows)
+    palette = {"rainy": (0, 0, 1), "rdmc-s": (1, 0, 0)}
+    grid = sns.relplot(data=part, x="severity", y="value", hue="condition", col="preset",
+                       kind="line", palette=palette, errorbar=None)  # fmt: skip
+    _interval_bands(grid, part, palette)
+    bands = [c for c in grid.axes_dict["heavy"].collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2
+    low, high = bands[1].get_paths()[0].vertices[:, 1].min(), bands[1].get_paths()[0].vertices[:, 1].max()
+    assert (low, high) == (11.0, 15.0)

@@ -206,3 +206,55 @@ def test_compare_refuses_results_made_on_other_data(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "made on other data than the baseline" in err
     assert "bbbbbbbbbbbb against aaaaaaaaaaaa" in err
     assert main(["compare", paths[0], paths[0]]) == 0
+
+
+def _with_intervals(data: dict, half_widths: dict[str, float]) -> dict:
+    data = copy.deepcopy(data)
+    for r in data["records"]:
+        if r["metric"] == "PSNR":
+            half = half_widths[r["condition"]]
+            r["ci95"] = [r["value"] - half, r["value"] + half]
+    return data
+
+
+def test_tables_show_intervals_and_mark_best_only_beyond_them():
+    # rdmc-s 25.3 and prenet 24.1: overlapping intervals mark nobody, separated ones mark both
+    wide = restoration_table(_with_intervals(results(), {"rainy": 0.2, "identity": 0.2,
+                                                          "prenet": 1.0, "rdmc-s": 1.0}))  # fmt: skip
+    assert wide.ranks()[0] == {}
+    assert "25.30 ±1.00" in render_tables_of(wide)
+    narrow = restoration_table(_with_intervals(results(), {"rainy": 0.2, "identity": 0.2,
+                                                            "prenet": 0.3, "rdmc-s": 0.3}))  # fmt: skip
+    names = [name for name, _ in narrow.rows]
+    assert {names[i]: r for i, r in narrow.ranks()[0].items()} == {"rdmc-s": 1, "prenet": 2}
+    assert "**25.30 ±0.30**" in render_tables_of(narrow)
+    # best clears the runner-up, but the runner-up does not clear the third: no underline
+    close = restoration_table(_with_intervals(results(), {"rainy": 0.2, "identity": 0.2,
+                                                           "prenet": 5.0, "rdmc-s": 0.3}))  # fmt: skip
+    assert {names[i]: r for i, r in close.ranks()[0].items()} == {}
+
+
+def render_tables_of(table) -> str:
+    from reports.tables import to_markdown
+
+    return to_markdown(table)
+
+
+def test_compare_flags_a_drop_only_beyond_tolerance_and_the_baseline_interval(tmp_path):
+    from reports.compare import compare
+
+    base = results()
+    for r in base["records"]:
+        if r["metric"] == "mAP" and r["condition"] == "rdmc-s":
+            r["ci95"] = [50.0, 70.0]
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    for new_value, flagged in ((55.0, False), (45.0, True)):
+        current = copy.deepcopy(base)
+        for r in current["records"]:
+            if r["metric"] == "mAP" and r["condition"] == "rdmc-s":
+                r["value"] = new_value
+        (tmp_path / "cur.json").write_text(json.dumps(current))
+        changes = compare(tmp_path / "base.json", tmp_path / "cur.json")
+        [change] = [c for c in changes if "rdmc-s" in c.name and c.name.endswith("mAP")]
+        assert change.regression is flagged, change
+        assert "baseline 95% CI [50, 70]" in change.note

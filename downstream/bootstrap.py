@@ -1,0 +1,173 @@
+"""95% bootstrap confidence intervals over images, and paired verdicts against rainy.
+
+Every scored cell draws the same ``RESAMPLES`` resamples of its images (seeded by
+the image count, so deterministic and shared by all conditions of a run): the
+metric recomputed on each resample gives its replicates, the 2.5 and 97.5
+percentiles give ``ci95``. A derainer against rainy is a paired comparison: the
+difference of their replicates on the same resamples gives the interval of the
+difference, and the verdict is "better" or "worse" when it excludes zero.
+
+- Means over images (PSNR, SSIM): the mean of the resampled per-image values.
+- mIoU: mmseg's IoUMetric totals of the resampled images' areas.
+- COCO mAP: pycocotools matches each image once (COCOeval.evaluate); a resample
+  re-accumulates those matches, weighting each image by how often it was drawn.
+  ``_weighted_precision`` is pycocotools' accumulate with image weights, vectorised
+  over the resamples (1000 resamples of a cell in well under a second instead of
+  about 5 s through COCOeval.accumulate); a test checks it against accumulate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+RESAMPLES = 1000
+SEED = 20261126
+LEVEL = 0.95
+
+
+def resample_counts(n: int, resamples: int = RESAMPLES) -> np.ndarray:
+    """How often each of ``n`` images is drawn in each resample: (resamples, n) integers."""
+    rng = np.random.default_rng([SEED, n])
+    draws = rng.integers(0, n, size=(resamples, n))
+    counts = np.zeros((resamples, n), np.int64)
+    np.add.at(counts, (np.arange(resamples)[:, None], draws), 1)
+    return counts
+
+
+def interval(replicates: np.ndarray) -> list[float] | None:
+    """The percentile interval at ``LEVEL`` of the finite replicates (None if there are none:
+    e.g. recovery where rain cost nothing)."""
+    finite = replicates[np.isfinite(replicates)]
+    if finite.size == 0:
+        return None
+    tail = (1 - LEVEL) / 2 * 100
+    lo, hi = np.percentile(finite, [tail, 100 - tail])
+    return [float(lo), float(hi)]
+
+
+def verdict(difference: np.ndarray) -> tuple[list[float] | None, str]:
+    """Interval of a paired difference (derainer - rainy) and what it says at ``LEVEL``."""
+    ci = interval(difference)
+    if ci is not None and ci[0] > 0:
+        return ci, "better"
+    if ci is not None and ci[1] < 0:
+        return ci, "worse"
+    return ci, "no difference"
+
+
+def add_intervals(records: list[dict]) -> None:
+    """Adds ``ci95`` to every record with bootstrap ``replicates``, and to each derainer's
+    record a paired ``vs_rainy`` verdict against the rainy record of the same rain, model
+    and metric (not for recovery, which is already relative to rainy)."""
+
+    def key(r: dict) -> tuple:
+        return r["dataset"], r["task"], r["model"], r["metric"], r["rain"]
+
+    rainy = {key(r): r for r in records if r["condition"] == "rainy" and "replicates" in r}
+    for r in records:
+        if "replicates" not in r:
+            continue
+        replicates = np.asarray(r["replicates"], np.float64)
+        r["ci95"] = interval(replicates)
+        base = rainy.get(key(r))
+        relative = r["metric"].startswith("recovery")
+        if r["condition"] in ("clean", "rainy") or base is None or relative:
+            continue
+        ci, word = verdict(replicates - np.asarray(base["replicates"], np.float64))
+        difference = None if r["value"] is None else r["value"] - base["value"]
+        r["vs_rainy"] = {"difference": difference, "ci95": ci, "verdict": word}
+
+
+def mean_replicates(per_image: Sequence[float], counts: np.ndarray) -> np.ndarray:
+    values = np.asarray(per_image, np.float64)
+    return counts @ values / counts.sum(axis=1)
+
+
+def iou_replicates(areas: Sequence[Sequence], counts: np.ndarray) -> np.ndarray:
+    """mIoU (%) of each resample from per-image IoUMetric results (intersection, union,
+    prediction and label areas per class), through mmseg's own total-to-metric step."""
+    import torch
+    from mmseg.evaluation import IoUMetric
+
+    totals = [np.stack([np.asarray(r[k], np.float64) for r in areas]) for k in range(4)]
+    out = np.empty(len(counts))
+    for i, row in enumerate(counts):
+        summed = [torch.from_numpy(row @ t) for t in totals]
+        iou = IoUMetric.total_area_to_metrics(*summed, ["mIoU"])["IoU"]
+        out[i] = np.nanmean(iou) * 100
+    return out
+
+
+def coco_replicates(coco_eval, counts: np.ndarray) -> dict[str, np.ndarray]:
+    """mAP, mAP50, mAP75 (%) of each resample from a COCOeval that has run evaluate()."""
+    p = coco_eval.params
+    n_img, n_area = len(p.imgIds), len(p.areaRng)
+    max_det = p.maxDets[-1]
+    precisions = []  # per category with ground truth: (resamples, iou thresholds, recall points)
+    for k in range(len(p.catIds)):
+        evals = [coco_eval.evalImgs[k * n_area * n_img + i] for i in range(n_img)]  # area "all"
+        curve = _weighted_precision(evals, counts, p.iouThrs, p.recThrs, max_det)
+        if curve is not None:
+            precisions.append(curve)
+    if not precisions:
+        nan = np.full(len(counts), np.nan)
+        return {"mAP": nan, "mAP50": nan, "mAP75": nan}
+    stacked = np.stack(precisions, axis=-1)  # resamples, T, R, K; -1 where a class has no gt
+    valid = stacked > -1
+
+    def mean_ap(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        axes = tuple(range(1, values.ndim))
+        total = np.where(mask, values, 0).sum(axis=axes)
+        number = mask.sum(axis=axes)
+        return np.where(number > 0, total / np.maximum(number, 1) * 100, np.nan)
+
+    t50 = int(np.argmin(np.abs(p.iouThrs - 0.5)))
+    t75 = int(np.argmin(np.abs(p.iouThrs - 0.75)))
+    return {
+        "mAP": mean_ap(stacked, valid),
+        "mAP50": mean_ap(stacked[:, t50], valid[:, t50]),
+        "mAP75": mean_ap(stacked[:, t75], valid[:, t75]),
+    }
+
+
+def _weighted_precision(evals: list, counts: np.ndarray, iou_thrs: np.ndarray,
+                        rec_thrs: np.ndarray, max_det: int) -> np.ndarray | None:  # fmt: skip
+    """pycocotools' accumulate for one category and area range, each image weighted by its
+    count in each resample: (resamples, T, R) precision, -1 where a resample has no gt."""
+    present = [(i, e) for i, e in enumerate(evals) if e is not None]
+    if not present:
+        return None
+    scores = np.concatenate([e["dtScores"][:max_det] for _, e in present])
+    image = np.concatenate([np.full(len(e["dtScores"][:max_det]), i) for i, e in present])
+    matched = np.concatenate([e["dtMatches"][:, :max_det] for _, e in present], axis=1)
+    ignored = np.concatenate([e["dtIgnore"][:, :max_det] for _, e in present], axis=1)
+    gt_real = np.zeros(len(evals))
+    for i, e in present:
+        gt_real[i] = np.count_nonzero(np.logical_not(e["gtIgnore"]))
+    if not gt_real.any():
+        return None  # no ground truth: pycocotools leaves the class out (-1)
+    npig = counts @ gt_real  # (resamples,)
+    order = np.argsort(-scores, kind="mergesort")
+    weights = counts[:, image[order]].astype(np.float64)  # (resamples, D)
+    tps = np.logical_and(matched[:, order], np.logical_not(ignored[:, order]))
+    fps = np.logical_and(np.logical_not(matched[:, order]), np.logical_not(ignored[:, order]))
+    # Zero-weight detections (images not drawn) repeat the previous point of the curve and
+    # change neither the envelope nor where a recall threshold is first reached.
+    out = np.full((len(counts), len(iou_thrs), len(rec_thrs)), -1.0)
+    has_gt = npig > 0
+    if scores.size == 0:
+        out[has_gt] = 0.0
+        return out
+    for t in range(len(iou_thrs)):
+        tp = np.cumsum(weights * tps[t], axis=1)
+        fp = np.cumsum(weights * fps[t], axis=1)
+        recall = tp / np.maximum(npig, 1)[:, None]
+        precision = tp / (fp + tp + np.spacing(1))
+        envelope = np.maximum.accumulate(precision[:, ::-1], axis=1)[:, ::-1]
+        first = np.stack([np.searchsorted(row, rec_thrs, side="left") for row in recall])
+        inside = first < recall.shape[1]
+        read = np.take_along_axis(envelope, np.minimum(first, recall.shape[1] - 1), axis=1)
+        out[has_gt, t] = np.where(inside, read, 0.0)[has_gt]
+    return out
