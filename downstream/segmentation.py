@@ -1,6 +1,6 @@
-"""Segmenters on MMSegmentation: the embedded MediaPipe selfie model, or any mmseg config +
-checkpoint. The embedded model's checkpoint is written once into
-``<cache>/models/selfie-segmentation-<sha>.pth`` from the verified TFLite file."""
+"""Segmenters on MMSegmentation: the embedded MediaPipe selfie models (square 256x256 and
+landscape 144x256 input), or any mmseg config + checkpoint. An embedded model's checkpoint is
+written once into ``<cache>/models/<name>-<sha>.pth`` from the verified TFLite file."""
 
 from __future__ import annotations
 
@@ -19,26 +19,29 @@ from rdmc.data.samples import default_cache_dir
 from rdmc.weights import file_digest, resolve_weights
 
 CONFIG_DIR = Path(__file__).parent / "configs"
-EMBEDDED_SEGMENTERS = {"selfie-segmentation": CONFIG_DIR / "selfie_segmentation.py"}
+EMBEDDED_SEGMENTERS = {
+    "selfie-segmentation": CONFIG_DIR / "selfie_segmentation.py",
+    "selfie-segmentation-landscape": CONFIG_DIR / "selfie_segmentation_landscape.py",
+}
 
 
-def selfie_checkpoint(cache_dir: Path | None = None) -> Path:
-    """The mmseg checkpoint of the embedded selfie segmenter, built on first use."""
+def selfie_checkpoint(name: str = "selfie-segmentation", cache_dir: Path | None = None) -> Path:
+    """The mmseg checkpoint of an embedded selfie segmenter (``name`` is its registry
+    weights' name too), built on first use."""
     from mmseg.apis import init_model
 
     from downstream.models.selfie_segmentor import SELFIE_CLASSES, SELFIE_PALETTE
 
-    digest = file_digest(resolve_weights("selfie-segmentation"), "sha256")
-    target = (
-        (cache_dir or default_cache_dir()) / "models" / f"selfie-segmentation-{digest[:12]}.pth"
-    )
+    tflite = resolve_weights(name)
+    digest = file_digest(tflite, "sha256")
+    target = (cache_dir or default_cache_dir()) / "models" / f"{name}-{digest[:12]}.pth"
 
     def build() -> tuple[dict, dict]:
         with quiet_openmmlab():
-            model = init_model(str(EMBEDDED_SEGMENTERS["selfie-segmentation"]), None, device="cpu")
+            model = init_model(str(EMBEDDED_SEGMENTERS[name]), None, device="cpu")
         meta = {
             "dataset_meta": {"classes": list(SELFIE_CLASSES), "palette": SELFIE_PALETTE},
-            "source": "selfie_segmentation.tflite (PyPI mediapipe 0.10.21)",
+            "source": f"{tflite.name} (PyPI mediapipe 0.10.21)",
             "tflite_sha256": digest,
         }
         return meta, model.state_dict()

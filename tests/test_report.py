@@ -26,9 +26,7 @@ def results_dirs(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     data = root / "images"
     for name in ("astronaut", "grace_hopper"):
-        write_image(
-            data / f"{name}.png", sample_image(name)[::2, ::2]
-        )
+        write_image(data / f"{name}.png", sample_image(name)[::2, ::2])
     suite = {"name": "report-test", "dataset": {"type": "folder", "root": str(data)},
              "rain": [{"preset": "heavy", "severities": [1, 3]}, {"preset": "light", "severities": [3]}],
              "derainers": ["identity"], "detectors": ["yolov3-tiny"], "segmenters": ["selfie-segmentation"]}  # fmt: skip
@@ -136,5 +134,8 @@ def test_severity_curves_draw_the_interval_as_a_band():
     _interval_bands(grid, part, palette)
     bands = [c for c in grid.axes_dict["heavy"].collections if isinstance(c, PolyCollection)]
     assert len(bands) == 2
-    low, high = bands[1].get_paths()[0].vertices[:, 1].min(), bands[1].get_paths()[0].vertices[:, 1].max()
+    low, high = (
+        bands[1].get_paths()[0].vertices[:, 1].min(),
+        bands[1].get_paths()[0].vertices[:, 1].max(),
+    )
     assert (low, high) == (11.0, 15.0)

@@ -20,33 +20,42 @@ from rdmc.weights import resolve_weights
 PEOPLE = ("astronaut", "grace_hopper", "cameraman")
 
 
-@pytest.fixture(scope="module")
-def segmenter():
-    return Segmenter("selfie-segmentation")
+INPUT_SIZES = {"selfie-segmentation": (256, 256), "selfie-segmentation-landscape": (256, 144)}
 
 
-def opencv_person_probability(rgb: np.ndarray) -> np.ndarray:
-    net = cv2.dnn.readNetFromTFLite(str(resolve_weights("selfie-segmentation")))
-    x = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+@pytest.fixture(scope="module", params=list(INPUT_SIZES))
+def segmenter(request):
+    return Segmenter(request.param)
+
+
+def opencv_person_probability(rgb: np.ndarray, name: str = "selfie-segmentation") -> np.ndarray:
+    net = cv2.dnn.readNetFromTFLite(str(resolve_weights(name)))
+    width, height = INPUT_SIZES[name]
+    x = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
     net.setInput(x.transpose(2, 0, 1)[None].copy())
-    return net.forward().reshape(256, 256)
+    return net.forward().reshape(height, width)
 
 
-def test_tflite_graph_matches_opencv_at_the_network_output():
-    graph = TFLiteGraph(resolve_weights("selfie-segmentation")).eval()
+@pytest.mark.parametrize("model", list(INPUT_SIZES))
+def test_tflite_graph_matches_opencv_at_the_network_output(model):
+    graph = TFLiteGraph(resolve_weights(model)).eval()
+    width, height = INPUT_SIZES[model]
     for name in PEOPLE:
         rgb = sample_image(name)
-        x = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+        x = (
+            cv2.resize(rgb, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+            / 255
+        )
         with torch.no_grad():
             ours = graph(torch.from_numpy(x).permute(2, 0, 1)[None])[0, 0].numpy()
-        assert np.abs(ours - opencv_person_probability(rgb)).max() < 1e-3, name
+        assert np.abs(ours - opencv_person_probability(rgb, model)).max() < 1e-3, name
 
 
 def test_selfie_segmenter_mask_iou_with_opencv(segmenter):
     for name in PEOPLE:
         rgb = sample_image(name)
         ours = segmenter(rgb) == 1
-        prob = opencv_person_probability(rgb)
+        prob = opencv_person_probability(rgb, segmenter.name)
         h, w = rgb.shape[:2]
         reference = cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR) > 0.5
         iou = (ours & reference).sum() / (ours | reference).sum()

@@ -5,7 +5,7 @@ every operator becomes the equivalent torch call, and every constant a buffer
 (fp16 constants behind DEQUANTIZE are widened to float32 once, at load time).
 Activations are kept NCHW inside; the module takes and returns NCHW tensors.
 
-Supported operators: CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, ADD, MUL,
+Supported operators: CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MEAN, ADD, MUL,
 RELU, HARD_SWISH, LOGISTIC, RESIZE_BILINEAR, DEQUANTIZE and MediaPipe's custom
 ``Convolution2DTransposeBias`` (a transposed convolution with bias). Anything
 else is refused with a message naming the operator.
@@ -83,6 +83,8 @@ def _parse_op(kind: str, op: tflite.Operator) -> dict:
             :3
         ]
         return dict(padding=int(padding), stride=(int(stride_h), int(stride_w)))
+    if kind == "MEAN":
+        return dict(keep_dims=bool(_options(op, tflite.ReducerOptions).KeepDims()))
     if kind in ("RELU", "HARD_SWISH", "LOGISTIC", "DEQUANTIZE"):
         return {}
     raise ValueError(f"TFLite operator {kind} is not supported")
@@ -181,6 +183,10 @@ class TFLiteGraph(nn.Module):
             else:
                 y = F.avg_pool2d(x, o["kernel"], o["stride"])
             return _ACTIVATIONS[o["act"]](y)
+        if op.kind == "MEAN":
+            nchw = {0: 0, 1: 2, 2: 3, 3: 1}  # TFLite's NHWC axes in our NCHW layout
+            axes = [nchw[int(a) % 4] for a in args[1].reshape(-1).tolist()]
+            return args[0].mean(dim=axes, keepdim=o["keep_dims"])
         if op.kind == "ADD":
             return _ACTIVATIONS[o["act"]](args[0] + args[1])
         if op.kind == "MUL":

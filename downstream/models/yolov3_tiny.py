@@ -14,9 +14,6 @@ bottom.) The second YOLO layer of the shipped cfg uses anchor mask 0,1,2.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
@@ -93,43 +90,3 @@ DARKNET_ORDER = [
     ("bbox_head.convs_bridge.1", True),
     ("bbox_head.convs_pred.1", False),
 ]
-
-
-def read_darknet_weights(path: str | Path) -> np.ndarray:
-    """The float32 payload of a Darknet .weights file (after its header)."""
-    data = Path(path).read_bytes()
-    major, minor, _ = np.frombuffer(data[:12], dtype=np.int32)
-    header = 12 + (8 if major * 10 + minor >= 2 else 4)  # "seen" is 64 bit from version 0.2
-    return np.frombuffer(data[header:], dtype=np.float32)
-
-
-def convert_darknet(weights_path: str | Path, model: nn.Module) -> dict[str, torch.Tensor]:
-    """A state dict for ``model`` (the mmdet YOLOv3-tiny) from the Darknet weights file."""
-    values = read_darknet_weights(weights_path)
-    state = model.state_dict()
-    out: dict[str, torch.Tensor] = {}
-    pos = 0
-
-    def take(key: str) -> None:
-        nonlocal pos
-        shape = state[key].shape
-        n = int(np.prod(shape))
-        if pos + n > values.size:
-            raise ValueError(f"{weights_path}: too short for YOLOv3-tiny (at {key})")
-        out[key] = torch.from_numpy(values[pos : pos + n].copy()).view(shape)
-        pos += n
-
-    for prefix, has_bn in DARKNET_ORDER:
-        if has_bn:  # Darknet order: beta, gamma, running mean, running variance, then weights
-            for name in ("bias", "weight", "running_mean", "running_var"):
-                take(f"{prefix}.bn.{name}")
-            take(f"{prefix}.conv.weight")
-        else:
-            take(f"{prefix}.bias")
-            take(f"{prefix}.weight")
-    if pos != values.size:
-        raise ValueError(f"{weights_path}: {values.size - pos} values left over; not YOLOv3-tiny")
-    for key, value in state.items():
-        if key.endswith("num_batches_tracked"):
-            out[key] = value
-    return out
