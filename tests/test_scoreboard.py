@@ -8,6 +8,7 @@ import pytest
 
 import rdmc.zoo
 from rdmc.cli import main
+from rdmc.data.samples import load_manifest
 from rdmc.scoreboard import Entry, run_scoreboard
 from rdmc.zoo import load_checkpoint
 from reports.tables import load_results, render_tables, scoreboard_table
@@ -37,7 +38,8 @@ def test_scoreboard_scores_every_derainer_against_the_rainy_input(scoreboard):
     assert [r["condition"] for r in records][0] == "rainy"
     for name in ("rainy", "guided-filter", "tiny"):
         psnr = value(name, "PSNR")
-        assert psnr["rain"] == "light/s3" and len(psnr["per_image"]) == 2
+        assert psnr["rain"] == "light/s3"
+        assert len(psnr["per_image"]) == load_manifest()["counts"]["val"]
         assert 5 < psnr["value"] < 60
     tiny, _ = load_checkpoint(scoreboard["meta"]["derainers"]["tiny"]["spec"])
     assert value("tiny", "params")["value"] == sum(p.numel() for p in tiny.parameters()) / 1e6
