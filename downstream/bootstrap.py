@@ -166,8 +166,22 @@ def _weighted_precision(evals: list, counts: np.ndarray, iou_thrs: np.ndarray,
         recall = tp / np.maximum(npig, 1)[:, None]
         precision = tp / (fp + tp + np.spacing(1))
         envelope = np.maximum.accumulate(precision[:, ::-1], axis=1)[:, ::-1]
-        first = np.stack([np.searchsorted(row, rec_thrs, side="left") for row in recall])
+        first = _searchsorted_rows(recall, rec_thrs)
         inside = first < recall.shape[1]
         read = np.take_along_axis(envelope, np.minimum(first, recall.shape[1] - 1), axis=1)
         out[has_gt, t] = np.where(inside, read, 0.0)[has_gt]
     return out
+
+
+def _searchsorted_rows(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(row, values, side="left")`` for every sorted row, in one call and
+    exactly: numpy orders complex numbers by real then imaginary part, so ``row index + 1j
+    value`` keeps the rows apart without adding anything to the values."""
+    n, width = rows.shape
+    index = np.arange(n, dtype=np.float64)[:, None]
+    flat = (index + 1j * rows).ravel()
+    wanted = (index + 1j * values[None, :]).ravel()
+    return (
+        np.searchsorted(flat, wanted, side="left").reshape(n, len(values))
+        - index.astype(np.int64) * width
+    )

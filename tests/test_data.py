@@ -376,3 +376,14 @@ def test_dataloader_workers_draw_different_crops_and_rain(tmp_path, photos):
     again = _worker_crops(ds, workers=2, epochs=2)
     assert all(torch.equal(x, y) for e, f in zip(epochs, again, strict=True)
                for x, y in zip(e, f, strict=True))  # fmt: skip
+
+
+def test_a_changed_size_rule_recuts_the_photos(prepared, monkeypatch):
+    from rdmc.data import samples
+
+    monkeypatch.setitem(samples.MAX_SIDE, "val", 300)
+    root = prepare_samples(prepared)
+    for entry in load_manifest(prepared)["images"]:
+        shape = read_image(root / entry["path"]).shape
+        assert max(shape[:2]) <= MAX_SIDE[entry["split"]], entry["name"]
+        assert entry["max_side"] == MAX_SIDE[entry["split"]]
