@@ -35,7 +35,6 @@ from pathlib import Path
 import numpy as np
 
 from downstream.annotations import read_label_map
-from downstream.bootstrap import add_intervals, mean_replicates, resample_counts
 from downstream.cache import Cache, code_digest, content_hash
 from downstream.checkpoints import DownstreamModelError
 from downstream.datasets import Dataset, Image, load_dataset
@@ -44,6 +43,7 @@ from downstream.scoring import derived_records
 from downstream.suite import Suite, load_suite
 from rdmc.data.samples import default_cache_dir
 from rdmc.imageio import read_image, write_bytes_atomic
+from rdmc.intervals import add_intervals, mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import git_commit, machine, versions
 from rdmc.rain import add_rain, seed_for
@@ -59,7 +59,7 @@ def scoring_code() -> str:
     runner's version, the scoring module's source (metric settings, pseudo ground truth)
     and the versions of the metric libraries."""
     libraries = ("mmdet", "mmsegmentation", "pycocotools", "mmengine")
-    modules = ("downstream.scoring", "downstream.bootstrap")
+    modules = ("downstream.scoring", "downstream.bootstrap", "rdmc.intervals")
     return content_hash(SCORING_VERSION, code_digest(modules, libraries))
 
 

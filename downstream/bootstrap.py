@@ -1,19 +1,12 @@
-"""95% bootstrap confidence intervals over images, and paired verdicts against rainy.
+"""Bootstrap replicates of the downstream metrics (see rdmc.intervals for the resamples,
+intervals and verdicts).
 
-Every scored cell draws the same ``RESAMPLES`` resamples of its images (seeded by
-the image count, so deterministic and shared by all conditions of a run): the
-metric recomputed on each resample gives its replicates, the 2.5 and 97.5
-percentiles give ``ci95``. A derainer against rainy is a paired comparison: the
-difference of their replicates on the same resamples gives the interval of the
-difference, and the verdict is "better" or "worse" when it excludes zero.
-
-- Means over images (PSNR, SSIM): the mean of the resampled per-image values.
 - mIoU: mmseg's IoUMetric totals of the resampled images' areas.
 - COCO mAP: pycocotools matches each image once (COCOeval.evaluate); a resample
   re-accumulates those matches, weighting each image by how often it was drawn.
   ``_weighted_precision`` is pycocotools' accumulate with image weights, vectorised
-  over the resamples (1000 resamples of a cell in well under a second instead of
-  about 5 s through COCOeval.accumulate); a test checks it against accumulate.
+  over the resamples (1000 resamples of a cell in about a second instead of about
+  5 s through COCOeval.accumulate); a test checks it against accumulate.
 """
 
 from __future__ import annotations
@@ -21,68 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-
-RESAMPLES = 1000
-SEED = 20261126
-LEVEL = 0.95
-
-
-def resample_counts(n: int, resamples: int = RESAMPLES) -> np.ndarray:
-    """How often each of ``n`` images is drawn in each resample: (resamples, n) integers."""
-    rng = np.random.default_rng([SEED, n])
-    draws = rng.integers(0, n, size=(resamples, n))
-    counts = np.zeros((resamples, n), np.int64)
-    np.add.at(counts, (np.arange(resamples)[:, None], draws), 1)
-    return counts
-
-
-def interval(replicates: np.ndarray) -> list[float] | None:
-    """The percentile interval at ``LEVEL`` of the finite replicates (None if there are none:
-    e.g. recovery where rain cost nothing)."""
-    finite = replicates[np.isfinite(replicates)]
-    if finite.size == 0:
-        return None
-    tail = (1 - LEVEL) / 2 * 100
-    lo, hi = np.percentile(finite, [tail, 100 - tail])
-    return [float(lo), float(hi)]
-
-
-def verdict(difference: np.ndarray) -> tuple[list[float] | None, str]:
-    """Interval of a paired difference (derainer - rainy) and what it says at ``LEVEL``."""
-    ci = interval(difference)
-    if ci is not None and ci[0] > 0:
-        return ci, "better"
-    if ci is not None and ci[1] < 0:
-        return ci, "worse"
-    return ci, "no difference"
-
-
-def add_intervals(records: list[dict]) -> None:
-    """Adds ``ci95`` to every record with bootstrap ``replicates``, and to each derainer's
-    record a paired ``vs_rainy`` verdict against the rainy record of the same rain, model
-    and metric (not for recovery, which is already relative to rainy)."""
-
-    def key(r: dict) -> tuple:
-        return r["dataset"], r["task"], r["model"], r["metric"], r["rain"]
-
-    rainy = {key(r): r for r in records if r["condition"] == "rainy" and "replicates" in r}
-    for r in records:
-        if "replicates" not in r:
-            continue
-        replicates = np.asarray(r["replicates"], np.float64)
-        r["ci95"] = interval(replicates)
-        base = rainy.get(key(r))
-        relative = r["metric"].startswith("recovery")
-        if r["condition"] in ("clean", "rainy") or base is None or relative:
-            continue
-        ci, word = verdict(replicates - np.asarray(base["replicates"], np.float64))
-        difference = None if r["value"] is None else r["value"] - base["value"]
-        r["vs_rainy"] = {"difference": difference, "ci95": ci, "verdict": word}
-
-
-def mean_replicates(per_image: Sequence[float], counts: np.ndarray) -> np.ndarray:
-    values = np.asarray(per_image, np.float64)
-    return counts @ values / counts.sum(axis=1)
 
 
 def iou_replicates(areas: Sequence[Sequence], counts: np.ndarray) -> np.ndarray:

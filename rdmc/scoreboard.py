@@ -28,6 +28,7 @@ import torch
 
 from rdmc.analysis import complexity
 from rdmc.imageio import write_bytes_atomic
+from rdmc.intervals import add_intervals, mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import git_commit, machine, versions
 from rdmc.scoreboard_data import (
@@ -200,5 +201,14 @@ def _previous_rows(previous: dict | None, label: str, fingerprint: str):
 
 
 def _write(out: Path, meta: dict, records: list[dict]) -> None:
+    """Writes the records with a 95% bootstrap interval on every per-image mean and a
+    paired verdict of each derainer against rainy (see rdmc.intervals)."""
+    records = [{k: v for k, v in r.items() if k not in ("ci95", "vs_rainy")} for r in records]
+    for r in records:
+        if r.get("per_image"):
+            counts = resample_counts(len(r["per_image"]))
+            r["replicates"] = mean_replicates(r["per_image"], counts).tolist()
+    add_intervals(records)
+    records = [{k: v for k, v in r.items() if k != "replicates"} for r in records]
     data = {"meta": meta, "records": records}
     write_bytes_atomic(out, (json.dumps(data, indent=1) + "\n").encode())

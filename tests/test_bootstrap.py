@@ -9,14 +9,8 @@ import io
 import numpy as np
 import pytest
 
-from downstream.bootstrap import (
-    add_intervals,
-    interval,
-    mean_replicates,
-    resample_counts,
-    verdict,
-)
 from downstream.scoring import _coco_metric, _matched, detection_scores, segmentation_scores
+from rdmc.intervals import add_intervals, interval, mean_replicates, resample_counts, verdict
 
 
 def test_resamples_are_seeded_and_draw_every_image_count_times():

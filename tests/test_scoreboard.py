@@ -173,3 +173,13 @@ def test_outputs_of_a_method_run_elsewhere_score_as_rdmc_eval_does(tmp_path, pho
     assert main(["scoreboard", spec, "--dataset", str(data), "--out", str(out)]) == 1
     assert "no output for 1 of 2 inputs (rain-1.png)" in capsys.readouterr().err
     assert not any(r["condition"] == "mprnet" for r in load_results(out)["records"])
+
+
+def test_scoreboard_rows_carry_intervals_and_verdicts(scoreboard):
+    for r in scoreboard["records"]:
+        if r["metric"] in ("PSNR", "SSIM"):
+            lo, hi = r["ci95"]
+            assert lo <= r["value"] <= hi
+            if r["condition"] != "rainy":
+                assert r["vs_rainy"]["verdict"] in ("better", "worse", "no difference")
+        assert "replicates" not in r

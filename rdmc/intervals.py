@@ -1,0 +1,79 @@
+"""95% bootstrap confidence intervals over images, and paired verdicts against rainy.
+
+Every scored figure draws the same ``RESAMPLES`` resamples of its images (seeded by
+the image count, so deterministic and shared by all conditions of a run): the
+figure recomputed on each resample gives its replicates, the 2.5 and 97.5
+percentiles give ``ci95``. A derainer against rainy is a paired comparison: the
+difference of their replicates on the same resamples gives the interval of the
+difference, and the verdict is "better" or "worse" when it excludes zero. Means
+over images (PSNR, SSIM) are re-averaged here; downstream.bootstrap recomputes
+COCO mAP and mIoU on the resamples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+RESAMPLES = 1000
+SEED = 20261126
+LEVEL = 0.95
+
+
+def resample_counts(n: int, resamples: int = RESAMPLES) -> np.ndarray:
+    """How often each of ``n`` images is drawn in each resample: (resamples, n) integers."""
+    rng = np.random.default_rng([SEED, n])
+    draws = rng.integers(0, n, size=(resamples, n))
+    counts = np.zeros((resamples, n), np.int64)
+    np.add.at(counts, (np.arange(resamples)[:, None], draws), 1)
+    return counts
+
+
+def interval(replicates: np.ndarray) -> list[float] | None:
+    """The percentile interval at ``LEVEL`` of the finite replicates (None if there are none:
+    e.g. recovery where rain cost nothing)."""
+    finite = replicates[np.isfinite(replicates)]
+    if finite.size == 0:
+        return None
+    tail = (1 - LEVEL) / 2 * 100
+    lo, hi = np.percentile(finite, [tail, 100 - tail])
+    return [float(lo), float(hi)]
+
+
+def verdict(difference: np.ndarray) -> tuple[list[float] | None, str]:
+    """Interval of a paired difference (derainer - rainy) and what it says at ``LEVEL``."""
+    ci = interval(difference)
+    if ci is not None and ci[0] > 0:
+        return ci, "better"
+    if ci is not None and ci[1] < 0:
+        return ci, "worse"
+    return ci, "no difference"
+
+
+def mean_replicates(per_image: Sequence[float], counts: np.ndarray) -> np.ndarray:
+    values = np.asarray(per_image, np.float64)
+    return counts @ values / counts.sum(axis=1)
+
+
+def add_intervals(records: list[dict]) -> None:
+    """Adds ``ci95`` to every record with bootstrap ``replicates``, and to each derainer's
+    record a paired ``vs_rainy`` verdict against the rainy record of the same rain, model
+    and metric (not for recovery, which is already relative to rainy)."""
+
+    def key(r: dict) -> tuple:
+        return r.get("dataset"), r["task"], r["model"], r["metric"], r["rain"]
+
+    rainy = {key(r): r for r in records if r["condition"] == "rainy" and "replicates" in r}
+    for r in records:
+        if "replicates" not in r:
+            continue
+        replicates = np.asarray(r["replicates"], np.float64)
+        r["ci95"] = interval(replicates)
+        base = rainy.get(key(r))
+        relative = r["metric"].startswith("recovery")
+        if r["condition"] in ("clean", "rainy") or base is None or relative:
+            continue
+        ci, word = verdict(replicates - np.asarray(base["replicates"], np.float64))
+        difference = None if r["value"] is None else r["value"] - base["value"]
+        r["vs_rainy"] = {"difference": difference, "ci95": ci, "verdict": word}
