@@ -212,10 +212,13 @@ def scoreboard_table(data: dict) -> Table:
     average = len(settings) > 1 and all("/s" not in s for s in settings)
     groups = settings + (["average"] if average else [])
     columns = [f"{s} {m}" for s in groups for m in ("PSNR", "SSIM")] + [c[1] for c in costs]
-    rows = []
+    rows, intervals = [], []
     for m in _methods(records):
         values = [_value(records, m, s, "restoration", metric)
                   for s in settings for metric in ("PSNR", "SSIM")]  # fmt: skip
+        spans = [_interval(records, m, s, "restoration", metric)
+                 for s in settings for metric in ("PSNR", "SSIM")]  # fmt: skip
+        intervals.append(spans + [None] * (len(columns) - len(spans)))
         if average:
             for k in range(2):
                 per_dataset = values[k : 2 * len(settings) : 2]
@@ -230,8 +233,11 @@ def scoreboard_table(data: dict) -> Table:
         f"(one multiply-add = one FLOP) and median CPU latency of one {size}x{size} forward pass"
         + (f" ({threads} threads)." if threads else ".")
     )
+    has_any = any(ci is not None for row in intervals for ci in row)
+    caption += _ci_note(intervals if has_any else None)
     lower = [False] * (2 * len(groups)) + [True] * len(costs)
-    return Table(caption, columns, rows, [2, 4] * len(groups) + [c[2] for c in costs], lower)
+    decimals = [2, 4] * len(groups) + [c[2] for c in costs]
+    return Table(caption, columns, rows, decimals, lower, intervals if has_any else None)
 
 
 def _cell(value: float | None, decimals: int, rank: int | None, latex: bool,
