@@ -230,8 +230,10 @@ def test_a_bad_image_is_reported_and_skipped(tmp_path):
 def test_builtin_suites_load():
     default = load_suite("default")
     assert {p for p, _ in default.rain_settings()} == {"light", "heavy"}
-    assert sorted({s for _, s in default.rain_settings()}) == [1, 2, 3, 4, 5]
-    assert default.detectors == ["yolov3-tiny"] and default.segmenters == ["selfie-segmentation"]
+    assert sorted({s for _, s in default.rain_settings()}) == [1, 3, 5]
+    assert default.detectors == ["yolov3-tiny", "yolov4-tiny"]
+    assert default.segmenters == ["selfie-segmentation", "selfie-segmentation-landscape"]
+    assert "rdmc-s" in default.derainers
     baselines = load_suite("baselines")
     assert baselines.rain_settings() == [("light", 3), ("heavy", 3)]
     # every learned baseline is a shipped checkpoint, usable by name
