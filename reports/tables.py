@@ -130,21 +130,23 @@ def _methods(records: list[dict]) -> list[str]:
     return seen
 
 
-def _find(records, condition, rain, task, metric) -> dict:
+def _find(records, condition, rain, task, metric, model=None) -> dict:
     for r in records:
-        if (r["condition"], r["task"], r["metric"]) == (condition, task, metric) and (
-            r["rain"] == rain or (condition == "clean" and r["rain"] == "none")
+        if (
+            (r["condition"], r["task"], r["metric"]) == (condition, task, metric)
+            and (r["rain"] == rain or (condition == "clean" and r["rain"] == "none"))
+            and model in (None, r["model"])
         ):
             return r
     return {}
 
 
-def _value(records, condition, rain, task, metric) -> float | None:
-    return _find(records, condition, rain, task, metric).get("value")
+def _value(records, condition, rain, task, metric, model=None) -> float | None:
+    return _find(records, condition, rain, task, metric, model).get("value")
 
 
-def _interval(records, condition, rain, task, metric) -> list[float] | None:
-    return _find(records, condition, rain, task, metric).get("ci95")
+def _interval(records, condition, rain, task, metric, model=None) -> list[float] | None:
+    return _find(records, condition, rain, task, metric, model).get("ci95")
 
 
 def _cells(records, methods, keys) -> tuple[list, list | None]:
@@ -185,9 +187,12 @@ def downstream_table(
     columns, keys = [], []
     for s in settings:
         for metric in metrics:
-            columns += [f"{s} {metric}", f"{s} rec({metric})"]
             task = tasks.get(metric, "detection")
-            keys += [(s, task, metric), (s, task, f"recovery({metric})")]
+            models = list(dict.fromkeys(r["model"] for r in records if r["task"] == task))
+            for model in models:
+                label = f"{s} {model}" if len(models) > 1 else s
+                columns += [f"{label} {metric}", f"{label} rec({metric})"]
+                keys += [(s, task, metric, model), (s, task, f"recovery({metric})", model)]
     rows, intervals = _cells(records, _methods(records), keys)
     gt = data["meta"].get("ground_truth", {})
     caption = (

@@ -258,3 +258,15 @@ def test_compare_flags_a_drop_only_beyond_tolerance_and_the_baseline_interval(tm
         [change] = [c for c in changes if "rdmc-s" in c.name and c.name.endswith("mAP")]
         assert change.regression is flagged, change
         assert "baseline 95% CI [50, 70]" in change.note
+
+
+def test_downstream_table_has_columns_per_model_of_a_task():
+    data = results()
+    second = [dict(r, model="yolov4-tiny", value=r["value"] / 2) for r in data["records"]
+              if r["task"] == "detection"]  # fmt: skip
+    data["records"] += second
+    table = downstream_table(data, metrics=("mAP",))
+    assert table.columns[:4] == ["heavy/s3 yolov3-tiny mAP", "heavy/s3 yolov3-tiny rec(mAP)",
+                                 "heavy/s3 yolov4-tiny mAP", "heavy/s3 yolov4-tiny rec(mAP)"]  # fmt: skip
+    rdmc_row = dict(table.rows)["rdmc-s"]
+    assert rdmc_row[0] == 60.0 and rdmc_row[2] == 30.0
