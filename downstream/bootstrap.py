@@ -16,36 +16,42 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def iou_replicates(areas: Sequence[Sequence], counts: np.ndarray) -> np.ndarray:
-    """mIoU (%) of each resample from per-image IoUMetric results (intersection, union,
-    prediction and label areas per class), through mmseg's own total-to-metric step."""
+def iou_replicates(areas: Sequence[Sequence], counts: np.ndarray,
+                   classes: Sequence[str] = ()) -> dict[str, np.ndarray]:  # fmt: skip
+    """mIoU and per-class IoU (``IoU[name]``) in % of each resample from per-image IoUMetric
+    results (intersection, union, prediction and label areas per class), through mmseg's own
+    total-to-metric step; a class absent from a resample is NaN there."""
     import torch
     from mmseg.evaluation import IoUMetric
 
     totals = [np.stack([np.asarray(r[k], np.float64) for r in areas]) for k in range(4)]
-    out = np.empty(len(counts))
+    per_class = np.empty((len(counts), totals[0].shape[1]))
     for i, row in enumerate(counts):
         summed = [torch.from_numpy(row @ t) for t in totals]
-        iou = IoUMetric.total_area_to_metrics(*summed, ["mIoU"])["IoU"]
-        out[i] = np.nanmean(iou) * 100
+        per_class[i] = IoUMetric.total_area_to_metrics(*summed, ["mIoU"])["IoU"]
+    out = {"mIoU": np.nanmean(per_class, axis=1) * 100}
+    for c, name in enumerate(classes):
+        out[f"IoU[{name}]"] = per_class[:, c] * 100
     return out
 
 
-def coco_replicates(coco_eval, counts: np.ndarray) -> dict[str, np.ndarray]:
-    """mAP, mAP50, mAP75 (%) of each resample from a COCOeval that has run evaluate()."""
+def coco_replicates(coco_eval, counts: np.ndarray,
+                    classes: Sequence[str] = ()) -> dict[str, np.ndarray]:  # fmt: skip
+    """mAP, mAP50, mAP75 and per-class AP (``AP[name]``, for the ``classes`` named in
+    category order) in % of each resample, from a COCOeval that has run evaluate()."""
     p = coco_eval.params
     n_img, n_area = len(p.imgIds), len(p.areaRng)
     max_det = p.maxDets[-1]
-    precisions = []  # per category with ground truth: (resamples, iou thresholds, recall points)
+    precisions = {}  # category index with ground truth -> (resamples, T, R) precision
     for k in range(len(p.catIds)):
         evals = [coco_eval.evalImgs[k * n_area * n_img + i] for i in range(n_img)]  # area "all"
         curve = _weighted_precision(evals, counts, p.iouThrs, p.recThrs, max_det)
         if curve is not None:
-            precisions.append(curve)
+            precisions[k] = curve
     if not precisions:
         nan = np.full(len(counts), np.nan)
         return {"mAP": nan, "mAP50": nan, "mAP75": nan}
-    stacked = np.stack(precisions, axis=-1)  # resamples, T, R, K; -1 where a class has no gt
+    stacked = np.stack(list(precisions.values()), axis=-1)  # resamples, T, R, K; -1: no gt
     valid = stacked > -1
 
     def mean_ap(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -56,11 +62,15 @@ def coco_replicates(coco_eval, counts: np.ndarray) -> dict[str, np.ndarray]:
 
     t50 = int(np.argmin(np.abs(p.iouThrs - 0.5)))
     t75 = int(np.argmin(np.abs(p.iouThrs - 0.75)))
-    return {
+    out = {
         "mAP": mean_ap(stacked, valid),
         "mAP50": mean_ap(stacked[:, t50], valid[:, t50]),
         "mAP75": mean_ap(stacked[:, t75], valid[:, t75]),
     }
+    for k, curve in precisions.items():
+        if k < len(classes):
+            out[f"AP[{classes[k]}]"] = mean_ap(curve, curve > -1)
+    return out
 
 
 def _weighted_precision(evals: list, counts: np.ndarray, iou_thrs: np.ndarray,

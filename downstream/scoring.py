@@ -61,7 +61,9 @@ def detection_scores(
         value = raw.get(f"{name}_precision")
         if value is not None and not math.isnan(value):
             out[f"AP[{name}]"] = float(value) * 100
-    return out, ({} if counts is None else coco_replicates(_matched(metric), counts))
+    if counts is None:
+        return out, {}
+    return out, coco_replicates(_matched(metric), counts, [classes[i] for i in metric.cat_ids])
 
 
 def _coco_metric(
@@ -144,7 +146,7 @@ def segmentation_scores(
         union = float(areas[1][i])
         if union > 0:
             out[f"IoU[{name}]"] = float(areas[0][i]) / union * 100
-    replicates = {} if counts is None else {"mIoU": iou_replicates(metric.results, counts)}
+    replicates = {} if counts is None else iou_replicates(metric.results, counts, classes)
     return out, replicates
 
 

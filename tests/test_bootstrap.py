@@ -83,8 +83,10 @@ def test_coco_replicates_equal_pycocotools_on_each_resample():
     counts = resample_counts(len(preds), resamples=25)
     counts[0] = 1  # the identity resample: the point estimate itself
     scores, replicates = detection_scores(preds, gts, shapes, classes, counts)
-    for metric in ("mAP", "mAP50", "mAP75"):  # mmdet reports mAP rounded to 0.1 points
-        assert replicates[metric][0] == pytest.approx(scores[metric], abs=0.05)
+    per_class = [k for k in scores if k.startswith("AP[")]
+    assert per_class and set(per_class) <= set(replicates)
+    for metric in ("mAP", "mAP50", "mAP75", *per_class):  # mmdet rounds to 0.1 points
+        assert replicates[metric][0] == pytest.approx(scores[metric], abs=0.05), metric
     coco_eval = _matched(_coco_metric(preds, gts, shapes, classes)[0])
     for row, ap, ap50 in zip(counts, replicates["mAP"], replicates["mAP50"], strict=True):
         assert (ap, ap50) == pytest.approx(_accumulate_on_resample(coco_eval, row), abs=1e-9)
@@ -97,6 +99,8 @@ def test_iou_replicates_equal_mmseg_on_the_identity_resample():
     counts = np.vstack([np.ones(5, np.int64), resample_counts(5, resamples=10)])
     scores, replicates = segmentation_scores(preds, gts, ("a", "b", "c"), counts)
     assert replicates["mIoU"][0] == pytest.approx(scores["mIoU"], abs=0.005)  # mmseg rounds
+    for name in ("a", "b", "c"):
+        assert replicates[f"IoU[{name}]"][0] == pytest.approx(scores[f"IoU[{name}]"], abs=1e-6)
     for row, value in zip(counts[1:], replicates["mIoU"][1:], strict=True):
         drawn = np.repeat(np.arange(5), row)
         again, _ = segmentation_scores(
