@@ -84,7 +84,9 @@ def test_smoke_suite_end_to_end(tmp_path, capsys):
             assert lo - 1e-9 <= r["value"] <= hi + 1e-9, r
         if r["condition"] not in ("clean", "rainy") and r["metric"] in ("PSNR", "mAP", "mIoU"):
             assert r["vs_rainy"]["verdict"] in ("better", "worse", "no difference")
-    per_class = [r for r in recs if r["metric"].startswith(("AP[", "IoU[")) and r["value"] is not None]
+    per_class = [
+        r for r in recs if r["metric"].startswith(("AP[", "IoU[")) and r["value"] is not None
+    ]
     assert per_class and all(r["ci95"] is not None for r in per_class if r["condition"] != "clean")
     identity = [r for r in recs if r["condition"] == "identity" and "vs_rainy" in r]
     assert identity and all(r["vs_rainy"]["verdict"] == "no difference" for r in identity)
