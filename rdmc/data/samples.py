@@ -181,10 +181,14 @@ def _debian_sources(photos: list[SamplePhoto], debs_dir: Path) -> tuple[dict, li
             missing.append({"package": package, "reason": str(error), "photos": names})
             continue
         versions[package] = package_version(deb)
+        checked: dict[tuple[str, str | None], tuple[np.ndarray | None, str | None]] = {}
         for photo in wanted:
-            problem = _refusal(photo, members.get(photo.file))
-            if problem is None:
-                images[photo.name] = _decode(members[photo.file])  # type: ignore[assignment]
+            key = (photo.file, photo.sha256)  # the crops of one file are decoded once
+            if key not in checked:
+                checked[key] = _verified(photo, members.get(photo.file))
+            image, problem = checked[key]
+            if image is not None:
+                images[photo.name] = image
             else:
                 _warn(f"refusing {deb.name}:{photo.file}: {problem}")
                 reason = f"{photo.file}: {problem}"
@@ -192,15 +196,15 @@ def _debian_sources(photos: list[SamplePhoto], debs_dir: Path) -> tuple[dict, li
     return images, missing, versions
 
 
-def _refusal(photo: SamplePhoto, data: bytes | None) -> str | None:
+def _verified(photo: SamplePhoto, data: bytes | None) -> tuple[np.ndarray | None, str | None]:
+    """The decoded file if it is there, has the pinned SHA-256 and is an image; else why not."""
     if data is None:
-        return "not in the package"
+        return None, "not in the package"
     digest = hashlib.sha256(data).hexdigest()
     if digest != photo.sha256:
-        return f"SHA-256 {digest[:16]}... differs from the pinned {photo.sha256[:16]}..."
-    if _decode(data) is None:
-        return "not a readable image"
-    return None
+        return None, f"SHA-256 {digest[:16]}... differs from the pinned {photo.sha256[:16]}..."
+    image = _decode(data)
+    return (image, None) if image is not None else (None, "not a readable image")
 
 
 def _remove_stale(root: Path, kept: set[Path]) -> None:
