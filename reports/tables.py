@@ -153,8 +153,12 @@ def _cells(records, methods, keys) -> tuple[list, list | None]:
     """Rows of values and of intervals (None when the results carry no interval at all)."""
     rows = [(m, [_value(records, m, *k) for k in keys]) for m in methods]
     intervals = [[_interval(records, m, *k) for k in keys] for m in methods]
-    has_any = any(ci is not None for row in intervals for ci in row)
-    return rows, (intervals if has_any else None)
+    return rows, _if_any(intervals)
+
+
+def _if_any(intervals: list[list]) -> list[list] | None:
+    """The intervals, or None when the results carry none (an older file, a cost column)."""
+    return intervals if any(ci is not None for row in intervals for ci in row) else None
 
 
 def restoration_table(data: dict, rain: Sequence[str] | None = None) -> Table:
@@ -238,11 +242,11 @@ def scoreboard_table(data: dict) -> Table:
         f"(one multiply-add = one FLOP) and median CPU latency of one {size}x{size} forward pass"
         + (f" ({threads} threads)." if threads else ".")
     )
-    has_any = any(ci is not None for row in intervals for ci in row)
-    caption += _ci_note(intervals if has_any else None)
+    intervals = _if_any(intervals)
+    caption += _ci_note(intervals)
     lower = [False] * (2 * len(groups)) + [True] * len(costs)
     decimals = [2, 4] * len(groups) + [c[2] for c in costs]
-    return Table(caption, columns, rows, decimals, lower, intervals if has_any else None)
+    return Table(caption, columns, rows, decimals, lower, intervals)
 
 
 def _cell(value: float | None, decimals: int, rank: int | None, latex: bool,
