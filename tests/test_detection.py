@@ -177,3 +177,15 @@ def test_cli_detect_refuses_a_pickle_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert f"{tmp_path / 'evil.pth'}: not a readable checkpoint" in err and "\n" not in err
     assert not (tmp_path / "pwned").exists()
+
+
+def test_the_test_split_holds_80_objects_of_8_classes(detector):
+    """The embedded test photos are chosen for COCO objects: on the clean photos each
+    embedded detector finds at least 80 boxes of at least 8 classes at score >= 0.3."""
+    boxes, classes = 0, set()
+    for entry in [e for e in load_manifest()["images"] if e["split"] == "test"]:
+        found = detector(sample_image(entry["name"]))
+        kept = found.scores >= 0.3
+        boxes += int(kept.sum())
+        classes |= set(found.labels[kept].tolist())
+    assert boxes >= 80 and len(classes) >= 8, (boxes, sorted(classes))

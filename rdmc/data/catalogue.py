@@ -50,6 +50,7 @@ _CCBY4 = "CC BY 4.0"
 _CCBYSA3 = "CC BY-SA 3.0"
 _CCBYSA4 = "CC BY-SA 4.0"
 _GPL = "GPL-2+"
+_GFDL = "GFDL-1.2+"
 _OPENCV = "Apache-2.0 AND BSD-3-Clause"
 
 _OPENCV_DATA = ("opencv-doc", "usr/share/doc/opencv-doc/examples/data/")
@@ -57,6 +58,8 @@ _LOMIRI_16 = ("lomiri-wallpapers-16.04", "usr/share/backgrounds/")
 _LOMIRI_20 = ("lomiri-wallpapers-20.04", "usr/share/backgrounds/")
 _MATE_NATURE = ("mate-backgrounds", "usr/share/backgrounds/mate/nature/")
 _PLASMA = ("plasma-workspace-wallpapers", "usr/share/wallpapers/")
+_PALAPELI = ("palapeli-data", "usr/share/palapeli/collection/")
+_SCRATCH = ("scratch", "usr/share/scratch/Media/Backgrounds/")
 
 
 def _deb(
@@ -109,7 +112,8 @@ PHOTOS: tuple[SamplePhoto, ...] = (
                 "CC0Textures", "gravel (grayscale)"),
     SamplePhoto("hubble", "train", "scikit-image", "hubble_deep_field.jpg", _PD,
                 "NASA", "galaxies"),
-    # Debian packages (test, val, train)
+    # Debian packages (test, val, train): OpenCV docs, Lomiri, MATE and Plasma wallpapers,
+    # Palapeli puzzles, Scratch 1.4 backgrounds (480 x 360)
     _deb('basketball1', 'test', _OPENCV_DATA, 'basketball1.png',
          'ba06f6701f7260998b430c39b6557f775497e6ce7b1a74f0b7ea6af371bf54a6',
          _OPENCV, 'OpenCV contributors', 'two people with a ball (grayscale)', group='basketball'),
@@ -149,15 +153,9 @@ PHOTOS: tuple[SamplePhoto, ...] = (
     _deb('smarties', 'test', _OPENCV_DATA, 'smarties.png',
          'ad3f751c053fdcf432687c1bc0e56a61a9119d2bb2ae29365f8aa6534fc77417',
          _OPENCV, 'OpenCV contributors', 'sweets on a table'),
-    _deb('box_in_scene', 'test', _OPENCV_DATA, 'box_in_scene.png',
-         '8b0225ff76244a42bd1400c0904f8b7afea7d97b7d8115495e42e98ad347bd51',
-         _OPENCV, 'OpenCV contributors', 'boxes and books on a table (grayscale)'),
     _deb('stuff', 'test', _OPENCV_DATA, 'stuff.jpg',
          '21cd00afbdd0727f445dd91c0a09633e6345ed5b05a3d2355453a1f3c314c6c5',
          _OPENCV, 'OpenCV contributors', 'pen, lighter, cap on a desk'),
-    _deb('licenseplate', 'test', _OPENCV_DATA, 'licenseplate_motion.jpg',
-         'ea6fa9cea75df91bec656d1d3b903111a9c0708c6a3b88f405a5156de38ff9d6',
-         _OPENCV, 'OpenCV contributors', 'car rear, motion blur'),
     _deb('aloe', 'test', _OPENCV_DATA, 'aloeR.jpg',
          '9b23100df31a846bc6e6a6545563b2b4120b948c9835c7d36cde00af77f4503e',
          _OPENCV, 'OpenCV contributors (Middlebury stereo)', 'aloe in a pot (vase)'),
@@ -179,6 +177,12 @@ PHOTOS: tuple[SamplePhoto, ...] = (
     _deb('boats_right', 'test', _PLASMA, 'EveningGlow/contents/images/2560x1600.jpg',
          '586682dcb362b9f620068f10138f87d0d3649939aef238adc5807cb951976a7a',
          _GPL, 'Ian Hex (KDE)', 'boats on a lake shore (right half)', group='boats', crop=RIGHT_HALF),
+    _deb('citrus', 'test', _PALAPELI, 'citrus-fruits.jpg',
+         '0cbd7154a14789803167c86705130d0358875198231269df168ea26224e70848',
+         _PD, 'US Department of Agriculture', 'oranges, lemons, limes'),
+    _deb('kitchen', 'test', _SCRATCH, 'Indoors/kitchen.jpg',
+         'b50e1cdc7cac868af8f07e85f1c2e10b40c351337ca5ab8e27577600d5c8b5b4',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'kitchen: oven, sink, dishwasher'),
     _deb('home', 'val', _OPENCV_DATA, 'home.jpg',
          '23b8cf46a1965d0ec33459b875aed43187802834db49e0daa9fa2cc842e9d8d2',
          _OPENCV, 'OpenCV contributors', 'towered building, sky'),
@@ -203,6 +207,12 @@ PHOTOS: tuple[SamplePhoto, ...] = (
     _deb('summer_night', 'val', _PLASMA, 'summer_1am/contents/images/2560x1600.jpg',
          'c868b50789591dd42910153c768053f1ba0a98cb36bbfc2b7a96a1045d0477f8',
          _GPL, 'Risto Saukonpaa (KDE)', 'lake at dusk'),
+    _deb('roebling_bridge', 'val', _PALAPELI, 'cincinnati-bridge.jpg',
+         '09772d09318b34a5c5edd58ee86ff462bcd2907006f31cc8e0704310f8e9ab60',
+         _PD, 'Derek Jensen', 'suspension bridge, river'),
+    _deb('cinema', 'val', _SCRATCH, 'Indoors/the-movies-inside.jpg',
+         'f567d8e0b693effb6c7e749ffc488acd8dc38641d0250daea11d09ca58588ae5',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'cinema lobby, posters, a person'),
     _deb('aero_1', 'train', _OPENCV_DATA, 'aero1.jpg',
          'd9a69191f6e3642ea361bc3c62e677b2f40fe6534b78da540f4155e0734b59ef',
          _OPENCV, 'OpenCV contributors', 'aerial view of a town', group='aero'),
@@ -323,4 +333,58 @@ PHOTOS: tuple[SamplePhoto, ...] = (
     _deb('forest_right', 'train', _PLASMA, 'Path/contents/images/2560x1600.jpg',
          '7477457d7f17b736259f1b021864778ad4ba802cf3214e6728181ff29126bba8',
          _GPL, 'Risto Saukonpaa (KDE)', 'forest path (right half)', group='forest', crop=RIGHT_HALF),
+    _deb('box_in_scene', 'train', _OPENCV_DATA, 'box_in_scene.png',
+         '8b0225ff76244a42bd1400c0904f8b7afea7d97b7d8115495e42e98ad347bd51',
+         _OPENCV, 'OpenCV contributors', 'boxes and books on a table (grayscale)'),
+    _deb('licenseplate', 'train', _OPENCV_DATA, 'licenseplate_motion.jpg',
+         'ea6fa9cea75df91bec656d1d3b903111a9c0708c6a3b88f405a5156de38ff9d6',
+         _OPENCV, 'OpenCV contributors', 'car rear, motion blur'),
+    _deb('castle', 'train', _PALAPELI, 'castle-maintenon.jpg',
+         'f4a6bf48b97d97715413f9ebd2d8744bd46df0e492bc8326e2513d51084f2612',
+         _GFDL, 'Eric Pouhier', 'castle, moat, trees'),
+    _deb('honey_bee', 'train', _PALAPELI, 'european-honey-bee.jpg',
+         '9d54ae706bddd899c91b2b801d9ca4556a5a9a399b4043f9d539df62a8cb7f27',
+         _PD, 'John Severns', 'bee on a flower'),
+    _deb('chameleon', 'train', _PALAPELI, 'panther-chameleon-female.jpg',
+         'adb9e2834a8a3db40ca3817452b956ada527085e5aa2bd604c465651a3834ae4',
+         _GFDL, 'B. Navez and others', 'chameleon on a branch'),
+    _deb('parking_ramp', 'train', _SCRATCH, 'Outdoors/parking-ramp.jpg',
+         '2e147b79b03a7565cf082d4ffd91c8cdd6c381b7100c406b643b6b95035366ea',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'parking garage entrance, street'),
+    _deb('route66', 'train', _SCRATCH, 'Outdoors/route66.jpg',
+         '9202a27db67f8758e5528dcc7438ce42d53c9f33619fb1634ada6ceda3a01204',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'empty road, sign, sky'),
+    _deb('shacks', 'train', _SCRATCH, 'Outdoors/houses.jpg',
+         'e06f499ea6830d58e954a63dc067abff595156a283f14a720400a1ddf121e870',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'tin shacks, dirt road'),
+    _deb('village', 'train', _SCRATCH, 'Outdoors/village.jpg',
+         'a6b20f4ada48f55837db5db53b006fe41b3a33913bcdf98f4bced666a453c838',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'shacks, hills, clouds'),
+    _deb('lake', 'train', _SCRATCH, 'Nature/lake.jpg',
+         '398c72f0bfb8d6f5cf25b00d046201868fbec33c3e7a3e713f50c3f427d45539',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'trees over a pond, heron'),
+    _deb('beach', 'train', _SCRATCH, 'Nature/beach-malibu.jpg',
+         '13ecd1022ff35a5d817054ccf86749bc7229b990da104e00cbe74b15daff7a1b',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'beach, sea, cliffs'),
+    _deb('train_tracks', 'train', _SCRATCH, 'Outdoors/train-tracks1.jpg',
+         '8780a22be05ddd1baf7aff86adf43d60f063a042daf5da1194183ed2b4cf38a1',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'railway track, valley'),
+    _deb('mit_building', 'train', _SCRATCH, 'Outdoors/building-at-mit.jpg',
+         '72724d90df71e8340b59d9199b736a839582d4145c94a730b663cf9ad3d6941e',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'perforated building, lawn'),
+    _deb('hay_field', 'train', _SCRATCH, 'Outdoors/hay_field.jpg',
+         '2c3559b215100bafcae23b7aeefaaa09b40b013b7facd5b716ca92ef81bc06df',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'hay bales in a field'),
+    _deb('bench_view', 'train', _SCRATCH, 'Outdoors/bench-with-view.jpg',
+         'b3cf022ad65e8b0fe837214bedf378532a068e19a0bb28081ec255adc4341170',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'bench, lawn, sea view'),
+    _deb('pergola', 'train', _SCRATCH, 'Nature/pathway.jpg',
+         'a26c8ebd2305c20b2ba1524313d0cbf85229ec3c9fab72e58056a83c74e9b6a0',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'garden seen through a pergola'),
+    _deb('birches', 'train', _SCRATCH, 'Nature/forest.jpg',
+         'c4176201e98934611b1b31270897fc23c82c55f9a59b81af75cf6b0c2757e54c',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'birch trunks'),
+    _deb('chateau', 'train', _SCRATCH, 'Outdoors/driveway.jpg',
+         'd68a17363238af3667767d2675bace26b4c92249eacb15c4a922890f4665ee5b',
+         _CCBYSA3, 'MIT (Scratch 1.4 media)', 'driveway to a chateau, autumn trees'),
 )  # fmt: skip
