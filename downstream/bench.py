@@ -41,7 +41,7 @@ from downstream.datasets import Dataset, Image, load_dataset
 from downstream.errors import BenchError
 from downstream.scoring import derived_records
 from downstream.suite import Suite, load_suite
-from rdmc.data.samples import default_cache_dir
+from rdmc.data.samples import default_cache_dir, photo_credit
 from rdmc.imageio import read_image, write_bytes_atomic
 from rdmc.intervals import add_intervals, mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
@@ -497,7 +497,10 @@ class BenchRun:
                 rel = Path("gallery") / f"{Path(im.name).stem}__{c.label.replace('/', '-')}.jpg"
                 write_image(self.out / rel, panel)
                 panels.append({"condition": c.label, "file": str(rel)})
-            gallery.append({"image": im.name, "rain": f"{preset}/s{severity}", "panels": panels})
+            item = {"image": im.name, "rain": f"{preset}/s{severity}", "panels": panels}
+            if dataset.name.startswith("samples:"):
+                item["credit"] = photo_credit(Path(im.name).stem)
+            gallery.append(item)
         return gallery
 
     def _meta(

@@ -187,7 +187,8 @@ def _gallery(run: Run) -> list[dict]:
                 panels.append({"condition": panel.get("condition", ""),
                                "jpeg": base64.b64encode(path.read_bytes()).decode()})  # fmt: skip
         if panels:
-            items.append({"image": item.get("image"), "rain": item.get("rain"), "panels": panels})
+            items.append({"image": item.get("image"), "rain": item.get("rain"),
+                          "credit": item.get("credit"), "panels": panels})  # fmt: skip
     return items
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import socket
@@ -18,7 +19,8 @@ import yaml
 from downstream import bench as bench_module
 from downstream.bench import BenchError, load_suite, run_bench
 from rdmc.cli import main
-from rdmc.data.samples import sample_image
+from rdmc.data.catalogue import PHOTOS
+from rdmc.data.samples import photo_credit, sample_image
 from rdmc.imageio import write_image
 from rdmc.zoo import derainer_fingerprint
 
@@ -91,6 +93,12 @@ def test_smoke_suite_end_to_end(tmp_path, capsys):
     identity = [r for r in recs if r["condition"] == "identity" and "vs_rainy" in r]
     assert identity and all(r["vs_rainy"]["verdict"] == "no difference" for r in identity)
     assert not any("replicates" in r for r in recs)
+    # The gallery credits each embedded photo with its license, and the report shows it.
+    assert all(item["credit"] == photo_credit(Path(item["image"]).stem) for item in meta["gallery"])
+    assert main(["report", str(tmp_path / "out"), "-o", str(tmp_path / "report.html")]) == 0
+    page = (tmp_path / "report.html").read_text()
+    first = next(p for p in PHOTOS if p.name == Path(meta["gallery"][0]["image"]).stem)
+    assert f"Photo: {first.credit}, {first.license}" in html.unescape(page)
 
 
 def test_identical_rerun_recomputes_nothing(tmp_path, monkeypatch):

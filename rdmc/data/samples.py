@@ -280,3 +280,11 @@ def sample_image(name: str, cache_dir: Path | None = None) -> np.ndarray:
     if name not in entries:
         raise KeyError(f"no prepared sample photo {name!r} (see `rdmc data list`)")
     return _rgb(read_image(samples_dir(cache_dir) / entries[name]["path"]))
+
+
+def photo_credit(name: str) -> str | None:
+    """Who made an embedded photo and under which license, for a caption; None if not one."""
+    photo = next((p for p in PHOTOS if p.name == name), None)
+    if photo is None:
+        return None
+    return f"{photo.credit}, {photo.license} (from {photo.package})"
