@@ -4,7 +4,10 @@
 gray, RGB or RGBA (alpha is passed through untouched). Large images are cut
 into overlapping tiles whose outputs are blended with weights that ramp down
 towards each tile's edge, so memory stays bounded and seams do not show; the
-network pads every tile to the multiple it needs and crops back.
+image is padded once as the network pads a whole image, and tiles are multiples of
+the network's size step. Networks whose gates pool over the whole input (dynamic
+recruitment) first run the whole image shrunk to one tile's pixels, and every tile
+reuses those gates.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from rdmc.models.derain_model import stage_outputs
+from rdmc.models.rdmc import pad_to_multiple
+from rdmc.models.shared_gates import has_global_gates, recording, replaying
 
 # Images with more pixels than this are tiled when the tile size is "auto".
 AUTO_TILE_PIXELS = 1024 * 1024
@@ -125,6 +131,17 @@ def tiled_apply(
     return out / weight
 
 
+def downscaled_to(x: torch.Tensor, pixels: int) -> torch.Tensor:
+    """``x`` (N x C x H x W) as is when it has at most ``pixels`` pixels, else shrunk
+    (antialiased) to about that many, aspect kept."""
+    h, w = x.shape[-2:]
+    if h * w <= pixels:
+        return x
+    scale = math.sqrt(pixels / (h * w))
+    size = (max(1, int(h * scale)), max(1, int(w * scale)))
+    return F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
+
+
 class Derainer:
     """Derains numpy images with a network.
 
@@ -188,8 +205,20 @@ class Derainer:
             tile = AUTO_TILE + self.tile_overlap if large else None
         if tile is None or (x.shape[-2] <= tile and x.shape[-1] <= tile):
             return self._forward(x).cpu()
+        # Pad as the network pads a whole image, so that the tiles on the border see the
+        # same padding; every tile is then a multiple of the network's step, padded no more.
         multiple = getattr(self.net, "multiple", 1)
-        return tiled_apply(self._forward, x, int(tile), self.tile_overlap, multiple)
+        padded, (h, w) = pad_to_multiple(x, multiple)
+        if not has_global_gates(self.net):
+            out = tiled_apply(self._forward, padded, int(tile), self.tile_overlap, multiple)
+            return out[..., :h, :w]
+        # The gates of the whole image, for every tile; shrunk to one tile's pixels, so
+        # memory stays bounded by the tile size and the cost is one tile more.
+        with recording(self.net) as tape:
+            self._forward(downscaled_to(x, int(tile) ** 2))
+        with replaying(self.net, tape):
+            out = tiled_apply(self._forward, padded, int(tile), self.tile_overlap, multiple)
+        return out[..., :h, :w]
 
     def __call__(self, img: np.ndarray) -> np.ndarray:
         """Derains a uint8/uint16 gray, RGB or RGBA image; returns the same shape and dtype."""

@@ -72,6 +72,44 @@ def test_tiles_are_multiples_of_the_networks_size_step():
     assert diff.max() <= 12 and (diff > 1).mean() < 0.02
 
 
+def test_tiles_share_the_gates_of_the_whole_image(monkeypatch):
+    """rdmc-s's dynamic gates pool over the whole input: tiles reuse the gates of the whole
+    image (shrunk to one tile's pixels) instead of pooling over themselves, which brings
+    tiled inference 6x closer to the whole image on this photo."""
+    from rdmc import inference
+    from rdmc.data.samples import sample_image
+    from rdmc.rain import add_rain
+
+    rainy = add_rain(sample_image("astronaut"), "heavy", 3, 0).rainy
+    whole = load_derainer("rdmc-s", tile=None)(rainy).astype(int)
+    tiled = load_derainer("rdmc-s", tile=256, tile_overlap=32)
+    shared = np.abs(tiled(rainy).astype(int) - whole)
+    monkeypatch.setattr(inference, "has_global_gates", lambda net: False)
+    own = np.abs(tiled(rainy).astype(int) - whole)
+    assert shared.mean() < 1.0 and (shared > 1).mean() < 0.2, (shared.mean(), (shared > 1).mean())
+    assert own.mean() > 4 * shared.mean()
+
+
+def test_replayed_gates_are_the_recorded_ones_in_order(rdmc_s_untrained):
+    """A replayed pass uses the recorded gates, not its input's: on the recorded input it
+    gives the same output, on another input the output of the recorded gates."""
+    from rdmc.models.shared_gates import recording, replaying
+
+    torch.manual_seed(1)
+    a, b = torch.rand(1, 3, 64, 64), torch.rand(1, 3, 64, 64) * 0.5
+    with torch.inference_mode():
+        plain_a, plain_b = rdmc_s_untrained(a)[-1], rdmc_s_untrained(b)[-1]
+        with recording(rdmc_s_untrained) as tape:
+            rdmc_s_untrained(a)
+        assert sum(len(gates) for gates in tape.gates.values()) == 8 * 3  # 8 paths x 3 stages
+        with replaying(rdmc_s_untrained, tape):
+            again_a = rdmc_s_untrained(a)[-1]
+            b_with_a_gates = rdmc_s_untrained(b)[-1]
+        assert torch.equal(again_a, plain_a)
+        assert not torch.allclose(b_with_a_gates, plain_b, atol=1e-4)
+        assert torch.equal(rdmc_s_untrained(b)[-1], plain_b)  # the tape is gone afterwards
+
+
 def test_tiling_an_identity_function_is_exact():
     x = torch.rand(1, 3, 100, 70)
     assert torch.allclose(tiled_apply(lambda t: t, x, tile=32, overlap=8), x, atol=1e-6)

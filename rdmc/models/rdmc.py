@@ -40,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rdmc.models.shared_gates import GlobalGate
 from rdmc.registry import MODELS
 
 RECRUITMENT_MODES = ("searched", "dynamic", "static", "none")
@@ -171,9 +172,9 @@ class UpPath(nn.Module):
         return self.conv(x)
 
 
-class PathGate(nn.Module):
+class PathGate(GlobalGate):
     """``dynamic`` recruitment: per-image, per-channel gates in (0, 1) from the path's
-    globally pooled output (squeeze-and-excitation)."""
+    globally pooled output (squeeze-and-excitation); tiles share the whole image's."""
 
     def __init__(self, channels: int, reduction: int = 4) -> None:
         super().__init__()
@@ -183,7 +184,7 @@ class PathGate(nn.Module):
         )
 
     def forward(self, path: torch.Tensor) -> torch.Tensor:
-        gate = torch.sigmoid(self.mlp(path.mean(dim=(2, 3))))
+        gate = self.shared(lambda: torch.sigmoid(self.mlp(path.mean(dim=(2, 3)))))
         return gate[:, :, None, None] * path
 
 
