@@ -102,13 +102,16 @@ def conditions_of(suite: Suite) -> list[Condition]:
 class ConditionImages:
     """Makes (and caches) each condition's copy of every image."""
 
-    def __init__(self, suite: Suite, cache: Cache, device: str, precision: str = "fp32") -> None:
+    def __init__(self, suite: Suite, cache: Cache, device: str, precision: str = "fp32",
+                 compile: bool = False) -> None:  # fmt: skip
         from rdmc.inference import resolve_precision
         from rdmc.zoo import derainer_fingerprint
 
         self.suite, self.cache, self.device, self.precision = suite, cache, device, precision
+        self.compile = compile
         self.rain_code = code_digest(*RAIN_CODE)
         path = [str(v) for v in resolve_precision(precision, device.split(":")[0])]
+        path += ["compiled"] if compile else []
         self.derain_code = content_hash(code_digest(*DERAIN_CODE), device, path)
         self.fingerprints = {}
         self._derainers: dict = {}
@@ -153,7 +156,9 @@ class ConditionImages:
         from rdmc.zoo import load_derainer
 
         if name not in self._derainers:
-            self._derainers[name] = load_derainer(name, self.device, precision=self.precision)
+            self._derainers[name] = load_derainer(
+                name, self.device, precision=self.precision, compile=self.compile
+            )
         return self._derainers[name]
 
 
@@ -304,6 +309,7 @@ class BenchRun:
     progress: bool = True
     cache_dir: Path | None = None
     precision: str = "fp32"  # of the derainers (see rdmc.inference.PRECISIONS)
+    compile: bool = False  # the derainers through torch.compile
 
     def __post_init__(self) -> None:
         self.cache = Cache(self.cache_dir or default_cache_dir() / "bench")
@@ -440,7 +446,7 @@ class BenchRun:
         dataset = load_dataset(self.suite.dataset)
         conditions = conditions_of(self.suite)
         models = task_models(self.suite, self.device)
-        images = ConditionImages(self.suite, self.cache, self.device, self.precision)
+        images = ConditionImages(self.suite, self.cache, self.device, self.precision, self.compile)
         self._produce(dataset, conditions, models, images, rank, world)
         self.timings["images_and_predictions_s"] = time.perf_counter() - start
         _barrier(world)
@@ -541,12 +547,12 @@ class BenchRun:
 
 def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = "cpu",
               progress: bool = True, cache_dir: Path | None = None,
-              precision: str = "fp32") -> Path:  # fmt: skip
+              precision: str = "fp32", compile: bool = False) -> Path:  # fmt: skip
     """Runs a suite into ``out`` and returns the path of results.json.
 
     ``cache_dir``: where derived images, predictions and scored cells are kept
     (default ``<user cache>/bench``); ``precision``: the derainers' (fp32 by default, so
-    results compare across machines)."""
+    results compare across machines); ``compile``: derainers through torch.compile."""
     loaded = load_suite(suite)
     results = out / "results.json"
     if results.exists() and not resume and int(os.environ.get("RANK", "0")) == 0:
@@ -555,6 +561,6 @@ def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = 
         )
     out.mkdir(parents=True, exist_ok=True)
     try:
-        return BenchRun(loaded, out, device, progress, cache_dir, precision).run()
+        return BenchRun(loaded, out, device, progress, cache_dir, precision, compile).run()
     except DownstreamModelError as e:
         raise BenchError(str(e)) from e

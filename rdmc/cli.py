@@ -327,8 +327,17 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tile-overlap", type=int, default=32, metavar="N")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     _add_precision(p, default="auto")
+    _add_compile(p)
     _add_overwrite(p)
     p.set_defaults(func=_run_derain)
+
+
+def _add_compile(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--compile", action="store_true",
+        help="run the derainers through torch.compile: seconds to compile per image size, "
+        "faster after; falls back to eager (with a warning) where it cannot compile",
+    )  # fmt: skip
 
 
 def _add_precision(p: argparse.ArgumentParser, default: str) -> None:
@@ -365,7 +374,7 @@ def _run_derain(args: argparse.Namespace) -> int:
     images, problems = _collect(args.inputs)
     _check_outputs([(p, args.output / p.name) for p in images], args.overwrite)
     derainer = load_derainer(
-        args.model, args.device, args.tile, args.tile_overlap, _precision(args)
+        args.model, args.device, args.tile, args.tile_overlap, _precision(args), args.compile
     )
     failed, written = len(problems), 0
     for path in tqdm(images, desc=f"derain ({args.model})", unit="img", disable=len(images) < 2):
@@ -571,6 +580,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
         help="cache of images, predictions and cells (default ~/.cache/rdmc/bench)",
     )
     _add_precision(p, default="fp32")
+    _add_compile(p)
     p.set_defaults(func=_run_bench)
 
 
@@ -578,7 +588,8 @@ def _run_bench(args: argparse.Namespace) -> int:
     from downstream.bench import run_bench
 
     results = run_bench(args.suite, args.out, args.resume, args.device,
-                        cache_dir=args.cache_dir, precision=_precision(args))  # fmt: skip
+                        cache_dir=args.cache_dir, precision=_precision(args),
+                        compile=args.compile)  # fmt: skip
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     skipped = json.loads(results.read_text())["meta"]["dataset"]["skipped"]

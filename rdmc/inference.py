@@ -13,7 +13,9 @@ reuses those gates.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -156,6 +158,11 @@ class Derainer:
         precision: "fp32" (the reference), "bf16" (CPU or CUDA), "fp16" (CUDA only) or
             "auto" (fp16 on CUDA; bf16 on a CPU with AVX512-BF16 or AMX, else fp32).
             Every path but "fp32" also runs channels-last (:func:`resolve_precision`).
+        compile: run the network through ``torch.compile`` (inductor, static shapes: one
+            compilation per image size, 10 to 80 s on a 2-core CPU), which pays for itself
+            only over many images of one size; where it cannot compile (no C++ compiler,
+            an op it cannot lower) it warns once and runs eagerly. Passes that record or
+            replay shared gates (tiling) run eagerly.
         name: for messages and reports.
         meta: what the checkpoint says about the network (architecture, training run).
     """
@@ -169,6 +176,7 @@ class Derainer:
         precision: str = "fp32",
         name: str = "derainer",
         meta: dict | None = None,
+        compile: bool = False,
     ) -> None:
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise ValueError("--device cuda was asked for, but no CUDA device is available")
@@ -179,14 +187,27 @@ class Derainer:
         self.net = net.to(self.device, memory_format=memory_format).eval()
         self.tile, self.tile_overlap, self.name = tile, tile_overlap, name
         self.meta = meta or {}
+        self.compiled = torch.compile(self.net, dynamic=False) if compile else None
 
     @property
     def precision(self) -> str:
-        """The path it runs, e.g. ``bf16+channels-last``."""
+        """The path it runs, e.g. ``bf16+channels-last`` or ``fp32+compiled``."""
         name = {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.dtype]
-        return name + ("+channels-last" if self.channels_last else "")
+        return (name + ("+channels-last" if self.channels_last else "")
+                + ("+compiled" if self.compiled is not None else ""))  # fmt: skip
 
-    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _network(self, x: torch.Tensor, eager: bool) -> torch.Tensor:
+        if self.compiled is not None and not eager:
+            try:
+                return stage_outputs(self.compiled, x)[-1]
+            except Exception as error:  # noqa: BLE001 - inductor's failures have many types
+                reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                print(f"warning: torch.compile failed ({reason[:200]}); running eagerly",
+                      file=sys.stderr)  # fmt: skip
+                self.compiled = None
+        return stage_outputs(self.net, x)[-1]
+
+    def _forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
         x = x.to(self.device)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -195,7 +216,7 @@ class Derainer:
         else:
             autocast = torch.autocast(self.device.type, dtype=self.dtype)
         with torch.inference_mode(), autocast:
-            return stage_outputs(self.net, x)[-1].float().clamp_(0, 1).contiguous()
+            return self._network(x, eager).float().clamp_(0, 1).contiguous()
 
     def derain_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """1 x 3 x H x W in [0, 1] to the same, tiled as configured."""
@@ -215,9 +236,10 @@ class Derainer:
         # The gates of the whole image, for every tile; shrunk to one tile's pixels, so
         # memory stays bounded by the tile size and the cost is one tile more.
         with recording(self.net) as tape:
-            self._forward(downscaled_to(x, int(tile) ** 2))
+            self._forward(downscaled_to(x, int(tile) ** 2), eager=True)
         with replaying(self.net, tape):
-            out = tiled_apply(self._forward, padded, int(tile), self.tile_overlap, multiple)
+            eager = functools.partial(self._forward, eager=True)
+            out = tiled_apply(eager, padded, int(tile), self.tile_overlap, multiple)
         return out[..., :h, :w]
 
     def __call__(self, img: np.ndarray) -> np.ndarray:

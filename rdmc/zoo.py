@@ -242,6 +242,7 @@ def load_derainer(
     tile: int | str | None = "auto",
     tile_overlap: int = AUTO_OVERLAP,
     precision: str = "fp32",
+    compile: bool = False,
 ) -> Derainer:
     """A ready :class:`Derainer` from a zoo name or a checkpoint file."""
     key = str(name_or_path)
@@ -260,4 +261,5 @@ def load_derainer(
     else:
         known = ", ".join([*NON_LEARNED, *CHECKPOINTS, *ARCHITECTURES])
         raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
-    return Derainer(net, device, tile, tile_overlap, precision, name=key, meta=meta)
+    return Derainer(net, device, tile, tile_overlap, precision, name=key, meta=meta,
+                    compile=compile)  # fmt: skip

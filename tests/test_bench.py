@@ -404,6 +404,9 @@ def test_image_and_prediction_keys_cover_their_code(tmp_path, monkeypatch):
     for c in (rainy, derained):
         assert before.key(image, c) != after.key(image, c)
     assert before.key(image, bench_module.conditions_of(suite)[0]) == image.key
+    compiled = bench_module.ConditionImages(suite, cache, "cpu", compile=True)
+    assert compiled.key(image, derained) != after.key(image, derained)
+    assert compiled.key(image, rainy) == after.key(image, rainy)
     models = {d: bench_module.task_models(suite, d)[0].code for d in ("cpu", "cuda")}
     assert models["cpu"] != models["cuda"]
 

@@ -245,6 +245,36 @@ def test_every_precision_path_keeps_psnr_within_0_05_db_of_fp32(
     assert abs(value - fp32_psnr) <= 0.05, (derainer.precision, value, fp32_psnr)
 
 
+def test_the_compiled_path_keeps_the_output_and_falls_back_cleanly(monkeypatch, capsys):
+    """torch.compile (inductor, here with the system's C++ compiler) keeps the output
+    within 0.05 dB; where compiling fails the derainer warns once and runs eagerly."""
+    import shutil
+
+    from rdmc.data.samples import sample_image
+    from rdmc.rain import add_rain
+
+    clean = sample_image("astronaut")[:256, :256]
+    rainy = add_rain(clean, "heavy", 3, 0).rainy
+    eager = load_derainer("rdmc-s")(rainy)
+    compiled = load_derainer("rdmc-s", compile=True)
+    assert compiled.precision == "fp32+compiled"
+    out = compiled(rainy)
+    assert shutil.which("g++") is None or compiled.compiled is not None, "compiling failed"
+    assert abs(psnr(out, clean) - psnr(eager, clean)) <= 0.05
+
+    def cannot_compile(*args, **kwargs):
+        raise RuntimeError("InductorError: no working C++ compiler found\nmore detail")
+
+    failing = load_derainer("rdmc-s", compile=True)
+    monkeypatch.setattr(failing, "compiled", cannot_compile)
+    assert np.array_equal(failing(rainy), eager)
+    assert failing.compiled is None and failing.precision == "fp32"
+    err = capsys.readouterr().err
+    assert "torch.compile failed (InductorError: no working C++ compiler found)" in err
+    failing(rainy)
+    assert "torch.compile" not in capsys.readouterr().err  # warned once
+
+
 def test_precision_choices(monkeypatch):
     from rdmc.inference import resolve_precision
 
