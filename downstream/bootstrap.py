@@ -115,14 +115,12 @@ def _weighted_precision(evals: list, counts: np.ndarray, iou_thrs: np.ndarray,
 
 
 def _searchsorted_rows(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(row, values, side="left")`` for every sorted row, in one call and
-    exactly: numpy orders complex numbers by real then imaginary part, so ``row index + 1j
-    value`` keeps the rows apart without adding anything to the values."""
-    n, width = rows.shape
-    index = np.arange(n, dtype=np.float64)[:, None]
-    flat = (index + 1j * rows).ravel()
-    wanted = (index + 1j * values[None, :]).ravel()
-    return (
-        np.searchsorted(flat, wanted, side="left").reshape(n, len(values))
-        - index.astype(np.int64) * width
-    )
+    """``np.searchsorted(row, values, side="left")`` (how many of the row's entries are below
+    each value) for every row, exactly and in a few vectorised calls: each entry is placed
+    among the sorted ``values`` by one searchsorted on real numbers; an entry is below value
+    k exactly when at most k values are <= it; counting those per row answers every k."""
+    n, k = rows.shape[0], len(values)
+    placed = np.searchsorted(values, rows, side="right")  # values <= entry, 0..k
+    flat = (np.arange(n)[:, None] * (k + 1) + placed).ravel()
+    per_place = np.bincount(flat, minlength=n * (k + 1)).reshape(n, k + 1)
+    return np.cumsum(per_place, axis=1)[:, :k]

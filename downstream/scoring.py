@@ -17,6 +17,7 @@ import io
 import logging
 import math
 from collections.abc import Sequence
+from unittest import mock
 
 import numpy as np
 import torch
@@ -51,7 +52,7 @@ def detection_scores(
     """COCO bbox metrics in percent, and their bootstrap replicates over the resamples
     ``counts`` (see downstream.bootstrap) when given. ``predictions[i]`` has bboxes (x1y1x2y2),
     scores, labels; ``ground_truth[i]`` is a list of {"bbox", "bbox_label", "ignore_flag"}."""
-    metric, raw = _coco_metric(predictions, ground_truth, shapes, classes)
+    metric, raw, matched = _coco_metric(predictions, ground_truth, shapes, classes)
     out = {
         "mAP": raw["bbox_mAP"] * 100,
         "mAP50": raw["bbox_mAP_50"] * 100,
@@ -63,7 +64,7 @@ def detection_scores(
             out[f"AP[{name}]"] = float(value) * 100
     if counts is None:
         return out, {}
-    return out, coco_replicates(_matched(metric), counts, [classes[i] for i in metric.cat_ids])
+    return out, coco_replicates(matched, counts, [classes[i] for i in metric.cat_ids])
 
 
 def _coco_metric(
@@ -71,9 +72,11 @@ def _coco_metric(
     ground_truth: Sequence[list[dict]],
     shapes: Sequence[tuple[int, int]],
     classes: Sequence[str],
-) -> tuple[object, dict]:
-    """mmdet's CocoMetric fed with the samples, and what it computed."""
+) -> tuple[object, dict, object]:
+    """mmdet's CocoMetric fed with the samples, what it computed, and the pycocotools
+    COCOeval it matched the detections with (its per-image matches feed the bootstrap)."""
     from mmdet.evaluation import CocoMetric
+    from mmdet.evaluation.metrics import coco_metric
 
     metric = CocoMetric(metric="bbox", classwise=True, prefix="det")
     metric.dataset_meta = {"classes": tuple(classes)}
@@ -93,28 +96,18 @@ def _coco_metric(
             }
         )
     metric.process({}, samples)
-    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its summary
+    made: list = []
+
+    class Kept(coco_metric.COCOeval):  # CocoMetric builds one and drops it; keep it
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    quiet = contextlib.redirect_stdout(io.StringIO())  # pycocotools prints its summary
+    with mock.patch.object(coco_metric, "COCOeval", Kept), quiet:
         raw = metric.compute_metrics(metric.results)
-    return metric, raw
-
-
-def _matched(metric) -> object:
-    """A COCOeval that has matched the metric's predictions to its ground truth (evaluate()),
-    built from CocoMetric's own converted files and settings."""
-    import tempfile
-
-    from mmdet.datasets.api_wrappers import COCOeval
-
-    _, predictions = zip(*metric.results, strict=True)
-    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
-        files = metric.results2json(predictions, f"{tmp}/results")
-        detections = metric._coco_api.loadRes(files["bbox"])
-        coco_eval = COCOeval(metric._coco_api, detections, "bbox")
-        coco_eval.params.catIds = metric.cat_ids
-        coco_eval.params.imgIds = metric.img_ids
-        coco_eval.params.maxDets = list(metric.proposal_nums)
-        coco_eval.evaluate()
-    return coco_eval
+    (matched,) = made
+    return metric, raw, matched
 
 
 def segmentation_scores(
