@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from downstream.annotations import read_label_map
-from downstream.cache import Cache, code_digest, content_hash
+from downstream.cache import Cache
 from downstream.checkpoints import DownstreamModelError
 from downstream.datasets import Dataset, Image, load_dataset
 from downstream.errors import BenchError
@@ -45,7 +45,7 @@ from rdmc.data.samples import default_cache_dir, photo_credit
 from rdmc.imageio import read_image, write_bytes_atomic
 from rdmc.intervals import add_intervals, mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
-from rdmc.provenance import git_commit, machine, versions
+from rdmc.provenance import code_digest, content_hash, git_commit, machine, versions
 from rdmc.rain import add_rain, seed_for
 
 __all__ = ["BenchError", "BenchRun", "Suite", "load_suite", "run_bench"]

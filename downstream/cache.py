@@ -1,6 +1,6 @@
 """The content-addressed cache of `rdmc bench`: arrays (``.npz``) and JSON under one root.
 
-Keys are SHA-256 hashes of everything a value depends on (:func:`content_hash`), so a
+Keys are SHA-256 hashes of everything a value depends on (rdmc.provenance.content_hash), so a
 hit is always the right value. Writes are atomic. An entry that cannot be read back
 (truncated, corrupt, the wrong shape of content) is a miss: it is named once on
 stderr, deleted, and the caller recomputes it.
@@ -8,7 +8,6 @@ stderr, deleted, and the caller recomputes it.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import sys
@@ -22,41 +21,6 @@ import numpy as np
 from rdmc.imageio import write_bytes_atomic
 
 _UNREADABLE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
-
-
-def content_hash(*parts: object) -> str:
-    """SHA-256 over bytes and JSON-serialisable parts, each followed by a separator."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_digest(modules: tuple[str, ...], libraries: tuple[str, ...]) -> str:
-    """What a cached value's code is: the SHA-256 of the source of ``modules`` (every ``.py``
-    file of a package) and the installed versions of ``libraries``, for cache keys."""
-    import importlib.util
-    from importlib.metadata import PackageNotFoundError, version
-
-    sources = []
-    for module in modules:
-        spec = importlib.util.find_spec(module)
-        if spec is None or spec.origin is None:
-            raise ValueError(f"no source for module {module!r}")
-        origin = Path(spec.origin)
-        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
-        sources += [(str(f.relative_to(origin.parent)), f.read_bytes()) for f in files]
-    versions = {}
-    for name in libraries:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    h = hashlib.sha256()
-    for name, data in sources:
-        h.update(name.encode() + b"\0" + data + b"\0")
-    return content_hash(h.hexdigest(), versions)
 
 
 class Cache:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -44,3 +46,38 @@ def machine(device: str, processes: int = 1) -> dict:
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "processes": processes,
     }
+
+
+def content_hash(*parts: object) -> str:
+    """SHA-256 over bytes and JSON-serialisable parts, each followed by a separator."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_digest(modules: tuple[str, ...], libraries: tuple[str, ...]) -> str:
+    """What a cached value's code is: the SHA-256 of the source of ``modules`` (every ``.py``
+    file of a package) and the installed versions of ``libraries``, for cache keys."""
+    import importlib.util
+    from importlib.metadata import PackageNotFoundError, version
+
+    sources = []
+    for module in modules:
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            raise ValueError(f"no source for module {module!r}")
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+        sources += [(str(f.relative_to(origin.parent)), f.read_bytes()) for f in files]
+    versions = {}
+    for name in libraries:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    h = hashlib.sha256()
+    for name, data in sources:
+        h.update(name.encode() + b"\0" + data + b"\0")
+    return content_hash(h.hexdigest(), versions)

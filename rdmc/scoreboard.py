@@ -2,7 +2,7 @@
 
 For every derainer: PSNR / SSIM (Y channel) against the clean photo under each
 rain setting (same rain as ``rdmc bench``: the image's name and the seed fix
-it), or on each paired dataset folder (``--data Rain100L Rain100H``: the
+it), or on each paired dataset folder (``--dataset Rain100H=ROOT``: the
 folder's name is its rain setting, as in deraining papers' tables),
 parameters, GFLOPs at 256x256 and the median CPU latency of one 256x256
 forward pass. The rainy input itself is the reference row.
@@ -10,8 +10,9 @@ forward pass. The rainy input itself is the reference row.
 The output has the layout of ``rdmc bench``'s results.json (``meta`` and
 ``records``), so ``rdmc tables`` and ``rdmc compare`` read it. It is rewritten
 after every derainer; ``--resume`` keeps the rows whose weights did not change
-(and were scored on the same images, rain and latency settings). A derainer
-that cannot be loaded is named in one line and skipped.
+and that were scored on the same images, rain and latency settings by the same code
+(the source of the modules a row depends on and the versions of numpy, OpenCV,
+SciPy and torch). A derainer that cannot be loaded is named in one line and skipped.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from rdmc.analysis import complexity
 from rdmc.imageio import write_bytes_atomic
 from rdmc.intervals import add_intervals, mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
-from rdmc.provenance import git_commit, machine, versions
+from rdmc.provenance import code_digest, git_commit, machine, versions
 from rdmc.scoreboard_data import (
     OUTPUTS,
     DatasetSpec,
@@ -42,7 +43,14 @@ from rdmc.scoreboard_data import (
 
 RAINY = "rainy"
 # What a previous file's rows must share with this run to be kept by --resume.
-SAME_SETUP = ("dataset", "rain", "seed", "restoration_convention", "latency", "precision")
+SAME_SETUP = ("dataset", "rain", "seed", "restoration_convention", "latency", "precision", "code")
+# The code a row depends on besides the derainer's weights: rain, data, inference, metrics,
+# intervals, the scoreboard itself, and the libraries under them.
+SCORE_CODE = (
+    ("rdmc.rain", "rdmc.imageio", "rdmc.data", "rdmc.evaluate", "rdmc.inference", "rdmc.models",
+     "rdmc.metrics", "rdmc.intervals", "rdmc.analysis", "rdmc.scoreboard", "rdmc.scoreboard_data"),
+    ("numpy", "opencv-python", "scipy", "torch"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,7 @@ def run_scoreboard(
         "restoration_convention": convention(),
         "latency": {"size": latency_size, "repeats": latency_repeats, "statistic": "median"},
         "precision": precision,
+        "code": code_digest(*SCORE_CODE),
         "units": {**RESTORATION_UNITS, "params": "M", "GFLOPs": "G", "latency": "ms"},
         "versions": versions(),
         "git_commit": git_commit(),
@@ -138,7 +147,7 @@ def run_scoreboard(
         "complete": False,  # until every derainer is scored
     }
     if previous is not None and any(previous["meta"].get(k) != meta[k] for k in SAME_SETUP):
-        previous = None  # scored on other images, rain or latency settings: nothing carries over
+        previous = None  # other images, rain, latency settings or code: nothing carries over
     records = [
         r
         for s in settings

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+import rdmc.scoreboard
 import rdmc.zoo
 from rdmc.cli import main
 from rdmc.data.samples import load_manifest
@@ -79,6 +80,13 @@ def test_unloadable_derainer_is_named_and_the_rest_are_kept(tmp_path, capsys, mo
     assert main(["scoreboard", "guided-filter", "--out", str(out), "--rain", "light/s2",
                  "--split", "val", "--resume"]) == 0  # fmt: skip
     assert json.loads(out.read_text())["records"] == data["records"]
+
+    # Other code (here: a changed metric module) keeps nothing either.
+    monkeypatch.setattr(rdmc.scoreboard, "code_digest", lambda *a: "changed code")
+    capsys.readouterr()
+    assert main(["scoreboard", "guided-filter", "--out", str(out), "--rain", "light/s2",
+                 "--split", "val", "--resume"]) != 0  # fmt: skip
+    assert "derainer loaded again" in capsys.readouterr().err  # it was scored again
 
     # Other rain settings: the stored rows do not carry over, the derainer is scored again.
     monkeypatch.undo()
