@@ -230,16 +230,15 @@ class Derainer:
         # same padding; every tile is then a multiple of the network's step, padded no more.
         multiple = getattr(self.net, "multiple", 1)
         padded, (h, w) = pad_to_multiple(x, multiple)
-        if not has_global_gates(self.net):
-            out = tiled_apply(self._forward, padded, int(tile), self.tile_overlap, multiple)
-            return out[..., :h, :w]
-        # The gates of the whole image, for every tile; shrunk to one tile's pixels, so
-        # memory stays bounded by the tile size and the cost is one tile more.
-        with recording(self.net) as tape:
-            self._forward(downscaled_to(x, int(tile) ** 2), eager=True)
-        with replaying(self.net, tape):
-            eager = functools.partial(self._forward, eager=True)
-            out = tiled_apply(eager, padded, int(tile), self.tile_overlap, multiple)
+        forward, gates = self._forward, contextlib.nullcontext()
+        if has_global_gates(self.net):
+            # The gates of the whole image, for every tile; shrunk to one tile's pixels, so
+            # memory stays bounded by the tile size and the cost is one tile more.
+            with recording(self.net) as tape:
+                self._forward(downscaled_to(x, int(tile) ** 2), eager=True)
+            forward, gates = functools.partial(self._forward, eager=True), replaying(self.net, tape)
+        with gates:
+            out = tiled_apply(forward, padded, int(tile), self.tile_overlap, multiple)
         return out[..., :h, :w]
 
     def __call__(self, img: np.ndarray) -> np.ndarray:
