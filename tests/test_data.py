@@ -167,6 +167,33 @@ def test_synthetic_pairs_fixed_for_test_random_for_train(tmp_path, photos):
     assert not torch.equal(draws[0], draws[1]) or not torch.equal(draws[1], draws[2])
 
 
+def test_test_mode_with_several_presets_scores_every_image_under_each(tmp_path, photos):
+    make(
+        tmp_path / "clean",
+        {"a.png": photos["coffee"][:64, :64], "b.png": photos["chelsea"][:64, :64]},
+    )
+    both = SyntheticRainDataset(tmp_path / "clean", mode="test", presets=("heavy", "light"))
+    heavy = SyntheticRainDataset(tmp_path / "clean", mode="test", presets=("heavy",))
+    light = SyntheticRainDataset(tmp_path / "clean", mode="test", presets=("light",))
+    assert len(both) == 4 and len(heavy) == 2
+    for i in range(2):
+        assert torch.equal(both[i]["rainy"], heavy[i]["rainy"])
+        assert torch.equal(both[2 + i]["rainy"], light[i]["rainy"])
+
+
+def test_cached_images_give_the_same_samples_and_stay_unchanged(tmp_path, photos):
+    make(tmp_path / "clean", {"a.png": photos["coffee"][:64, :64]})
+    kwargs = dict(mode="train", patch_size=32, flip=True, seed=5)
+    plain = SyntheticRainDataset(tmp_path / "clean", **kwargs)
+    cached = SyntheticRainDataset(tmp_path / "clean", cache_images=True, **kwargs)
+    for _ in range(4):
+        a, b = plain[0], cached[0]
+        assert torch.equal(a["rainy"], b["rainy"]) and torch.equal(a["clean"], b["clean"])
+    (image,) = cached._decoded.values()
+    assert not image.flags.writeable  # no sample can alter the photo the next one is cut from
+    assert np.array_equal(image, photos["coffee"][:64, :64])
+
+
 def test_sample_set_splits_are_disjoint_by_source_and_licensed():
     names = [p.name for p in PHOTOS]
     assert len(names) == len(set(names))
