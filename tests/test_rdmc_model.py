@@ -158,6 +158,23 @@ def test_dynamic_gates_depend_on_the_image():
     assert not torch.allclose(gated[0] / path[0], gated[1] / path[1])
 
 
+def test_global_context_gates_the_bottleneck_by_the_whole_image():
+    net = small(global_context=True)
+    assert net.net.context is not None and small().net.context is None
+    seen = []
+    net.net.context.register_forward_hook(lambda m, args, out: seen.append(args[0].shape))
+    x = torch.rand(1, 3, 48, 64)
+    assert net(x)[-1].shape == x.shape
+    assert seen == [(1, 24, 3, 4)] * 3  # the deepest features of every stage
+    context = net.net.context
+    clear = torch.rand(1, 24, 3, 4)
+    for features in (clear, 0.4 * clear + 0.6):  # heavy rain's accumulation: a global haze
+        gate = torch.sigmoid(context.mlp(features.mean(dim=(2, 3))))  # one per channel
+        assert torch.allclose(context(features), gate[:, :, None, None] * features)
+    hazy, plain = (context(f) / f for f in (0.4 * clear + 0.6, clear))
+    assert not torch.allclose(hazy, plain)  # the haze changes the gates
+
+
 def test_mask_switches_paths_off():
     x = torch.rand(1, 3, 32, 32)
     with torch.no_grad():

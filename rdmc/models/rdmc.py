@@ -29,6 +29,11 @@ stage's estimate is returned; the loss decides which it supervises.
   - ``"static"``: one sigmoid per path, trained jointly with the weights.
   - ``"none"``: no path is built.
 
+- ``global_context`` (ours, off in both presets): a squeeze-and-excitation gate on
+  the bottleneck, from the deepest features pooled over the whole image, so the
+  decoder knows how veiled the image is as a whole (heavy rain's accumulation is a
+  global haze; without it the network can see only its receptive field).
+
 Inputs of any size are padded (reflection) to a multiple of 16 and cropped back.
 """
 
@@ -291,6 +296,7 @@ class RDMCStage(nn.Module):
         recruitment: str,
         norm: str,
         mask: Sequence[bool] | None,
+        global_context: bool = False,
     ) -> None:
         super().__init__()
         channels = [w * len(dilations) for w in widths]
@@ -303,12 +309,13 @@ class RDMCStage(nn.Module):
         )
         self.head = nn.Conv2d(decoder[0], 3, 1)
         self.recruit = Recruitment(channels, decoder, recruitment, norm, mask)
+        self.context = PathGate(channels[-1]) if global_context else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         enc = self.encoder(x)
         sources = [x, *enc]
         active = self.recruit.active()
-        y = enc[-1]
+        y = enc[-1] if self.context is None else self.context(enc[-1])
         for j in reversed(range(len(self.decoder))):
             up = self.upsample(y, enc[j].shape[-2:])
             y = self.decoder[j](torch.cat([enc[j], up], dim=1))
@@ -328,6 +335,7 @@ class RDMC(nn.Module):
         norm: ``"bn"`` (BatchNorm as the authors) or ``"none"``.
         mask: which of the 8 candidate paths are on, in :func:`path_names` order (the
             authors' ``skip_index``); default all on, or all off for ``searched``.
+        global_context: gate the bottleneck by its globally pooled features (ours).
     """
 
     def __init__(
@@ -338,6 +346,7 @@ class RDMC(nn.Module):
         recruitment: str = "searched",
         norm: str = "bn",
         mask: Sequence[bool] | None = None,
+        global_context: bool = False,
     ) -> None:
         super().__init__()
         if norm not in NORMS:
@@ -348,7 +357,7 @@ class RDMC(nn.Module):
             raise ValueError(f"stages must be >= 1, got {stages}")
         self.stages = stages
         self.multiple = 2 ** (len(widths) - 1)
-        self.net = RDMCStage(widths, dilations, recruitment, norm, mask)
+        self.net = RDMCStage(widths, dilations, recruitment, norm, mask, global_context)
 
     @property
     def recruitment(self) -> Recruitment:
