@@ -4,6 +4,9 @@ For every image of the suite's dataset the runner makes the conditions
 
     clean;  rainy (per preset and severity);  derained (per derainer, preset, severity)
 
+(a paired dataset is its own rain: one rain setting, named after the dataset, whose
+rainy images are the dataset's)
+
 and runs every detector and segmenter on every condition. Ground truth is the
 dataset's (COCO json, label maps) when it has some, otherwise pseudo ground
 truth from the same model on the clean image (said in every record). It writes
@@ -42,7 +45,7 @@ from downstream.errors import BenchError
 from downstream.scoring import derived_records
 from downstream.suite import Suite, load_suite
 from rdmc.data.samples import default_cache_dir, photo_credit
-from rdmc.imageio import read_image, write_bytes_atomic
+from rdmc.imageio import write_bytes_atomic
 from rdmc.intervals import add_intervals, mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import code_digest, content_hash, git_commit, machine, versions
@@ -79,21 +82,24 @@ MODEL_CODE = (
 class Condition:
     name: str  # "clean", "rainy", or the derainer's name
     derainer: str | None
-    preset: str | None
-    severity: int | None
+    preset: str | None  # a rain preset, or a paired dataset's name (its own rain)
+    severity: int | None  # None for a dataset's own rain
 
     @property
     def rain(self) -> str:
-        return "none" if self.preset is None else f"{self.preset}/s{self.severity}"
+        if self.preset is None:
+            return "none"
+        return self.preset if self.severity is None else f"{self.preset}/s{self.severity}"
 
     @property
     def label(self) -> str:
         return self.name if self.preset is None else f"{self.name}@{self.rain}"
 
 
-def conditions_of(suite: Suite) -> list[Condition]:
+def conditions_of(suite: Suite, dataset: Dataset) -> list[Condition]:
     conditions = [Condition("clean", None, None, None)]
-    for preset, severity in suite.rain_settings():
+    settings = [(dataset.rain, None)] if dataset.rain else suite.rain_settings()
+    for preset, severity in settings:
         conditions.append(Condition("rainy", None, preset, severity))
         conditions += [Condition(d, d, preset, severity) for d in suite.derainers]
     return conditions
@@ -123,10 +129,16 @@ class ConditionImages:
                 raise BenchError(f"{suite.source}: derainer {e}") from e
 
     def key(self, image: Image, c: Condition) -> str:
-        """The clean image's bytes; for a rainy copy also the rain's setting, seed and code;
-        for a derained copy also the derainer's weights, the inference code and device."""
+        """The clean image's bytes; for a rainy copy also the rain's setting, seed and code
+        (or a paired dataset's rainy file); for a derained copy also the derainer's weights,
+        the inference code and device."""
         if c.preset is None:
             return image.key
+        if image.rainy is not None:
+            rainy = content_hash("rainy file", image.rainy_key, self.rain_code)
+            if c.derainer is None:
+                return rainy
+            return content_hash(rainy, ("derain", self.fingerprints[c.derainer], self.derain_code))
         rain = ("rain", c.preset, c.severity, seed_for(image.name, self.suite.seed))
         if c.derainer is None:
             return content_hash(image.key, rain, self.rain_code)
@@ -134,10 +146,10 @@ class ConditionImages:
         return content_hash(image.key, rain, self.rain_code, derain)
 
     def get(self, image: Image, c: Condition) -> np.ndarray:
-        from rdmc.data.datasets import to_rgb_uint8
-
         if c.preset is None:
-            return to_rgb_uint8(read_image(image.path))
+            return image.read_clean()
+        if c.derainer is None and image.rainy is not None:
+            return image.read_rainy()
         key = self.key(image, c)
         cached = self.cache.get_arrays("images", key, required=("rgb",))
         if cached is not None:
@@ -444,7 +456,7 @@ class BenchRun:
         start = time.perf_counter()
         rank, world = _dist()
         dataset = load_dataset(self.suite.dataset)
-        conditions = conditions_of(self.suite)
+        conditions = conditions_of(self.suite, dataset)
         models = task_models(self.suite, self.device)
         images = ConditionImages(self.suite, self.cache, self.device, self.precision, self.compile)
         self._produce(dataset, conditions, models, images, rank, world)
@@ -484,13 +496,11 @@ class BenchRun:
         from downstream.drawing import draw_panel
         from rdmc.imageio import write_image
 
-        settings = self.suite.rain_settings()
+        settings = list(dict.fromkeys(c.rain for c in conditions[1:]))
         if not settings:
             return []
-        preset, severity = next(((p, s) for p, s in settings if s == 3), settings[0])
-        shown = [conditions[0]] + [
-            c for c in conditions if (c.preset, c.severity) == (preset, severity)
-        ]
+        rain = next((r for r in settings if r.endswith("/s3")), settings[0])
+        shown = [conditions[0]] + [c for c in conditions if c.rain == rain]
         classes = next((m.model.classes for m in models if m.task == "detection"), [])
         gallery = []
         for im in dataset.images[:count]:
@@ -503,7 +513,7 @@ class BenchRun:
                 rel = Path("gallery") / f"{Path(im.name).stem}__{c.label.replace('/', '-')}.jpg"
                 write_image(self.out / rel, panel)
                 panels.append({"condition": c.label, "file": str(rel)})
-            item = {"image": im.name, "rain": f"{preset}/s{severity}", "panels": panels}
+            item = {"image": im.name, "rain": rain, "panels": panels}
             if dataset.name.startswith("samples:"):
                 item["credit"] = photo_credit(Path(im.name).stem)
             gallery.append(item)
@@ -523,7 +533,7 @@ class BenchRun:
                 "sha256": dataset.sha256,
                 "manifest_sha256": dataset.manifest_sha256,
             },  # fmt: skip
-            "rain": self.suite.rain,
+            "rain": self.suite.rain or [{"dataset": dataset.rain}],
             "seed": self.suite.seed,
             "derainers": images.fingerprints,
             "models": {f"{m.task}:{m.name}": m.fingerprint for m in models},

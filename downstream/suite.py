@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from downstream.errors import BenchError
+from rdmc.data.layouts import LAYOUTS
 from rdmc.data.samples import SPLITS
 from rdmc.messages import first_line
 from rdmc.rain import PRESETS, SEVERITIES
@@ -20,14 +21,18 @@ from rdmc.rain import PRESETS, SEVERITIES
 SUITE_DIR = Path(__file__).parent / "suites"
 
 # key -> (type, required); every mapping in a suite is checked against one of these
-TOP_LEVEL = {"name": (str, False), "dataset": (dict, True), "rain": (list, True),
+TOP_LEVEL = {"name": (str, False), "dataset": (dict, True), "rain": (list, False),
              "derainers": (list, True), "detectors": (list, False),
              "segmenters": (list, False), "seed": (int, False)}  # fmt: skip
 DATASET_TYPES = {
     "samples": {"type": (str, True), "split": (str, False), "limit": (int, False)},
     "folder": {"type": (str, True), "root": (str, True), "name": (str, False),
                "limit": (int, False), "coco_json": (str, False), "seg_labels": (str, False)},
+    "paired": {"type": (str, True), "root": (str, True), "layout": (str, False),
+               "name": (str, False), "limit": (int, False), "coco_json": (str, False),
+               "seg_labels": (str, False)},
 }  # fmt: skip
+OWN_RAIN = ("paired",)  # dataset types whose rainy images are given: a suite adds no rain
 RAIN_ENTRY = {"preset": (str, True), "severities": (list, True)}
 MODEL_ENTRY = {"name": (str, False), "config": (str, False), "checkpoint": (str, False)}
 
@@ -94,6 +99,9 @@ class _Checker:
             raise self.fail("dataset.split", f"{_show(spec['split'])} is not one of {SPLITS}")
         if "limit" in spec and spec["limit"] < 1:
             raise self.fail("dataset.limit", f"must be at least 1, got {spec['limit']}")
+        if "layout" in spec and spec["layout"] not in LAYOUTS:
+            raise self.fail("dataset.layout", f"unknown layout {_show(spec['layout'])} "
+                            f"(allowed: {', '.join(LAYOUTS)})")  # fmt: skip
 
     def rain(self, entries: list) -> None:
         seen = set()
@@ -146,14 +154,20 @@ def check_suite(data: object, path: Path) -> Suite:
         raise BenchError(f"{path}: a suite is a mapping of keys, got {_show(data)}")
     check.mapping(data, TOP_LEVEL, "suite")
     check.dataset(data["dataset"])
-    check.rain(data["rain"])
+    own_rain = data["dataset"].get("type") in OWN_RAIN
+    if own_rain and "rain" in data:
+        raise check.fail("rain", f"a {data['dataset']['type']} dataset is its own rain; "
+                         "remove this key")  # fmt: skip
+    if not own_rain and "rain" not in data:
+        raise check.fail("suite", "missing key 'rain'")
+    check.rain(data.get("rain", []))
     check.names(data["derainers"], "derainers")
     check.models(data.get("detectors", []), "detectors")
     check.models(data.get("segmenters", []), "segmenters")
     return Suite(
         name=data.get("name", path.stem),
         dataset=data["dataset"],
-        rain=data["rain"],
+        rain=data.get("rain", []),
         derainers=list(data["derainers"]),
         detectors=data.get("detectors", []),
         segmenters=data.get("segmenters", []),

@@ -395,15 +395,17 @@ def test_image_and_prediction_keys_cover_their_code(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(fake.parent))
     monkeypatch.setattr(bench_module, "RAIN_CODE", (("fake_rain_code",), ("numpy",)))
     suite = load_suite(small_suite(tmp_path))
-    image = bench_module.load_dataset(suite.dataset).images[0]
-    rainy, derained = bench_module.conditions_of(suite)[1:3]
+    dataset = bench_module.load_dataset(suite.dataset)
+    image = dataset.images[0]
+    conditions = bench_module.conditions_of(suite, dataset)
+    rainy, derained = conditions[1:3]
     cache = Cache(tmp_path / "cache")
     before = bench_module.ConditionImages(suite, cache, "cpu")
     fake.write_text("STREAKS = 2\n")
     after = bench_module.ConditionImages(suite, cache, "cpu")
     for c in (rainy, derained):
         assert before.key(image, c) != after.key(image, c)
-    assert before.key(image, bench_module.conditions_of(suite)[0]) == image.key
+    assert before.key(image, conditions[0]) == image.key
     compiled = bench_module.ConditionImages(suite, cache, "cpu", compile=True)
     assert compiled.key(image, derained) != after.key(image, derained)
     assert compiled.key(image, rainy) == after.key(image, rainy)
@@ -412,11 +414,11 @@ def test_image_and_prediction_keys_cover_their_code(tmp_path, monkeypatch):
 
 
 def test_shards_cover_the_work_once_and_balance_it():
-    from downstream.datasets import Image
+    from downstream.datasets import Dataset, Image
 
     suite = load_suite("smoke")
     images = [Image(f"{i}.png", str(i), Path(f"{i}.png"), (100 + 50 * i, 200)) for i in range(3)]
-    conditions = bench_module.conditions_of(suite)
+    conditions = bench_module.conditions_of(suite, Dataset("three", images))
     shards = [bench_module.shard_of(images, conditions, rank, 2) for rank in range(2)]
     units = [(im.name, c) for shard in shards for group in shard for im, c in group]
     assert sorted(units, key=str) == sorted(
