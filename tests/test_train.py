@@ -165,6 +165,43 @@ def test_equal_budget_configs_share_the_schedule_and_differ_where_named(tmp_path
     )
 
 
+def test_retrain_runs_share_one_schedule_and_differ_where_named(tmp_path):
+    import argparse
+    import sys
+
+    from mmengine.config import Config, DictAction
+
+    from rdmc.train import CONFIG_DIR, build_runner
+
+    sys.path.insert(0, str(CONFIG_DIR.parents[1] / "benchmarks"))
+    import train_retrain
+
+    configs = {p.stem: Config.fromfile(p) for p in (CONFIG_DIR / "retrain").glob("[!_]*.py")}
+    named = {config.split("/")[1].replace("-", "_") for _, config, _ in train_retrain.RUNS}
+    assert named == set(configs)  # the driver trains every retrain config
+    for cfg in configs.values():
+        assert cfg.train_dataloader.dataset.cache_images
+        assert tuple(cfg.val_dataloader.dataset.presets) == ("heavy", "light")
+        assert (cfg.train_dataloader.batch_size, cfg.train_dataloader.dataset.patch_size) == (
+            8,
+            128,
+        )
+    assert configs["rdmc_s_context"].model.arch.global_context
+    assert configs["rdmc_s_no_norm"].model.arch.norm == "none"
+    assert configs["rdmc_s_last_stage"].model.loss.supervise == "last"
+    # The driver's budget replaces the whole schedule: steps at 60 % / 80 %, four validations.
+    parser = argparse.ArgumentParser()  # as `rdmc train --cfg-options` reads them
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction)
+    options = parser.parse_args(["--cfg-options", *train_retrain.schedule_options(580)])
+    runner = build_runner("retrain/rdmc-s", tmp_path / "run", **options.cfg_options)
+    assert (runner.train_loop.max_iters, runner.train_loop.val_interval) == (580, 145)
+    assert runner.cfg.param_scheduler[0]["milestones"] == [348, 464]
+    log = tmp_path / "run.log"
+    log.write_text("Iter(train) [ 10/580]  lr: 1e-3  eta: 0:01:00  time: 0.5388  data_time: 0.01\n"
+                   "Iter(train) [ 20/580]  lr: 1e-3  eta: 0:01:00  time: 0.4123  data_time: 0.02\n")  # fmt: skip
+    assert train_retrain.seconds_per_iteration(log) == 0.4123  # the latest, not data_time
+
+
 def test_resume_never_unpickles_foreign_objects(tmp_path, photos, capsys):
     """A crafted iter_N.pth named in last_checkpoint is refused, and its code never runs."""
     import pickle
