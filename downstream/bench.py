@@ -45,7 +45,7 @@ from downstream.errors import BenchError
 from downstream.scoring import derived_records
 from downstream.suite import Suite, load_suite
 from rdmc.data.samples import default_cache_dir, photo_credit
-from rdmc.imageio import write_bytes_atomic
+from rdmc.imageio import read_image, write_bytes_atomic
 from rdmc.intervals import add_intervals, mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import code_digest, content_hash, git_commit, machine, versions
@@ -121,12 +121,40 @@ class ConditionImages:
         self.derain_code = content_hash(code_digest(*DERAIN_CODE), device, path)
         self.fingerprints = {}
         self._derainers: dict = {}
+        self._outputs: dict[tuple[str, str, str], tuple[Path, str]] = {}
         for d in suite.derainers:
+            if d in suite.outputs:
+                continue  # matched to the dataset by attach_outputs
             try:
                 self.fingerprints[d] = derainer_fingerprint(d)
                 self.derainer(d)  # a checkpoint that does not load stops the run up front
             except ValueError as e:
                 raise BenchError(f"{suite.source}: derainer {e}") from e
+
+    def attach_outputs(self, dataset: Dataset, conditions: list[Condition]) -> None:
+        """Matches each method run elsewhere (``{name, outputs: DIR}``) to the rainy inputs of
+        every rain setting, by file name as ``rdmc eval`` does; DIR may hold ``{dataset}`` and
+        ``{rain}``. A missing folder or output is one BenchError before anything runs."""
+        from rdmc.scoreboard_data import match_outputs
+        from rdmc.weights import sha256_of
+
+        names = [im.name for im in dataset.images]
+        for name, pattern in self.suite.outputs.items():
+            digests = []
+            for rain in dict.fromkeys(c.rain for c in conditions if c.derainer == name):
+                folder = Path(pattern.replace("{dataset}", dataset.name).replace("{rain}", rain))
+                where = f"{self.suite.source}: derainer {name}"
+                if not folder.is_dir():
+                    raise BenchError(f"{where}: {folder}: no such outputs folder (for {rain})")
+                try:
+                    files = match_outputs(folder, names)
+                except ValueError as e:
+                    raise BenchError(f"{where}: {e}") from e
+                for im, file in zip(dataset.images, files, strict=True):
+                    self._outputs[(name, rain, im.name)] = (file, sha256_of(file))
+                digests += [f"{rain} {im.name} {self._outputs[(name, rain, im.name)][1]}"
+                            for im in dataset.images]  # fmt: skip
+            self.fingerprints[name] = "outputs:" + content_hash(digests)
 
     def key(self, image: Image, c: Condition) -> str:
         """The clean image's bytes; for a rainy copy also the rain's setting, seed and code
@@ -134,6 +162,11 @@ class ConditionImages:
         the inference code and device."""
         if c.preset is None:
             return image.key
+        if c.derainer in self.suite.outputs:
+            rainy = self.key(image, Condition("rainy", None, c.preset, c.severity))
+            return content_hash(
+                rainy, ("outputs", self._outputs[(c.derainer, c.rain, image.name)][1])
+            )
         if image.rainy is not None:
             rainy = content_hash("rainy file", image.rainy_key, self.rain_code)
             if c.derainer is None:
@@ -150,6 +183,8 @@ class ConditionImages:
             return image.read_clean()
         if c.derainer is None and image.rainy is not None:
             return image.read_rainy()
+        if c.derainer in self.suite.outputs:
+            return self._read_output(image, c)
         key = self.key(image, c)
         cached = self.cache.get_arrays("images", key, required=("rgb",))
         if cached is not None:
@@ -162,6 +197,16 @@ class ConditionImages:
             rainy = self.get(image, Condition("rainy", None, c.preset, c.severity))
             rgb = self.derainer(c.derainer)(rainy)
         self.cache.put_arrays("images", key, {"rgb": rgb})
+        return rgb
+
+    def _read_output(self, image: Image, c: Condition) -> np.ndarray:
+        from rdmc.data.datasets import to_rgb_uint8
+
+        path = self._outputs[(c.derainer, c.rain, image.name)][0]
+        rgb = to_rgb_uint8(read_image(path))
+        if rgb.shape[:2] != tuple(image.shape):
+            (h, w), (hi, wi) = rgb.shape[:2], image.shape
+            raise BenchError(f"{path}: {w}x{h} pixels, its input {image.name} is {wi}x{hi}")
         return rgb
 
     def derainer(self, name: str):
@@ -459,6 +504,7 @@ class BenchRun:
         conditions = conditions_of(self.suite, dataset)
         models = task_models(self.suite, self.device)
         images = ConditionImages(self.suite, self.cache, self.device, self.precision, self.compile)
+        images.attach_outputs(dataset, conditions)
         self._produce(dataset, conditions, models, images, rank, world)
         self.timings["images_and_predictions_s"] = time.perf_counter() - start
         _barrier(world)
@@ -550,7 +596,11 @@ class BenchRun:
             "versions": versions(),
             "git_commit": git_commit(),
             "machine": machine(self.device, world),
-            "derainer_precision": {d: images.derainer(d).precision for d in self.suite.derainers},
+            "derainer_precision": {
+                d: images.derainer(d).precision
+                for d in self.suite.derainers
+                if d not in self.suite.outputs
+            },  # fmt: skip
             "timings": self.timings,
         }
 

@@ -7,7 +7,7 @@ preset is one :class:`BenchError` line naming the file, the key and what is allo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -34,6 +34,7 @@ DATASET_TYPES = {
 }  # fmt: skip
 OWN_RAIN = ("paired",)  # dataset types whose rainy images are given: a suite adds no rain
 RAIN_ENTRY = {"preset": (str, True), "severities": (list, True)}
+OUTPUTS_ENTRY = {"name": (str, True), "outputs": (str, True)}  # a method run elsewhere
 MODEL_ENTRY = {"name": (str, False), "config": (str, False), "checkpoint": (str, False)}
 
 
@@ -42,11 +43,12 @@ class Suite:
     name: str
     dataset: dict
     rain: list[dict]
-    derainers: list[str]
+    derainers: list[str]  # names: zoo names, checkpoint files, or an outputs entry's name
     detectors: list
     segmenters: list
     seed: int = 0
     source: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)  # name -> folder of derained images
 
     def rain_settings(self) -> list[tuple[str, int]]:
         return [(r["preset"], int(s)) for r in self.rain for s in r["severities"]]
@@ -121,10 +123,11 @@ class _Checker:
                     raise self.fail(where, f"{entry['preset']}/s{severity} listed twice")
                 seen.add((entry["preset"], severity))
 
-    def names(self, entries: list, where: str) -> None:
+    def derainers(self, entries: list) -> None:
         for i, entry in enumerate(entries):
-            self.value(entry, str, f"{where}[{i}]")
-        self.once_each(entries, where)
+            if not isinstance(entry, str):
+                self.mapping(entry, OUTPUTS_ENTRY, f"derainers[{i}]")
+        self.once_each([e if isinstance(e, str) else e["name"] for e in entries], "derainers")
 
     def models(self, entries: list, where: str) -> None:
         names = []
@@ -161,18 +164,19 @@ def check_suite(data: object, path: Path) -> Suite:
     if not own_rain and "rain" not in data:
         raise check.fail("suite", "missing key 'rain'")
     check.rain(data.get("rain", []))
-    check.names(data["derainers"], "derainers")
+    check.derainers(data["derainers"])
     check.models(data.get("detectors", []), "detectors")
     check.models(data.get("segmenters", []), "segmenters")
     return Suite(
         name=data.get("name", path.stem),
         dataset=data["dataset"],
         rain=data.get("rain", []),
-        derainers=list(data["derainers"]),
+        derainers=[d if isinstance(d, str) else d["name"] for d in data["derainers"]],
         detectors=data.get("detectors", []),
         segmenters=data.get("segmenters", []),
         seed=data.get("seed", 0),
         source=str(path),
+        outputs={d["name"]: d["outputs"] for d in data["derainers"] if isinstance(d, dict)},
     )
 
 

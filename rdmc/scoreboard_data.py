@@ -104,26 +104,33 @@ def folder_cases(datasets: list[DatasetSpec]) -> tuple[dict, dict]:
     return meta, cases
 
 
-def method_outputs(spec: str, setting: str, cases: list[Case]) -> tuple[list[np.ndarray], str]:
-    """The outputs of ``outputs:DIR`` for one setting, in the order of ``cases``, and the
-    digest of their files; ValueError naming the first missing ones and their count."""
-    folder = Path(spec.removeprefix(OUTPUTS).replace("{dataset}", setting))
-    if not folder.is_dir():
-        raise ValueError(f"{folder}: no such outputs folder (for {setting})")
+def match_outputs(folder: Path, names: list[str]) -> list[Path]:
+    """The file in ``folder`` for every input name, matched as ``rdmc eval`` matches (the
+    same stem, else the one file with the same pairing key); ValueError naming the first
+    missing ones and their count."""
     files = list_images(folder)
     by_stem = {f.stem: f for f in files}
     by_key: dict[str, list[Path]] = {}
     for f in files:
         by_key.setdefault(pairing_key(f), []).append(f)
     matched, missing = [], []
-    for case in cases:
-        stem = Path(case.name).stem
-        candidates = by_key.get(pairing_key(Path(case.name)), [])
-        match = by_stem.get(stem) or (candidates[0] if len(candidates) == 1 else None)
-        (matched if match else missing).append(match or case.name)
+    for name in names:
+        candidates = by_key.get(pairing_key(Path(name)), [])
+        match = by_stem.get(Path(name).stem) or (candidates[0] if len(candidates) == 1 else None)
+        (matched if match else missing).append(match or name)
     if missing:
         first = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
-        raise ValueError(f"{folder}: no output for {len(missing)} of {len(cases)} inputs ({first})")
+        raise ValueError(f"{folder}: no output for {len(missing)} of {len(names)} inputs ({first})")
+    return matched
+
+
+def method_outputs(spec: str, setting: str, cases: list[Case]) -> tuple[list[np.ndarray], str]:
+    """The outputs of ``outputs:DIR`` for one setting, in the order of ``cases``, and the
+    digest of their files; ValueError naming the first missing ones and their count."""
+    folder = Path(spec.removeprefix(OUTPUTS).replace("{dataset}", setting))
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: no such outputs folder (for {setting})")
+    matched = match_outputs(folder, [case.name for case in cases])
     images = []
     for path, case in zip(matched, cases, strict=True):
         img = to_rgb_uint8(read_image(path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import yaml
@@ -14,7 +15,7 @@ from downstream.datasets import load_dataset
 from rdmc.cli import main
 from rdmc.data.samples import sample_image
 from rdmc.evaluate import evaluate_folder
-from rdmc.imageio import write_image
+from rdmc.imageio import read_image, write_image
 from rdmc.metrics import psnr
 from rdmc.rain import add_rain
 
@@ -123,6 +124,8 @@ def test_annotations_of_a_paired_dataset_are_keyed_by_the_clean_file(tmp_path):
         ({"type": "paired", "root": "R", "layout": "rain100x"}, {},
          "dataset.layout: unknown layout 'rain100x' (allowed: rain100, rain1400"),
         ({"type": "paired", "root": "R", "split": "test"}, {}, "unknown key 'split'"),
+        ({"type": "paired", "root": "R"}, {"derainers": [{"name": "x", "output": "D"}]},
+         "derainers[0]: unknown key 'output' (allowed: name, outputs)"),
     ],
 )  # fmt: skip
 def test_paired_suites_are_checked_against_the_schema(tmp_path, dataset, extra, message):
@@ -138,3 +141,27 @@ def test_a_folder_that_is_no_paired_dataset_is_one_line(tmp_path, capsys):
     assert main(["bench", str(suite), "--out", str(tmp_path / "out")]) != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(tmp_path / "stuff") in err
+
+
+def test_a_method_run_elsewhere_is_scored_from_its_outputs(tmp_path, capsys):
+    root = rain100h(tmp_path / "Rain100H")
+    outputs = tmp_path / "MPRNet" / "Rain100H"
+    for rainy in sorted((root / "rain").glob("*.png")):  # a stand-in method: a median filter
+        write_image(outputs / rainy.name, cv2.medianBlur(read_image(rainy)[..., :3].copy(), 5))
+    derainers = [{"name": "MPRNet", "outputs": str(tmp_path / "MPRNet" / "{dataset}")}, "identity"]
+    dataset = {"type": "paired", "root": str(root), "name": "Rain100H"}
+    suite = suite_file(tmp_path, dataset, derainers=derainers)
+    results = run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "c")
+    data = json.loads(results.read_text())
+    mpr = next(r for r in data["records"] if r["condition"] == "MPRNet" and r["metric"] == "PSNR")
+    by_eval = evaluate_folder(outputs, root / "norain")
+    expected = [item["psnr"] for item in sorted(by_eval.per_image, key=lambda item: item["pred"])]
+    assert mpr["per_image"] == pytest.approx(expected, abs=1e-9) and mpr["rain"] == "Rain100H"
+    assert data["meta"]["derainers"]["MPRNet"].startswith("outputs:")
+
+    (outputs / "rain-2.png").unlink()
+    assert main(["bench", str(suite), "--out", str(tmp_path / "again"),
+                 "--cache-dir", str(tmp_path / "c")]) == 1  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"derainer MPRNet: {outputs}: no output for 1 of 2 inputs (rain-2.png)" in err
