@@ -125,7 +125,10 @@ class _Checker:
 
     def derainers(self, entries: list) -> None:
         for i, entry in enumerate(entries):
-            if not isinstance(entry, str):
+            if not isinstance(entry, str | dict):
+                raise self.fail(f"derainers[{i}]", f"expected a name or {{name, outputs}}, "
+                                f"got {_show(entry)}")  # fmt: skip
+            if isinstance(entry, dict):
                 self.mapping(entry, OUTPUTS_ENTRY, f"derainers[{i}]")
         self.once_each([e if isinstance(e, str) else e["name"] for e in entries], "derainers")
 

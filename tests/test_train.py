@@ -121,7 +121,7 @@ def test_unknown_config_is_a_clear_error(capsys):
     assert "no-such-config: no such config file or shipped config (" in err
     assert (
         "equal-budget/rdmc-s-no-cr" in err
-        and "prenet, rdmc, rdmc-rain100h, rdmc-s, rdmc-se-s, restormer-lite)" in err
+        and "prenet, rdmc, rdmc-rain100h, rdmc-s, rdmc-se-s, restormer-lite, retrain/prenet" in err
     )
 
 
