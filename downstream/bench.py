@@ -45,7 +45,7 @@ from downstream.errors import BenchError
 from downstream.scoring import derived_records
 from downstream.suite import Suite, load_suite
 from rdmc.data.samples import default_cache_dir, photo_credit
-from rdmc.imageio import read_image, write_bytes_atomic
+from rdmc.imageio import write_bytes_atomic
 from rdmc.intervals import add_intervals, mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import code_digest, content_hash, git_commit, machine, versions
@@ -140,10 +140,9 @@ class ConditionImages:
 
         names = [im.name for im in dataset.images]
         for name, pattern in self.suite.outputs.items():
-            digests = []
+            where, digests = f"{self.suite.source}: derainer {name}", []
             for rain in dict.fromkeys(c.rain for c in conditions if c.derainer == name):
                 folder = Path(pattern.replace("{dataset}", dataset.name).replace("{rain}", rain))
-                where = f"{self.suite.source}: derainer {name}"
                 if not folder.is_dir():
                     raise BenchError(f"{where}: {folder}: no such outputs folder (for {rain})")
                 try:
@@ -152,8 +151,7 @@ class ConditionImages:
                     raise BenchError(f"{where}: {e}") from e
                 for im, file in zip(dataset.images, files, strict=True):
                     self._outputs[(name, rain, im.name)] = (file, sha256_of(file))
-                digests += [f"{rain} {im.name} {self._outputs[(name, rain, im.name)][1]}"
-                            for im in dataset.images]  # fmt: skip
+                    digests.append(f"{rain} {im.name} {self._outputs[(name, rain, im.name)][1]}")
             self.fingerprints[name] = "outputs:" + content_hash(digests)
 
     def key(self, image: Image, c: Condition) -> str:
@@ -200,14 +198,13 @@ class ConditionImages:
         return rgb
 
     def _read_output(self, image: Image, c: Condition) -> np.ndarray:
-        from rdmc.data.datasets import to_rgb_uint8
+        from rdmc.scoreboard_data import read_output
 
-        path = self._outputs[(c.derainer, c.rain, image.name)][0]
-        rgb = to_rgb_uint8(read_image(path))
-        if rgb.shape[:2] != tuple(image.shape):
-            (h, w), (hi, wi) = rgb.shape[:2], image.shape
-            raise BenchError(f"{path}: {w}x{h} pixels, its input {image.name} is {wi}x{hi}")
-        return rgb
+        try:
+            return read_output(self._outputs[(c.derainer, c.rain, image.name)][0], image.name,
+                               image.shape)  # fmt: skip
+        except ValueError as e:
+            raise BenchError(str(e)) from e
 
     def derainer(self, name: str):
         from rdmc.zoo import load_derainer

@@ -39,12 +39,18 @@ class Image:
     rainy_half: str | None = None  # side-by-side layouts: the half of the file that is rainy
 
     def read_clean(self) -> np.ndarray:
-        if self.rainy is None:
+        if self.rainy_half is None:
             return to_rgb_uint8(read_image(self.path))
-        return PairedRainDataset.read_pair(Pair(self.rainy, self.path, self.rainy_half))[1]
+        return self._halves()[1]
 
     def read_rainy(self) -> np.ndarray:
-        return PairedRainDataset.read_pair(Pair(self.rainy, self.path, self.rainy_half))[0]
+        if self.rainy_half is None:
+            return to_rgb_uint8(read_image(self.rainy))
+        return self._halves()[0]
+
+    def _halves(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rainy, clean) of a side-by-side file: one read gives both."""
+        return PairedRainDataset.read_pair(Pair(self.rainy, self.path, self.rainy_half))
 
 
 @dataclass
@@ -164,7 +170,7 @@ def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
     name, images, skipped = load(spec, limit)
     if not images:
         raise BenchError(f"{spec.get('root', name)}: no usable image ({len(skipped)} skipped, "
-                         f"e.g. {skipped[0] if skipped else 'none found'})")  # fmt: skip
+                         f"e.g. {skipped[0]})")  # fmt: skip
     dataset = Dataset(name, images, skipped, rain=name if kind == "paired" else None)
     if kind == "samples":
         dataset.manifest_sha256 = manifest_sha256()

@@ -124,6 +124,15 @@ def match_outputs(folder: Path, names: list[str]) -> list[Path]:
     return matched
 
 
+def read_output(path: Path, input_name: str, shape: tuple[int, int]) -> np.ndarray:
+    """A method's output as RGB uint8; ValueError if its size differs from its input's."""
+    img = to_rgb_uint8(read_image(path))
+    if img.shape[:2] != tuple(shape[:2]):
+        (h, w), (hi, wi) = img.shape[:2], shape[:2]
+        raise ValueError(f"{path}: {w}x{h} pixels, its input {input_name} is {wi}x{hi}")
+    return img
+
+
 def method_outputs(spec: str, setting: str, cases: list[Case]) -> tuple[list[np.ndarray], str]:
     """The outputs of ``outputs:DIR`` for one setting, in the order of ``cases``, and the
     digest of their files; ValueError naming the first missing ones and their count."""
@@ -131,11 +140,6 @@ def method_outputs(spec: str, setting: str, cases: list[Case]) -> tuple[list[np.
     if not folder.is_dir():
         raise ValueError(f"{folder}: no such outputs folder (for {setting})")
     matched = match_outputs(folder, [case.name for case in cases])
-    images = []
-    for path, case in zip(matched, cases, strict=True):
-        img = to_rgb_uint8(read_image(path))
-        if img.shape != case.clean.shape:
-            (h, w), (hc, wc) = img.shape[:2], case.clean.shape[:2]
-            raise ValueError(f"{path}: {w}x{h} pixels, its input {case.name} is {wc}x{hc}")
-        images.append(img)
+    images = [read_output(path, case.name, case.clean.shape)
+              for path, case in zip(matched, cases, strict=True)]  # fmt: skip
     return images, digest([f"{p.name} {sha256_of(p)}" for p in matched])
