@@ -171,11 +171,15 @@ def _motion_kernel(length: float, angle_deg: float) -> np.ndarray:
 
 
 def streak_layer(
-    shape: tuple[int, int], layer: StreakLayer, rng: np.random.Generator
+    shape: tuple[int, int],
+    layer: StreakLayer,
+    rng: np.random.Generator,
+    short_side: int | None = None,
 ) -> np.ndarray:
-    """One layer of streaks, HxW float32 in [0, 1]."""
+    """One layer of streaks, HxW float32 in [0, 1], sized for an image whose short side is
+    ``short_side`` (default: this layer's own)."""
     h, w = shape
-    scale = max(0.5, min(h, w) / _REFERENCE_SHORT_SIDE)
+    scale = max(0.5, (short_side or min(h, w)) / _REFERENCE_SHORT_SIDE)
     # Uniform noise thresholded by density: a denser layer contains every drop of a
     # sparser one drawn from the same generator state, so severity is monotone.
     seeds_u = rng.random((h, w), dtype=np.float32)
@@ -209,8 +213,14 @@ def add_rain(
     severity: int | None = None,
     seed: int = 0,
     rain_type: int | None = None,
+    photo_short_side: int | None = None,
 ) -> RainResult:
-    """Adds synthetic rain to an HxW, HxWx3 (RGB) or HxWx4 (RGBA, alpha kept) image."""
+    """Adds synthetic rain to an HxW, HxWx3 (RGB) or HxWx4 (RGBA, alpha kept) image.
+
+    ``photo_short_side``: the image is a crop of a photo with this short side; its streaks
+    are sized for the photo (as raining on the photo, then cropping, would size them), not
+    for the crop. Default: the image is the whole photo.
+    """
     if not isinstance(img, np.ndarray) or img.ndim not in (2, 3):
         raise ValueError("add_rain takes an HxW or HxWxC numpy image")
     if img.ndim == 3 and img.shape[2] not in (1, 3, 4):
@@ -230,7 +240,7 @@ def add_rain(
     layer_rngs = rng.spawn(len(spec.layers))
     rain = np.zeros((h, w), np.float32)
     for layer, layer_rng in zip(spec.layers, layer_rngs, strict=True):
-        s = streak_layer((h, w), layer, layer_rng)
+        s = streak_layer((h, w), layer, layer_rng, photo_short_side)
         rain = 1.0 - (1.0 - rain) * (1.0 - s)  # streaks occlude each other like light sources
     s3 = rain if background.ndim == 2 else rain[..., None]
     if spec.blend == "screen":

@@ -194,6 +194,46 @@ def test_cached_images_give_the_same_samples_and_stay_unchanged(tmp_path, photos
     assert np.array_equal(image, photos["coffee"][:64, :64])
 
 
+def _psnr_u8(a: np.ndarray, b: np.ndarray) -> float:
+    return float(10 * np.log10(255**2 / np.mean((a.astype(float) - b.astype(float)) ** 2)))
+
+
+def test_training_patches_hold_the_rain_of_their_photo(photos):
+    """A patch cut from a rainy photo and a patch rained at the photo's streak scale carry
+    the same rain (median PSNR within 0.5 dB); rain sized for the patch is far lighter."""
+    from rdmc.rain import add_rain
+
+    rng = np.random.default_rng(0)
+    photo = cv2.resize(photos["chelsea"], (960, 900))
+    rained = add_rain(photo, "heavy", 3, seed=0).rainy
+    cut, photo_scale, patch_scale = [], [], []
+    for k in range(12):
+        y, x = rng.integers(0, 900 - 128), rng.integers(0, 960 - 128)
+        clean = photo[y : y + 128, x : x + 128]
+        cut.append(_psnr_u8(rained[y : y + 128, x : x + 128], clean))
+        photo_scale.append(_psnr_u8(add_rain(clean, "heavy", 3, k + 1, None, 900).rainy, clean))
+        patch_scale.append(_psnr_u8(add_rain(clean, "heavy", 3, k + 1).rainy, clean))
+    assert abs(np.median(photo_scale) - np.median(cut)) < 0.5
+    assert np.median(patch_scale) > np.median(cut) + 4.0
+
+
+def test_training_streak_scale_is_the_photo_unless_asked(tmp_path, photos):
+    make(tmp_path / "clean", {"a.png": cv2.resize(photos["chelsea"], (960, 900))})
+    kwargs = dict(mode="train", presets=("heavy",), patch_size=128, seed=2)
+    photo = SyntheticRainDataset(tmp_path / "clean", **kwargs)
+    patch = SyntheticRainDataset(tmp_path / "clean", streak_scale="patch", **kwargs)
+    assert photo.streak_scale == "photo"
+
+    def median_psnr(dataset: SyntheticRainDataset) -> float:
+        samples = [dataset[0] for _ in range(8)]
+        return float(np.median([_psnr_u8(s["rainy"].numpy() * 255, s["clean"].numpy() * 255)
+                                for s in samples]))  # fmt: skip
+
+    assert median_psnr(patch) > median_psnr(photo) + 4.0
+    with pytest.raises(ValueError, match="streak_scale"):
+        SyntheticRainDataset(tmp_path / "clean", streak_scale="tile")
+
+
 def test_sample_set_splits_are_disjoint_by_source_and_licensed():
     names = [p.name for p in PHOTOS]
     assert len(names) == len(set(names))

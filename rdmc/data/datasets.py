@@ -213,6 +213,12 @@ class SyntheticRainDataset(_SkipUnreadable):
         cache_images: keep every decoded clean image in memory (per process and
             dataloader worker): reading a 1024-px PNG costs twice the rain itself, so this
             speeds up training on a small folder such as the embedded train split.
+        streak_scale: ``"photo"`` sizes a training patch's streaks for the whole photo it
+            is cut from, so patches hold the rain that validation and test images get;
+            ``"patch"`` sizes them for the patch itself, as the shipped checkpoints trained
+            (a 128-px patch then gets streaks several times thinner and shorter than its
+            1024-px photo: heavy rain at severity 3 is 21.8 dB on such patches, 13.0 dB on
+            the photos).
     """
 
     def __init__(
@@ -226,9 +232,12 @@ class SyntheticRainDataset(_SkipUnreadable):
         repeat: int = 1,
         seed: int = 0,
         cache_images: bool = False,
+        streak_scale: str = "photo",
     ) -> None:
         if mode not in ("train", "test"):
             raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+        if streak_scale not in ("photo", "patch"):
+            raise ValueError(f"streak_scale must be 'photo' or 'patch', got {streak_scale!r}")
         for p in presets:
             if p not in PRESETS:
                 raise ValueError(f"unknown rain preset {p!r}; choose from {', '.join(PRESETS)}")
@@ -244,7 +253,7 @@ class SyntheticRainDataset(_SkipUnreadable):
         self.mode, self.presets, self.severities = mode, tuple(presets), tuple(severities)
         self.patch_size, self.flip, self.seed = patch_size, flip, seed
         self.repeat = repeat if mode == "train" else len(self.presets)
-        self.cache_images = cache_images
+        self.cache_images, self.streak_scale = cache_images, streak_scale
         self._decoded: dict[Path, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -256,6 +265,7 @@ class SyntheticRainDataset(_SkipUnreadable):
     def load(self, index: int) -> dict:
         path = self.images[index % len(self.images)]
         clean = self._clean_image(path)
+        photo_short_side = min(clean.shape[:2]) if self.streak_scale == "photo" else None
         if self.mode == "train":
             clean, _ = random_crop_flip(clean, clean, self.patch_size, self.flip, self.rng)
             preset = self.presets[self.rng.integers(len(self.presets))]
@@ -266,7 +276,7 @@ class SyntheticRainDataset(_SkipUnreadable):
             preset, severity = self.presets[index // len(self.images)], self.severities[0]
             seed = seed_for(path.name, self.seed)
             rain_type = seed % len(RAIN1400_TYPES) + 1
-        rainy = add_rain(clean, preset, severity, seed, rain_type=rain_type).rainy
+        rainy = add_rain(clean, preset, severity, seed, rain_type, photo_short_side).rainy
         return {"rainy": to_tensor(rainy), "clean": to_tensor(clean), "name": path.name}
 
     def _clean_image(self, path: Path) -> np.ndarray:
