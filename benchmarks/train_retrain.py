@@ -13,6 +13,8 @@ for ``--probe`` seconds side by side, the slowest one's seconds per iteration (m
 to a multiple of 20 (so the steps at 60 % / 80 % and the four validations fall on whole
 iterations), and the runs start again from scratch with that budget. A run still going
 at the allowance's end is stopped; what it exported (best.pth / last.pth) stays.
+``--deadline SECONDS`` stops runs still going that long after the start (default: the
+``--fit-in`` allowance, else none).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ RUNS = [  # (run name, shipped config, seed)
     ("rdmc-s-no-norm-seed0", "retrain/rdmc-s-no-norm", 0),
     ("rdmc-s-no-norm-seed1", "retrain/rdmc-s-no-norm", 1),
     ("rdmc-s-last-stage-seed0", "retrain/rdmc-s-last-stage", 0),
+    ("rdmc-s-patch-rain-seed0", "retrain/rdmc-s-patch-rain", 0),
+    ("rdmc-s-patch-rain-seed1", "retrain/rdmc-s-patch-rain", 1),
     ("prenet-seed0", "retrain/prenet", 0),
     ("prenet-seed1", "retrain/prenet", 1),
     ("restormer-lite-seed0", "retrain/restormer-lite", 0),
@@ -120,6 +124,7 @@ def main() -> int:
     parser.add_argument("--iters", type=int, help="iterations of every run (default: the config's)")
     parser.add_argument("--fit-in", type=float, help="size the iterations to this many seconds")
     parser.add_argument("--probe", type=float, default=60.0, help="seconds of the --fit-in probe")
+    parser.add_argument("--deadline", type=float, help="stop runs this many seconds after start")
     parser.add_argument("--parallel", type=int)
     parser.add_argument("--cfg-options", nargs="*", default=[], help="passed to every run")
     args = parser.parse_args()
@@ -137,7 +142,11 @@ def main() -> int:
         options += schedule_options(iters)
     print(f"training {len(runs)} runs, {iters or 'the config'} iterations each", flush=True)
     parallel = args.parallel or (len(runs) if torch.cuda.is_available() else 1)
-    deadline = time.time() + args.fit_in if args.fit_in else float("inf")
+    deadline = float("inf")
+    if args.deadline:
+        deadline = started + args.deadline
+    elif args.fit_in:
+        deadline = time.time() + args.fit_in
     codes = run_all(runs, args.out, options, parallel, deadline)
     for name, code in codes.items():
         state = "stopped at the deadline" if code is None else f"exit {code}"

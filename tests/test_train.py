@@ -189,6 +189,8 @@ def test_retrain_runs_share_one_schedule_and_differ_where_named(tmp_path):
     assert configs["rdmc_s_context"].model.arch.global_context
     assert configs["rdmc_s_no_norm"].model.arch.norm == "none"
     assert configs["rdmc_s_last_stage"].model.loss.supervise == "last"
+    assert configs["rdmc_s_patch_rain"].train_dataloader.dataset.streak_scale == "patch"
+    assert "streak_scale" not in configs["rdmc_s"].train_dataloader.dataset  # photo-sized rain
     # The driver's budget replaces the whole schedule: steps at 60 % / 80 %, four validations.
     parser = argparse.ArgumentParser()  # as `rdmc train --cfg-options` reads them
     parser.add_argument("--cfg-options", nargs="+", action=DictAction)
