@@ -127,5 +127,31 @@ def label_maps_digest(labels: dict[str, Path]) -> list[tuple[str, str]]:
     ]
 
 
-def read_label_map(path: Path) -> np.ndarray:
-    return read_image(path).astype(np.int64)
+# Cityscapes label ids of the 19 evaluated classes, in train-id order (road ... bicycle);
+# every other id is ignored (255), as cityscapesscripts' labels.py maps them.
+CITYSCAPES_EVAL_IDS = (7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31, 32, 33)
+
+
+def read_label_map(path: Path, reader: str | None = None) -> np.ndarray:
+    """A label map's class indices: its values as is, or Cityscapes label ids mapped to
+    train ids (``reader="cityscapes labelIds -> trainIds"``)."""
+    label = read_image(path).astype(np.int64)
+    if reader is None:
+        return label
+    table = np.full(256, 255, np.int64)
+    table[list(CITYSCAPES_EVAL_IDS)] = np.arange(len(CITYSCAPES_EVAL_IDS))
+    return table[np.clip(label, 0, 255)]
+
+
+# Pascal VOC class names that COCO-trained detectors spell differently.
+VOC_TO_COCO = {"aeroplane": "airplane", "diningtable": "dining table", "motorbike": "motorcycle",
+               "pottedplant": "potted plant", "sofa": "couch", "tvmonitor": "tv"}  # fmt: skip
+
+
+def model_class(category: str, classes: list[str]) -> str | None:
+    """The detector's class an annotation's category names (by name, or VOC's spelling of a
+    COCO class); None if the detector has no such class."""
+    for name in (category, VOC_TO_COCO.get(category), category.replace("_", " ")):
+        if name in classes:
+            return name
+    return None

@@ -5,7 +5,8 @@
 - Segmentation: MMSegmentation's IoUMetric: mIoU and per-class IoU, in percent.
 - Without labels, ground truth is pseudo: the same model's predictions on the
   clean image (boxes scoring at least ``PSEUDO_GT_SCORE``; the label map as is).
-- recovery = (m_derained - m_rainy) / (m_clean - m_rainy);
+- recovery = (m_derained - m_rainy) / (m_clean - m_rainy); where there is no clean image
+  (real rain), change = m_derained - m_rainy instead;
   mPC = mean performance over the severities of a rain preset; rPC = mPC / P_clean
   (MMDetection's robustness benchmark, Michaelis et al. 2019).
 """
@@ -156,9 +157,9 @@ def mpc_rpc(per_severity: Sequence[float], clean: float) -> tuple[float, float |
 
 
 def derived_records(records: list[dict]) -> list[dict]:
-    """From a run's records: recovery per derainer and rain setting, and mPC / rPC per
-    condition over each severity sweep of a preset (as MMDetection's robustness_eval does
-    apart from its test run)."""
+    """From a run's records: recovery per derainer and rain setting (without a clean image:
+    the change against rainy), and mPC / rPC per condition over each severity sweep of a
+    preset (as MMDetection's robustness_eval does apart from its test run)."""
     from rdmc.rain import PRESETS
 
     main_metrics = {"detection": "mAP", "segmentation": "mIoU", "restoration": "PSNR"}
@@ -168,9 +169,12 @@ def derived_records(records: list[dict]) -> list[dict]:
     for (task, model, metric, condition, rain), r in table.items():
         clean = table.get((task, model, metric, "clean", "none"))
         rainy = table.get((task, model, metric, "rainy", rain))
-        if task == "restoration" or clean is None or rainy is None:
+        if task == "restoration" or rainy is None or condition in ("clean", "rainy"):
             continue
-        if condition not in ("clean", "rainy"):
+        if clean is None:
+            record = {**r, "metric": f"change({metric})", "value": r["value"] - rainy["value"]}
+            derived.append(_with_replicates(record, np.subtract, r, rainy))
+        else:
             value = recovery(r["value"], rainy["value"], clean["value"])
             record = {**r, "metric": f"recovery({metric})", "value": value, "unit": "1"}
             derived.append(_with_replicates(record, _recovery_replicates, r, rainy, clean))

@@ -31,11 +31,22 @@ DATASET_TYPES = {
     "paired": {"type": (str, True), "root": (str, True), "layout": (str, False),
                "name": (str, False), "limit": (int, False), "coco_json": (str, False),
                "seg_labels": (str, False)},
+    "real-rain": {"type": (str, True), "root": (str, False), "coco_json": (str, False),
+                  "voc": (str, False), "image_set": (str, False), "name": (str, False),
+                  "limit": (int, False)},
+    "cityscapes": {"type": (str, True), "root": (str, True), "split": (str, False),
+                   "rain": (str, False), "name": (str, False), "limit": (int, False)},
 }  # fmt: skip
-OWN_RAIN = ("paired",)  # dataset types whose rainy images are given: a suite adds no rain
 RAIN_ENTRY = {"preset": (str, True), "severities": (list, True)}
 OUTPUTS_ENTRY = {"name": (str, True), "outputs": (str, True)}  # a method run elsewhere
 MODEL_ENTRY = {"name": (str, False), "config": (str, False), "checkpoint": (str, False)}
+
+
+def has_own_rain(dataset: dict) -> bool:
+    """Whether a dataset brings its rainy images (then the suite adds no rain): paired and
+    real rain always, Cityscapes with its ``rain:`` folder (RainCityscapes)."""
+    kind = dataset.get("type", "folder")
+    return kind in ("paired", "real-rain") or (kind == "cityscapes" and "rain" in dataset)
 
 
 @dataclass
@@ -97,13 +108,17 @@ class _Checker:
                 "dataset.type", f"unknown type {_show(kind)} (allowed: {', '.join(DATASET_TYPES)})"
             )
         self.mapping({"type": kind, **spec}, DATASET_TYPES[kind], "dataset")
-        if "split" in spec and spec["split"] not in SPLITS:
+        if kind == "samples" and "split" in spec and spec["split"] not in SPLITS:
             raise self.fail("dataset.split", f"{_show(spec['split'])} is not one of {SPLITS}")
         if "limit" in spec and spec["limit"] < 1:
             raise self.fail("dataset.limit", f"must be at least 1, got {spec['limit']}")
         if "layout" in spec and spec["layout"] not in LAYOUTS:
             raise self.fail("dataset.layout", f"unknown layout {_show(spec['layout'])} "
                             f"(allowed: {', '.join(LAYOUTS)})")  # fmt: skip
+        if kind == "real-rain" and ("coco_json" in spec) == ("voc" in spec):
+            raise self.fail("dataset", "a real-rain dataset takes coco_json (with root) or voc")
+        if kind == "real-rain" and "coco_json" in spec and "root" not in spec:
+            raise self.fail("dataset", "missing key 'root' (the folder of the coco_json's images)")
 
     def rain(self, entries: list) -> None:
         seen = set()
@@ -160,7 +175,7 @@ def check_suite(data: object, path: Path) -> Suite:
         raise BenchError(f"{path}: a suite is a mapping of keys, got {_show(data)}")
     check.mapping(data, TOP_LEVEL, "suite")
     check.dataset(data["dataset"])
-    own_rain = data["dataset"].get("type") in OWN_RAIN
+    own_rain = has_own_rain(data["dataset"])
     if own_rain and "rain" in data:
         raise check.fail("rain", f"a {data['dataset']['type']} dataset is its own rain; "
                          "remove this key")  # fmt: skip

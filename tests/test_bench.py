@@ -16,8 +16,11 @@ import pytest
 import torch
 import yaml
 
-from downstream import bench as bench_module
 from downstream.bench import BenchError, load_suite, run_bench
+from downstream.bench import cells as bench_cells
+from downstream.bench import conditions as bench_conditions
+from downstream.bench import runner as bench_runner
+from downstream.bench import task_models as bench_task_models
 from rdmc.cli import main
 from rdmc.data.catalogue import PHOTOS
 from rdmc.data.samples import photo_credit, sample_image
@@ -111,7 +114,7 @@ def test_identical_rerun_recomputes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr("downstream.detection.Detector.__call__", must_not_run)
     monkeypatch.setattr("downstream.segmentation.Segmenter.__call__", must_not_run)
     monkeypatch.setattr("rdmc.inference.Derainer.__call__", must_not_run)
-    monkeypatch.setattr(bench_module, "add_rain", must_not_run)
+    monkeypatch.setattr(bench_conditions, "add_rain", must_not_run)
     second = run_bench(
         suite, tmp_path / "out", resume=True, progress=False, cache_dir=tmp_path / "cache"
     )
@@ -140,20 +143,20 @@ def test_changing_one_derainer_recomputes_only_its_cells(tmp_path, tiny_checkpoi
 def test_a_crashed_run_keeps_its_cells_and_resumes(tmp_path, monkeypatch):
     suite = make_suite(tmp_path)
     calls = {"n": 0}
-    original = bench_module.BenchRun._task_records
+    original = bench_cells.task_records
 
-    def crash_after_three(self, *args, **kwargs):
+    def crash_after_three(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] > 3:
             raise KeyboardInterrupt("killed")
-        return original(self, *args, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(bench_module.BenchRun, "_task_records", crash_after_three)
+    monkeypatch.setattr(bench_cells, "task_records", crash_after_three)
     with pytest.raises(KeyboardInterrupt):
         run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache")
     partial = records(tmp_path / "out" / "results.json")
     assert any(r["task"] == "detection" for r in partial)  # written before the crash
-    monkeypatch.setattr(bench_module.BenchRun, "_task_records", original)
+    monkeypatch.setattr(bench_cells, "task_records", original)
     with pytest.raises(BenchError, match="pass --resume"):
         run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache")
     meta = json.loads(
@@ -334,16 +337,16 @@ def test_too_small_images_are_skipped_and_an_empty_dataset_is_one_error(tmp_path
 
 def test_partial_results_are_marked_incomplete(tmp_path, monkeypatch):
     suite = small_suite(tmp_path)
-    original = bench_module.BenchRun._task_records
+    original = bench_cells.task_records
 
-    def crash(self, *args, **kwargs):
+    def crash(*args, **kwargs):
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(bench_module.BenchRun, "_task_records", crash)
+    monkeypatch.setattr(bench_cells, "task_records", crash)
     with pytest.raises(KeyboardInterrupt):
         run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache")
     assert json.loads((tmp_path / "out" / "results.json").read_text())["meta"]["complete"] is False
-    monkeypatch.setattr(bench_module.BenchRun, "_task_records", original)
+    monkeypatch.setattr(bench_cells, "task_records", original)
     done = run_bench(suite, tmp_path / "out", resume=True, progress=False,
                      cache_dir=tmp_path / "cache")  # fmt: skip
     assert json.loads(done.read_text())["meta"]["complete"] is True
@@ -373,15 +376,15 @@ def test_a_wrong_architecture_checkpoint_is_one_line_before_anything_runs(tmp_pa
 def test_cell_keys_cover_the_scoring_code(monkeypatch):
     import importlib.metadata
 
-    base = bench_module.scoring_code()
-    assert bench_module.scoring_code() == base
+    base = bench_cells.scoring_code()
+    assert bench_cells.scoring_code() == base
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version",
                         lambda name: "9.9" if name == "pycocotools" else real(name))  # fmt: skip
-    assert bench_module.scoring_code() != base
+    assert bench_cells.scoring_code() != base
     monkeypatch.undo()
-    monkeypatch.setattr(bench_module, "SCORING_VERSION", "cells-other")
-    assert bench_module.scoring_code() != base
+    monkeypatch.setattr(bench_cells, "SCORING_VERSION", "cells-other")
+    assert bench_cells.scoring_code() != base
 
 
 def test_image_and_prediction_keys_cover_their_code(tmp_path, monkeypatch):
@@ -393,23 +396,23 @@ def test_image_and_prediction_keys_cover_their_code(tmp_path, monkeypatch):
     fake.parent.mkdir()
     fake.write_text("STREAKS = 1\n")
     monkeypatch.syspath_prepend(str(fake.parent))
-    monkeypatch.setattr(bench_module, "RAIN_CODE", (("fake_rain_code",), ("numpy",)))
+    monkeypatch.setattr(bench_conditions, "RAIN_CODE", (("fake_rain_code",), ("numpy",)))
     suite = load_suite(small_suite(tmp_path))
-    dataset = bench_module.load_dataset(suite.dataset)
+    dataset = bench_runner.load_dataset(suite.dataset)
     image = dataset.images[0]
-    conditions = bench_module.conditions_of(suite, dataset)
+    conditions = bench_conditions.conditions_of(suite, dataset)
     rainy, derained = conditions[1:3]
     cache = Cache(tmp_path / "cache")
-    before = bench_module.ConditionImages(suite, cache, "cpu")
+    before = bench_conditions.ConditionImages(suite, cache, "cpu")
     fake.write_text("STREAKS = 2\n")
-    after = bench_module.ConditionImages(suite, cache, "cpu")
+    after = bench_conditions.ConditionImages(suite, cache, "cpu")
     for c in (rainy, derained):
         assert before.key(image, c) != after.key(image, c)
     assert before.key(image, conditions[0]) == image.key
-    compiled = bench_module.ConditionImages(suite, cache, "cpu", compile=True)
+    compiled = bench_conditions.ConditionImages(suite, cache, "cpu", compile=True)
     assert compiled.key(image, derained) != after.key(image, derained)
     assert compiled.key(image, rainy) == after.key(image, rainy)
-    models = {d: bench_module.task_models(suite, d)[0].code for d in ("cpu", "cuda")}
+    models = {d: bench_task_models.task_models(suite, d)[0].code for d in ("cpu", "cuda")}
     assert models["cpu"] != models["cuda"]
 
 
@@ -418,8 +421,8 @@ def test_shards_cover_the_work_once_and_balance_it():
 
     suite = load_suite("smoke")
     images = [Image(f"{i}.png", str(i), Path(f"{i}.png"), (100 + 50 * i, 200)) for i in range(3)]
-    conditions = bench_module.conditions_of(suite, Dataset("three", images))
-    shards = [bench_module.shard_of(images, conditions, rank, 2) for rank in range(2)]
+    conditions = bench_conditions.conditions_of(suite, Dataset("three", images))
+    shards = [bench_runner.shard_of(images, conditions, rank, 2) for rank in range(2)]
     units = [(im.name, c) for shard in shards for group in shard for im, c in group]
     assert sorted(units, key=str) == sorted(
         [(im.name, c) for im in images for c in conditions], key=str

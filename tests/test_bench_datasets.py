@@ -80,9 +80,9 @@ def test_a_paired_dataset_is_its_own_rain_and_scores_like_rdmc_eval(tmp_path):
 def test_rain1400_versions_are_images_sharing_one_clean_image(tmp_path):
     root = rain1400(tmp_path / "Rain1400")
     dataset = load_dataset({"type": "paired", "root": str(root), "name": "Rain1400"})
-    assert dataset.rain == "Rain1400" and len(dataset.images) == 6
+    assert dataset.rain == ["Rain1400"] and len(dataset.images) == 6
     assert len({im.key for im in dataset.images}) == 2  # two clean images
-    assert len({im.rainy_key for im in dataset.images}) == 6
+    assert len({im.rainy["Rain1400"].key for im in dataset.images}) == 6
     suite = suite_file(tmp_path, {"type": "paired", "root": str(root), "name": "Rain1400"})
     assert main(["bench", str(suite), "--out", str(tmp_path / "out"),
                  "--cache-dir", str(tmp_path / "c")]) == 0  # fmt: skip
@@ -90,7 +90,7 @@ def test_rain1400_versions_are_images_sharing_one_clean_image(tmp_path):
     rainy = next(r for r in records if r["condition"] == "rainy" and r["metric"] == "PSNR")
     assert rainy["rain"] == "Rain1400"
     for im, value in zip(dataset.images, rainy["per_image"], strict=True):
-        assert value == pytest.approx(psnr(im.read_rainy(), im.read_clean()))
+        assert value == pytest.approx(psnr(im.read_rainy("Rain1400"), im.read_clean()))
 
 
 def test_side_by_side_layouts_score_the_right_halves(tmp_path):
@@ -99,8 +99,9 @@ def test_side_by_side_layouts_score_the_right_halves(tmp_path):
     dataset = load_dataset({"type": "paired", "root": str(tmp_path / "Rain800"),
                             "layout": "rain800"})  # fmt: skip
     (image,) = dataset.images
-    assert np.array_equal(image.read_clean(), clean) and np.array_equal(image.read_rainy(), rainy)
-    assert image.key != image.rainy_key
+    assert np.array_equal(image.read_clean(), clean)
+    assert np.array_equal(image.read_rainy("Rain800"), rainy)
+    assert image.key != image.rainy["Rain800"].key
 
 
 def test_annotations_of_a_paired_dataset_are_keyed_by_the_clean_file(tmp_path):
@@ -111,7 +112,7 @@ def test_annotations_of_a_paired_dataset_are_keyed_by_the_clean_file(tmp_path):
     (tmp_path / "ann.json").write_text(json.dumps(coco))
     dataset = load_dataset({"type": "paired", "root": str(root),
                             "coco_json": str(tmp_path / "ann.json")})  # fmt: skip
-    boxes = {im.name: len(dataset.coco[im.name]) for im in dataset.images}
+    boxes = {im.name: len(dataset.boxes[im.name]) for im in dataset.images}
     assert boxes == {"1_1.png": 1, "1_2.png": 1, "2_1.png": 0, "2_2.png": 0}
 
 

@@ -1,0 +1,140 @@
+"""The scored cells of a run: one per (task, model, condition), each a list of records,
+cached under a key that hashes everything the cell reads."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from downstream.annotations import model_class, read_label_map
+from downstream.bench.conditions import CLEAN, Condition, ConditionImages
+from downstream.bench.task_models import TaskModel, predict
+from downstream.cache import Cache
+from downstream.datasets import Dataset
+from rdmc.intervals import mean_replicates, resample_counts
+from rdmc.metrics import RESTORATION_UNITS, per_image_scores
+from rdmc.provenance import code_digest, content_hash
+
+# Bump when the runner changes how a cell's records are computed from its inputs.
+SCORING_VERSION = "cells-v4"
+RECORD_FIELDS = ("dataset", "condition", "derainer", "rain", "task", "model", "metric",
+                 "value", "unit", "gt")  # fmt: skip
+
+
+def scoring_code() -> str:
+    """The version of everything that turns predictions into scores, for cell keys: the
+    runner's version, the scoring module's source (metric settings, pseudo ground truth)
+    and the versions of the metric libraries."""
+    libraries = ("mmdet", "mmsegmentation", "pycocotools", "mmengine")
+    modules = ("downstream.scoring", "downstream.bootstrap", "downstream.annotations",
+               "downstream.bench.cells", "rdmc.intervals")  # fmt: skip
+    return content_hash(SCORING_VERSION, code_digest(modules, libraries))
+
+
+def valid_cell(value: object) -> bool:
+    """A cached cell is a list of complete records."""
+    return isinstance(value, list) and all(
+        isinstance(r, dict) and all(k in r for k in RECORD_FIELDS) for r in value
+    )
+
+
+def record(dataset: Dataset, c: Condition, task: str, model: str, metric: str,
+           value: float | None, unit: str, gt: str) -> dict:  # fmt: skip
+    return {"dataset": dataset.name, "condition": c.name, "derainer": c.derainer or "none",
+            "rain": c.rain, "task": task, "model": model, "metric": metric,
+            "value": value, "unit": unit, "gt": gt}  # fmt: skip
+
+
+Cell = tuple[str, Callable[[], list[dict]]]
+
+
+def cells(dataset: Dataset, conditions: list[Condition], models: list[TaskModel],
+          images: ConditionImages, cache: Cache) -> Iterator[Cell]:  # fmt: skip
+    """(cache key, computation) of every scored cell. A key hashes everything the cell reads:
+    the condition's and the dataset's images' keys, the model's fingerprint, the dataset, the
+    ground truth (kind, annotation or label-map bytes, pseudo-GT threshold) and the version
+    of the scoring code (metric settings included). No clean image, no restoration cell."""
+    gt = [im.key for im in dataset.images]
+    code = scoring_code()
+    truth = {task: dataset.ground_truth_identity(task)
+             for task in ("restoration", *{m.task for m in models})}  # fmt: skip
+
+    def key(cell: str, c: Condition, model: str, task: str) -> str:
+        inputs = [images.key(im, c) for im in dataset.images]
+        return content_hash(code, cell, inputs, gt, model, dataset.name, truth[task])
+
+    for c in conditions if dataset.has_clean else []:
+        if c != CLEAN:
+            yield (key(f"restoration:{c.label}", c, "", "restoration"),
+                   lambda c=c: restoration_records(dataset, c, images))  # fmt: skip
+    for m in models:
+        for c in conditions:
+            yield (key(f"{m.task}:{m.name}:{c.label}", c, m.fingerprint, m.task),
+                   lambda m=m, c=c: task_records(dataset, m, c, images, cache))  # fmt: skip
+
+
+def restoration_records(dataset: Dataset, c: Condition, images: ConditionImages) -> list[dict]:
+    pairs = [(images.get(im, c), images.get(im, CLEAN)) for im in dataset.images]
+    counts = resample_counts(len(dataset.images))
+    return [
+        {**record(dataset, c, "restoration", "Y channel", k, float(np.mean(v)),
+                  RESTORATION_UNITS[k], "clean image"), "per_image": v,
+         "replicates": mean_replicates(v, counts).tolist()}
+        for k, v in per_image_scores(pairs).items()
+    ]  # fmt: skip
+
+
+def box_ground_truth(dataset: Dataset, classes: list[str]) -> list[list[dict]]:
+    """The dataset's boxes as mmdet ground truth for a detector with ``classes``: categories
+    matched by name (VOC's ``motorbike`` is COCO's ``motorcycle``); others left out."""
+    gts = []
+    for im in dataset.images:
+        kept = [(a, model_class(a["category"], classes)) for a in dataset.boxes[im.name]]
+        gts.append([{"bbox": a["bbox"], "bbox_label": classes.index(name),
+                     "ignore_flag": a["ignore_flag"]} for a, name in kept if name])  # fmt: skip
+    return gts
+
+
+def unmapped_classes(dataset: Dataset, classes: list[str]) -> Counter:
+    """Boxes per annotation category the detector has no class for."""
+    return Counter(a["category"] for boxes in (dataset.boxes or {}).values() for a in boxes
+                   if model_class(a["category"], classes) is None)  # fmt: skip
+
+
+def task_records(dataset: Dataset, m: TaskModel, c: Condition, images: ConditionImages,
+                 cache: Cache) -> list[dict]:  # fmt: skip
+    from downstream.scoring import detection_scores, pseudo_detection_gt, segmentation_scores
+
+    def predictions(condition: Condition) -> list[dict]:
+        return [predict(m, images.key(im, condition), lambda im=im: images.get(im, condition),
+                        cache) for im in dataset.images]  # fmt: skip
+
+    preds = predictions(c)
+    counts = resample_counts(len(dataset.images))
+    classes = m.model.classes
+    if m.task == "detection":
+        if dataset.boxes is not None:
+            gts = box_ground_truth(dataset, classes)
+        else:
+            gts = [pseudo_detection_gt(p["bboxes"], p["scores"], p["labels"])
+                   for p in predictions(CLEAN)]  # fmt: skip
+        shapes = [im.shape for im in dataset.images]
+        scores, replicates = detection_scores(preds, gts, shapes, classes, counts)
+    else:
+        if dataset.seg_labels is not None:
+            gts = [read_label_map(dataset.seg_labels[im.name], dataset.seg_label_reader)
+                   for im in dataset.images]  # fmt: skip
+        else:
+            gts = [p["labels"].astype(np.int64) for p in predictions(CLEAN)]
+        scores, replicates = segmentation_scores(
+            [p["labels"].astype(np.int64) for p in preds], gts, classes, counts
+        )
+    gt_kind = dataset.ground_truth(m.task)
+    records = [record(dataset, c, m.task, m.name, k, float(v), "%", gt_kind)
+               for k, v in scores.items()]  # fmt: skip
+    for r in records:
+        if r["metric"] in replicates:
+            r["replicates"] = replicates[r["metric"]].tolist()
+    return records

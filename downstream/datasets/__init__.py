@@ -1,0 +1,40 @@
+"""The images of a suite's ``dataset:`` entry and the ground truth they bring: one module per
+type behind one interface (:class:`Dataset` of :class:`Image`; see base.py).
+
+Unreadable images and images too small to score are skipped and listed; a dataset with no
+usable image is one :class:`BenchError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from downstream.annotations import read_coco
+from downstream.datasets import cityscapes, clean, paired, real_rain
+from downstream.datasets.base import PSEUDO_GT, Dataset, Image, RainyFile
+from downstream.errors import BenchError
+
+__all__ = ["PSEUDO_GT", "Dataset", "Image", "RainyFile", "load_dataset"]
+
+LOADERS = {"samples": clean.load_samples, "folder": clean.load_folder, "paired": paired.load,
+           "real-rain": real_rain.load, "cityscapes": cityscapes.load}  # fmt: skip
+
+
+def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
+    """The images of a (schema-checked) ``dataset:`` entry, with their ground truth.
+
+    ``coco_json`` and ``seg_labels`` (folder, paired) are keyed by the clean image's file
+    name, which a paired dataset's rainy images share."""
+    dataset = LOADERS[spec.get("type", "folder")](spec, spec.get("limit", limit))
+    if not dataset.images:
+        where, skipped = spec.get("root", dataset.name), dataset.skipped
+        raise BenchError(f"{where}: no usable image ({len(skipped)} skipped, e.g. {skipped[0]})")
+    if spec.get("coco_json") and dataset.boxes is None:
+        coco = Path(spec["coco_json"])
+        by_name = read_coco(coco, sorted({im.gt_name for im in dataset.images}))
+        dataset.attach_boxes(by_name, "COCO annotations",
+                             hashlib.sha256(coco.read_bytes()).hexdigest())  # fmt: skip
+    if spec.get("seg_labels"):
+        dataset.attach_label_maps(Path(spec["seg_labels"]))
+    return dataset

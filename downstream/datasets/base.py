@@ -1,0 +1,157 @@
+"""What every dataset type gives the runner: images, their clean and rainy copies, ground truth.
+
+An :class:`Image` starts from its clean file (``path``), from which the suite makes rainy
+copies, unless the dataset brings its own rain: then ``rainy`` maps each of the dataset's
+rain settings to a file. A dataset of real rain has no clean image (``path`` is None,
+``Dataset.has_clean`` is false): nothing is restored against it and its ground truth is
+real annotations. Annotations are keyed by ``gt_name``: the clean file's name, or a real
+rainy photo's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from downstream.annotations import label_maps_digest, match_label_maps
+from downstream.errors import BenchError
+from rdmc.data.datasets import PairedRainDataset, to_rgb_uint8
+from rdmc.data.layouts import Pair
+from rdmc.imageio import ImageError, read_image
+from rdmc.metrics import SSIM_WINDOW
+
+PSEUDO_GT = "pseudo: the same model's predictions on the clean image"
+
+
+@dataclass(frozen=True)
+class RainyFile:
+    path: Path
+    key: str  # hash of the file's bytes (and which half, side-by-side layouts)
+    half: str | None = None  # side-by-side layouts: the half of the file that is rainy
+
+
+@dataclass
+class Image:
+    name: str  # unique in the dataset: the clean file's name, or a rainy file's name
+    key: str  # hash of the first file of its chain: the clean file, or a real rainy photo
+    path: Path | None  # the clean image's file; None for real rain
+    shape: tuple[int, int]  # height, width
+    rainy: dict[str, RainyFile] = field(default_factory=dict)  # the dataset's own rain
+    gt_name: str = ""  # the file name annotations are keyed by (default: the clean file's)
+
+    def __post_init__(self) -> None:
+        self.gt_name = self.gt_name or (self.path.name if self.path else self.name)
+
+    def read_clean(self) -> np.ndarray:
+        if self.path is None:
+            raise BenchError(f"{self.name}: real rain has no clean image")
+        side_by_side = next((r for r in self.rainy.values() if r.half), None)
+        if side_by_side is None:
+            return to_rgb_uint8(read_image(self.path))
+        return PairedRainDataset.read_pair(Pair(side_by_side.path, self.path, side_by_side.half))[1]
+
+    def read_rainy(self, setting: str) -> np.ndarray:
+        rainy = self.rainy[setting]
+        if rainy.half is None:
+            return to_rgb_uint8(read_image(rainy.path))
+        return PairedRainDataset.read_pair(Pair(rainy.path, self.path, rainy.half))[0]
+
+
+@dataclass
+class Dataset:
+    name: str
+    images: list[Image]
+    skipped: list[str] = field(default_factory=list)
+    boxes: dict | None = None  # image name -> [{"bbox" x1y1x2y2, "category", "ignore_flag"}]
+    boxes_source: str | None = None  # "COCO annotations", "VOC annotations"
+    boxes_sha256: str | None = None
+    seg_labels: dict[str, Path] | None = None
+    seg_labels_sha256: list[tuple[str, str]] | None = None  # (image name, label map's hash)
+    seg_label_reader: str | None = None  # how label maps are read (None: their values as is)
+    manifest_sha256: str | None = None  # the embedded sample set's manifest, recorded in results
+    rain: list[str] = field(default_factory=list)  # its own rain settings; [] = the suite's rain
+    has_clean: bool = True
+
+    @property
+    def sha256(self) -> str:
+        """What the results were made on: every image's name and content, and the ground
+        truth's files."""
+        parts = [" ".join([im.name, im.key, *(r.key for r in im.rainy.values())])
+                 for im in self.images]  # fmt: skip
+        parts += [f"coco {self.boxes_sha256}"] if self.boxes_sha256 else []
+        parts += [f"labels {n} {h}" for n, h in self.seg_labels_sha256 or []]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def ground_truth(self, task: str) -> str:
+        """The kind of ground truth ``task`` is scored against."""
+        if task == "detection":
+            return PSEUDO_GT if self.boxes is None else self.boxes_source
+        if task == "segmentation":
+            return PSEUDO_GT if self.seg_labels is None else "label maps"
+        return "clean image"
+
+    def ground_truth_identity(self, task: str) -> list:
+        """Everything a scored cell reads of the ground truth: its kind, the bytes of the
+        annotation file or label maps, the pseudo ground truth's score threshold."""
+        from downstream.scoring import PSEUDO_GT_SCORE
+
+        kind = self.ground_truth(task)
+        if task == "detection" and self.boxes is not None:
+            return [kind, self.boxes_sha256]
+        if task == "segmentation" and self.seg_labels is not None:
+            return [kind, self.seg_labels_sha256, self.seg_label_reader]
+        if kind == PSEUDO_GT:
+            return [kind, PSEUDO_GT_SCORE if task == "detection" else None]
+        return [kind]
+
+    def attach_boxes(self, by_name: dict[str, list[dict]], source: str, sha256: str) -> None:
+        """Boxes keyed by file name (every image's ``gt_name`` has an entry)."""
+        self.boxes = {im.name: by_name[im.gt_name] for im in self.images}
+        self.boxes_source, self.boxes_sha256 = source, sha256
+
+    def attach_label_maps(self, folder: Path) -> None:
+        """The label map of every image, from ``folder`` (same stem as ``gt_name``)."""
+        named = {im.gt_name: SimpleNamespace(name=im.gt_name, shape=im.shape) for im in self.images}
+        by_name = match_label_maps(folder, list(named.values()))
+        self.seg_labels = {im.name: by_name[im.gt_name] for im in self.images}
+        self.seg_labels_sha256 = label_maps_digest(self.seg_labels)
+
+
+def file_key(path: Path, half: str | None = None) -> str:
+    return hashlib.sha256(path.read_bytes() + (half or "").encode()).hexdigest()
+
+
+def check_size(path: Path, shape: tuple[int, ...]) -> tuple[int, int]:
+    """``shape``'s height and width; ImageError if it is too small to score."""
+    if min(shape[:2]) < SSIM_WINDOW:
+        raise ImageError(f"{path}: {shape[1]}x{shape[0]} pixels, smaller than the "
+                         f"{SSIM_WINDOW}x{SSIM_WINDOW} SSIM window")  # fmt: skip
+    return shape[0], shape[1]
+
+
+def usable_clean(path: Path) -> Image:
+    """The dataset entry of one clean image file; ImageError if it cannot be scored."""
+    shape = check_size(path, read_image(path).shape)
+    return Image(path.name, file_key(path), path, shape)
+
+
+def keep_usable(make, items: list) -> tuple[list[Image], list[str]]:
+    """``make(item)`` for every item; those raising ImageError are skipped and listed."""
+    images, skipped = [], []
+    for item in items:
+        try:
+            images.append(make(item))
+        except ImageError as e:
+            skipped.append(str(e))
+    return images, skipped
+
+
+def folder_of(spec: dict, key: str = "root") -> Path:
+    root = Path(spec[key])
+    if not root.is_dir():
+        raise BenchError(f"{root}: dataset folder does not exist")
+    return root
