@@ -188,6 +188,9 @@ def downstream_table(
     records = data["records"]
     settings = list(rain or _main_rain_settings(records))
     tasks = {"mAP": "detection", "mAP50": "detection", "mAP75": "detection", "mIoU": "segmentation"}
+    # Without a clean image (real rain) the change against rainy stands where recovery would.
+    has_clean = any(r["condition"] == "clean" for r in records)
+    derived, short = ("recovery", "rec") if has_clean else ("change", "change")
     columns, keys = [], []
     for s in settings:
         for metric in metrics:
@@ -195,13 +198,16 @@ def downstream_table(
             models = list(dict.fromkeys(r["model"] for r in records if r["task"] == task))
             for model in models:
                 label = f"{s} {model}" if len(models) > 1 else s
-                columns += [f"{label} {metric}", f"{label} rec({metric})"]
-                keys += [(s, task, metric, model), (s, task, f"recovery({metric})", model)]
+                columns += [f"{label} {metric}", f"{label} {short}({metric})"]
+                keys += [(s, task, metric, model), (s, task, f"{derived}({metric})", model)]
     rows, intervals = _cells(records, _methods(records), keys)
-    gt = data["meta"].get("ground_truth", {})
+    present = {r["task"] for r in records}
+    gt = {t: k for t, k in data["meta"].get("ground_truth", {}).items() if t in present}
+    explained = ("recovery = (derained - rainy) / (clean - rainy)" if has_clean else
+                 "change = derained - rainy (real rain: no clean image)")  # fmt: skip
     caption = (
         f"Downstream on {data['meta']['dataset']['name']}: {', '.join(metrics)} in percent and "
-        f"recovery = (derained - rainy) / (clean - rainy). Ground truth: "
+        f"{explained}. Ground truth: "
         + "; ".join(f"{task}: {kind}" for task, kind in gt.items())
         + "."
         + _ci_note(intervals)
@@ -311,7 +317,9 @@ def tables_for(data: dict, metrics: Sequence[str] = ("mAP", "mIoU"),
     if data["meta"].get("kind") == "scoreboard":
         tables = [scoreboard_table(data)]
     else:
-        tables = [restoration_table(data, rain), downstream_table(data, metrics, rain)]
+        restored = any(r["task"] == "restoration" for r in data["records"])
+        tables = [restoration_table(data, rain)] if restored else []  # real rain: no clean
+        tables.append(downstream_table(data, metrics, rain))
     if is_incomplete(data):
         for table in tables:
             table.caption = f"{INCOMPLETE}. {table.caption}"

@@ -100,6 +100,11 @@ def test_real_rain_with_coco_boxes_scores_map_and_its_change_but_no_psnr(
     (change,) = by(records, condition="identity", metric="change(mAP)")
     assert change["value"] == pytest.approx(0.0)
     assert results["meta"]["unmapped_classes"] == {"yolov3-tiny": {"hydrant_box": 2}}
+    assert main(["tables", str(tmp_path / "out" / "results.json"), "--format", "markdown"]) == 0
+    tables = capsys.readouterr().out
+    assert "Restoration" not in tables and "| method | RID mAP | RID change(mAP) |" in tables
+    assert main(["report", str(tmp_path / "out" / "results.json"),
+                 "-o", str(tmp_path / "report.html")]) == 0  # fmt: skip
 
 
 def voc_tree(root: Path, detector: Detector) -> dict[str, list]:
