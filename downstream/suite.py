@@ -39,6 +39,7 @@ DATASET_TYPES = {
 }  # fmt: skip
 RAIN_ENTRY = {"preset": (str, True), "severities": (list, True)}
 OUTPUTS_ENTRY = {"name": (str, True), "outputs": (str, True)}  # a method run elsewhere
+CONFIGURED_ENTRY = {"name": (str, True), "config": (str, True), "checkpoint": (str, True)}
 MODEL_ENTRY = {"name": (str, False), "config": (str, False), "checkpoint": (str, False)}
 
 
@@ -60,6 +61,11 @@ class Suite:
     seed: int = 0
     source: str = ""
     outputs: dict[str, str] = field(default_factory=dict)  # name -> folder of derained images
+    specs: dict[str, str] = field(default_factory=dict)  # name -> config:CONFIG:CHECKPOINT
+
+    def derainer_spec(self, name: str) -> str:
+        """What rdmc.zoo loads for a derainer of the suite."""
+        return self.specs.get(name, name)
 
     def rain_settings(self) -> list[tuple[str, int]]:
         return [(r["preset"], int(s)) for r in self.rain for s in r["severities"]]
@@ -141,10 +147,11 @@ class _Checker:
     def derainers(self, entries: list) -> None:
         for i, entry in enumerate(entries):
             if not isinstance(entry, str | dict):
-                raise self.fail(f"derainers[{i}]", f"expected a name or {{name, outputs}}, "
-                                f"got {_show(entry)}")  # fmt: skip
+                raise self.fail(f"derainers[{i}]", "expected a name, {name, outputs} or "
+                                f"{{name, config, checkpoint}}, got {_show(entry)}")  # fmt: skip
             if isinstance(entry, dict):
-                self.mapping(entry, OUTPUTS_ENTRY, f"derainers[{i}]")
+                schema = CONFIGURED_ENTRY if "config" in entry else OUTPUTS_ENTRY
+                self.mapping(entry, schema, f"derainers[{i}]")
         self.once_each([e if isinstance(e, str) else e["name"] for e in entries], "derainers")
 
     def models(self, entries: list, where: str) -> None:
@@ -185,6 +192,7 @@ def check_suite(data: object, path: Path) -> Suite:
     check.derainers(data["derainers"])
     check.models(data.get("detectors", []), "detectors")
     check.models(data.get("segmenters", []), "segmenters")
+    entries = [d for d in data["derainers"] if isinstance(d, dict)]
     return Suite(
         name=data.get("name", path.stem),
         dataset=data["dataset"],
@@ -194,7 +202,10 @@ def check_suite(data: object, path: Path) -> Suite:
         segmenters=data.get("segmenters", []),
         seed=data.get("seed", 0),
         source=str(path),
-        outputs={d["name"]: d["outputs"] for d in data["derainers"] if isinstance(d, dict)},
+        outputs={d["name"]: d["outputs"] for d in entries if "outputs" in d},
+        specs={
+            d["name"]: f"config:{d['config']}:{d['checkpoint']}" for d in entries if "config" in d
+        },  # fmt: skip
     )
 
 

@@ -317,8 +317,8 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--model",
         default="rdmc-se-s",
-        help="zoo name (see `rdmc models`) or checkpoint file (default rdmc-se-s, the best "
-        "measured on light and unseen rain)",
+        help="zoo name (see `rdmc models`) or checkpoint file (default rdmc-se-s, the one "
+        "shipped derainer that improves rain made by a recipe none was trained on)",
     )
     p.add_argument(
         "--tile", type=_tile_arg, default="auto", metavar="N",
@@ -662,9 +662,10 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
         description="Derains the embedded test split under each rain setting, or the paired "
         "datasets given with --dataset (Rain100L, Rain100H, ...: one column each), with every "
         "derainer and writes a results file (rdmc tables reads it). A derainer is a zoo name, "
-        "LABEL=NAME_OR_CHECKPOINT, or LABEL=outputs:DIR for a method run elsewhere (its "
-        "derained images, matched by file name; DIR may hold {dataset}). Exit 1 if any could "
-        "not be scored.",
+        "LABEL=NAME_OR_CHECKPOINT, LABEL=config:CONFIG:CHECKPOINT for a network of your own "
+        "(registered by the mmengine config's custom_imports), or LABEL=outputs:DIR for a "
+        "method run elsewhere (its derained images, matched by file name; DIR may hold "
+        "{dataset}). Exit 1 if any could not be scored.",
     )
     p.add_argument("derainers", nargs="+", metavar="DERAINER", help="e.g. rdmc-s or mine=best.pth")
     p.add_argument("--out", type=Path, required=True, help="results file to write (JSON)")

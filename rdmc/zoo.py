@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from rdmc.authors import from_authors_state_dict, is_authors_state_dict
+from rdmc.configured import CONFIGURED, configured_fingerprint, configured_network
 from rdmc.inference import AUTO_OVERLAP, Derainer
 from rdmc.messages import first_line
 from rdmc.models.rdmc import PRESETS
@@ -76,17 +77,21 @@ NON_LEARNED = {
     "guided-filter": dict(type="GuidedFilterDerain"),
 }
 
-# Trained checkpoints shipped with the package. rdmc-s and rdmc-se-s are their runs' last
-# checkpoints, not best.pth (chosen on heavy rain only): on the val split the last ones do
-# better on light and heavy rain together (rdmc-s: +1.22 / -3.51 dB heavy / light against
-# +1.85 / -4.88; rdmc-se-s: +0.52 / +1.46 against +0.79 / +0.92).
+# Trained checkpoints shipped with the package. rdmc-s, prenet and restormer-lite are the
+# retraining runs of README (benchmarks/train_retrain.py on one NVIDIA H200: the 65-photo
+# train split, 1500 iterations each, two seeds per method; the seed with the better
+# validation PSNR on heavy and light rain together ships: rdmc-s seed 1, prenet seed 1,
+# restormer-lite seed 0). rdmc-se-s is its CPU run's last checkpoint (1500 iterations on the
+# former 7-photo split): on the val split it did better than its best.pth on light and heavy
+# rain together (+0.52 / +1.46 dB heavy / light against +0.79 / +0.92).
 CHECKPOINTS: dict[str, Checkpoint] = {
     "rdmc-s": Checkpoint(
         "rdmc-s",
         "rdmc_s.pth",
-        "4232f98dd6f8d6513a59b0eff73a3bc4dba8242857cb2c1502bb09beb86ef185",
-        "RDMC-S (the authors' structure), `rdmc train rdmc-s`, iteration 1500 of 1500",
-        "rdmc-s",
+        "4883941ba425db3c270d97100636e473b31aed8fb78e7279492ea0d86796b524",
+        "RDMC-S (the authors' structure), `rdmc train retrain/rdmc-s` seed 1 on one H200, "
+        "iteration 1500 of 1500",
+        "retrain/rdmc-s",
         "rdmc_s.train.log",
     ),
     "rdmc-se-s": Checkpoint(
@@ -100,17 +105,19 @@ CHECKPOINTS: dict[str, Checkpoint] = {
     "prenet": Checkpoint(
         "prenet",
         "prenet.pth",
-        "ccd7703877899c521ae2b13d818fc51554996f10790aacc46bdfbd37afb1b961",
-        "PReNet at the equal budget (300 iterations of the rdmc-s recipe), iteration 300",
-        "equal-budget/prenet",
+        "e036d2622be1b1de41940b238294a4c17464b1bc606ffd3299872ba57ff7873f",
+        "PReNet at rdmc-s's equal budget, `rdmc train retrain/prenet` seed 1 on one H200, "
+        "iteration 1500 of 1500",
+        "retrain/prenet",
         "prenet.train.log",
     ),
     "restormer-lite": Checkpoint(
         "restormer-lite",
         "restormer_lite.pth",
-        "e3c5f12e2cfcd41ca8384e7478c11df460555e45a4ce8cfb19c2dd3e25928b1b",
-        "Restormer-lite at the equal budget (300 iterations of the rdmc-s recipe), iteration 300",
-        "equal-budget/restormer-lite",
+        "287e74c06a95532bd87d5c1ea40c53c120d50e1920864cf7220a3b3d2777b6b8",
+        "Restormer-lite at rdmc-s's equal budget, `rdmc train retrain/restormer-lite` seed 0 on "
+        "one H200, iteration 1500 of 1500",
+        "retrain/restormer-lite",
         "restormer_lite.train.log",
     ),
 }
@@ -125,6 +132,8 @@ def derainer_fingerprint(name_or_path: str | Path) -> str:
     key = str(name_or_path)
     if key in NON_LEARNED:
         return f"{key}:no-weights"
+    if key.startswith(CONFIGURED):
+        return configured_fingerprint(key)
     if key in CHECKPOINTS:
         return f"{key}:{CHECKPOINTS[key].sha256}"
     if Path(key).is_file():
@@ -195,7 +204,7 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
     except (KeyError, TypeError, ValueError) as e:
         first = first_line(e)
         raise ZooError(f"{path}: cannot build its architecture {arch['type']!r} ({first})") from e
-    _check_state_fits(net, checkpoint["state_dict"], path)
+    check_state_fits(net, checkpoint["state_dict"], path)
     net.load_state_dict(checkpoint["state_dict"])
     return net.eval(), checkpoint["meta"]
 
@@ -211,7 +220,7 @@ def mismatched_tensors(
     return missing, unexpected, wrong
 
 
-def _check_state_fits(net: nn.Module, state: object, path: Path) -> None:
+def check_state_fits(net: nn.Module, state: object, path: Path) -> None:
     """One line instead of torch's multi-line load_state_dict report."""
     if not isinstance(state, dict):
         raise ZooError(f"{path}: 'state_dict' is not a mapping of tensors")
@@ -244,11 +253,14 @@ def load_derainer(
     precision: str = "fp32",
     compile: bool = False,
 ) -> Derainer:
-    """A ready :class:`Derainer` from a zoo name or a checkpoint file."""
+    """A ready :class:`Derainer` from a zoo name, a checkpoint file, or a user's config and
+    checkpoint (``config:CONFIG:CHECKPOINT``, see :mod:`rdmc.configured`)."""
     key = str(name_or_path)
     meta: dict = {}
     if key in NON_LEARNED:
         net = build_model(dict(NON_LEARNED[key]))
+    elif key.startswith(CONFIGURED):
+        net, meta = configured_network(key)
     elif key in CHECKPOINTS:
         net, meta = load_checkpoint(checkpoint_path(key))
     elif Path(key).is_file():

@@ -73,7 +73,7 @@ class ConditionImages:
             if d in suite.outputs:
                 continue  # matched to the dataset by attach_outputs
             try:
-                self.fingerprints[d] = derainer_fingerprint(d)
+                self.fingerprints[d] = derainer_fingerprint(suite.derainer_spec(d))
                 self.derainer(d)  # a checkpoint that does not load stops the run up front
             except ValueError as e:
                 raise BenchError(f"{suite.source}: derainer {e}") from e
@@ -158,6 +158,9 @@ class ConditionImages:
 
         if name not in self._derainers:
             self._derainers[name] = load_derainer(
-                name, self.device, precision=self.precision, compile=self.compile
+                self.suite.derainer_spec(name),
+                self.device,
+                precision=self.precision,
+                compile=self.compile,
             )
         return self._derainers[name]

@@ -1,0 +1,98 @@
+"""Derainers from a user's mmengine config and checkpoint: the spec ``config:CONFIG:CHECKPOINT``
+(a suite's ``{name, config, checkpoint}``; the scoreboard's ``LABEL=config:CONFIG:CHECKPOINT``).
+
+The config's ``custom_imports`` register the user's network in rdmc's model registry, the
+mmengine way (the config's folder is importable while it loads). Its ``model`` is an rdmc
+training config's (``type="DerainModel"`` with the network in ``arch``) or the network
+itself. The checkpoint is an export of `rdmc train` (``{"meta", "state_dict"}``) or a plain
+state dict (an ``arch.`` prefix, as mmengine's runner saves the wrapped model, is dropped),
+always read with ``weights_only=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from rdmc.messages import first_line
+from rdmc.provenance import code_digest, content_hash
+from rdmc.registry import build_model
+from rdmc.weights import sha256_of
+
+CONFIGURED = "config:"
+
+
+def parse(spec: str) -> tuple[Path, Path]:
+    """(config, checkpoint) of ``config:CONFIG:CHECKPOINT``; ValueError naming what is missing."""
+    config, sep, checkpoint = spec.removeprefix(CONFIGURED).rpartition(":")
+    if not sep or not config:
+        raise ValueError(f"{spec}: expected config:CONFIG:CHECKPOINT")
+    for path, what in ((config, "config"), (checkpoint, "checkpoint")):
+        if not Path(path).is_file():
+            raise ValueError(f"{path}: derainer {what} file does not exist")
+    return Path(config), Path(checkpoint)
+
+
+@contextlib.contextmanager
+def _importable(folder: Path) -> Iterator[None]:
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+
+
+def _load_config(config: Path):
+    """The config, its custom imports done (registering the user's modules)."""
+    from mmengine.config import Config
+
+    with _importable(config.resolve().parent):
+        try:
+            return Config.fromfile(str(config))
+        except Exception as e:  # a syntax error, a failed import, a missing base config
+            raise ValueError(f"{config}: not a usable mmengine config ({first_line(e)})") from e
+
+
+def _imports(cfg) -> tuple[str, ...]:
+    return tuple(cfg.get("custom_imports", {}).get("imports", []))
+
+
+def configured_fingerprint(spec: str) -> str:
+    """The config's bytes, the checkpoint's SHA-256 and the source of its custom imports."""
+    config, checkpoint = parse(spec)
+    cfg = _load_config(config)
+    with _importable(config.resolve().parent):
+        code = code_digest(_imports(cfg), ())
+    digest = content_hash(config.read_bytes(), sha256_of(checkpoint), code)
+    return f"{config.name}+{checkpoint.name}:{digest}"
+
+
+def configured_network(spec: str) -> tuple[nn.Module, dict]:
+    """The network the config builds, with the checkpoint's weights, and its meta."""
+    from rdmc.zoo import check_state_fits
+
+    config, checkpoint = parse(spec)
+    model = _load_config(config).get("model")
+    if not isinstance(model, dict) or "type" not in model:
+        raise ValueError(f"{config}: no 'model' with a 'type' to build")
+    arch = model.get("arch") if model["type"] == "DerainModel" else model
+    try:
+        net = build_model(dict(arch))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{config}: cannot build {arch.get('type')!r} ({first_line(e)})") from e
+    try:
+        saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many kinds for a broken or foreign file
+        raise ValueError(f"{checkpoint}: not a readable checkpoint ({type(e).__name__})") from e
+    state = saved.get("state_dict", saved) if isinstance(saved, dict) else saved
+    if isinstance(state, dict):
+        state = {k.removeprefix("arch."): v for k, v in state.items()}
+    check_state_fits(net, state, checkpoint)
+    net.load_state_dict(state)
+    meta = saved.get("meta", {}) if isinstance(saved, dict) else {}
+    return net.eval(), {**meta, "arch": dict(arch), "config": str(config)}
