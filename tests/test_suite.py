@@ -58,7 +58,10 @@ def test_a_good_suite_loads(tmp_path):
         ({"seed": "abc"}, "seed: expected an integer, got 'abc'"),
         ({"seed": True}, "seed: expected an integer, got True"),
         ({"derainers": "identity"}, "derainers: expected a list, got 'identity'"),
-        ({"derainers": ["identity", 3]}, "derainers[1]: expected a name, {name, outputs} or {name, config, checkpoint}, got 3"),
+        (
+            {"derainers": ["identity", 3]},
+            "derainers[1]: expected a name, {name, outputs} or {name, config, checkpoint}, got 3",
+        ),
         ({"detectors": [{"name": "x", "config": "c.py"}]}, "config and checkpoint go together"),
         ({"segmenters": [{"nam": "x"}]}, "segmenters[0]: unknown key 'nam'"),
     ],
