@@ -34,12 +34,14 @@ def test_results_file_has_every_row_and_renders(name):
 
 
 @pytest.mark.parametrize(
-    "label, zoo_name", [("prenet", "prenet"), ("rdmc-s (1500 it)", "rdmc-se-s")]
-)
-def test_shipped_checkpoint_reproduces_its_row(label, zoo_name):
+    "results, label, zoo_name",
+    [("shipped", "rdmc-s", "rdmc-s"), ("shipped", "prenet", "prenet"),
+     ("equal_budget", "rdmc-s (1500 it)", "rdmc-se-s")],
+)  # fmt: skip
+def test_shipped_checkpoint_reproduces_its_row(results, label, zoo_name):
     """rdmc-se-s holds the former rdmc-s's weights under a new name: its meta names the file
     the row was made with."""
-    data = load_results(RESULTS / "equal_budget.json")
+    data = load_results(RESULTS / f"{results}.json")
     info = data["meta"]["derainers"][label]
     saved = torch.load(checkpoint_path(zoo_name), map_location="cpu", weights_only=True)["meta"]
     made_with = saved.get("former_sha256", CHECKPOINTS[zoo_name].sha256)

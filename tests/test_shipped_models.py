@@ -1,5 +1,5 @@
-"""The shipped checkpoints: checksummed, usable by name, rdmc-s the default of `rdmc derain`,
-and rdmc-s generalises to rain made by a recipe it never saw."""
+"""The shipped checkpoints: checksummed, usable by name, and the default of `rdmc derain`
+(rdmc-se-s) generalises to rain made by a recipe it never saw."""
 
 from __future__ import annotations
 
