@@ -43,7 +43,9 @@ from rdmc.scoreboard_data import (
 
 RAINY = "rainy"
 # What a previous file's rows must share with this run to be kept by --resume.
-SAME_SETUP = ("dataset", "rain", "seed", "restoration_convention", "latency", "precision", "code")
+# What every kept row needs unchanged; each (derainer, dataset or rain setting) cell also
+# needs its own images unchanged (meta.dataset.settings).
+SAME_SETUP = ("seed", "restoration_convention", "latency", "precision", "code")
 # The code a row depends on besides the derainer's weights: rain, data, inference, metrics,
 # intervals, the scoreboard itself, and the libraries under them.
 SCORE_CODE = (
@@ -147,7 +149,11 @@ def run_scoreboard(
         "complete": False,  # until every derainer is scored
     }
     if previous is not None and any(previous["meta"].get(k) != meta[k] for k in SAME_SETUP):
-        previous = None  # other images, rain, latency settings or code: nothing carries over
+        previous = None  # another seed, metric convention, latency setting or code: nothing
+    if previous is not None:  # keep the cells of datasets / rain settings whose images held
+        before = previous["meta"]["dataset"].get("settings", {})
+        held = {s for s, d in dataset["settings"].items() if before.get(s) == d} | {"none"}
+        previous["records"] = [r for r in previous["records"] if r["rain"] in held]
     records = [
         r
         for s in settings
@@ -176,13 +182,19 @@ def _score_model(entry: Entry, cases: dict, previous: dict | None, precision: st
     from rdmc.zoo import derainer_fingerprint, load_derainer
 
     fingerprint = derainer_fingerprint(entry.spec)
-    kept = _previous_rows(previous, entry.label, fingerprint)
-    if kept is not None:
-        return kept
+    kept = _kept_cells(previous, entry.label, fingerprint)
+    if all(s in kept for s in [*cases, "none"]):
+        return previous["meta"]["derainers"][entry.label], [r for s in [*cases, "none"]
+                                                           for r in kept[s]]  # fmt: skip
     derainer = load_derainer(entry.spec, precision=precision)
-    rows = [r for s, group in cases.items() for r in _restoration(
-        entry.label, entry.spec, s, [(derainer(c.rainy), c.clean) for c in group])]  # fmt: skip
-    rows += _complexity(entry.label, entry.spec, derainer, latency_size, latency_repeats)
+    rows = []
+    for s, group in cases.items():
+        rows += kept.get(s) or _restoration(
+            entry.label, entry.spec, s, [(derainer(c.rainy), c.clean) for c in group]
+        )
+    rows += kept.get("none") or _complexity(
+        entry.label, entry.spec, derainer, latency_size, latency_repeats
+    )
     info = {"spec": entry.spec, "fingerprint": fingerprint, "training": _training(derainer.meta)}
     return info, rows
 
@@ -191,22 +203,24 @@ def _score_outputs(entry: Entry, cases: dict, previous: dict | None, *_) -> tupl
     """A method run elsewhere (``outputs:DIR``): restoration only, every output required."""
     outputs = {s: method_outputs(entry.spec, s, group) for s, group in cases.items()}
     fingerprint = "outputs:" + digest([f"{s} {d}" for s, (_, d) in outputs.items()])
-    kept = _previous_rows(previous, entry.label, fingerprint)
-    if kept is not None:
-        return kept
     rows = [r for s, group in cases.items() for r in _restoration(
         entry.label, entry.spec, s,
         [(out, c.clean) for out, c in zip(outputs[s][0], group, strict=True)])]  # fmt: skip
     return {"spec": entry.spec, "fingerprint": fingerprint, "training": {}}, rows
 
 
-def _previous_rows(previous: dict | None, label: str, fingerprint: str):
-    if previous is None:
-        return None
-    info = previous["meta"]["derainers"].get(label)
+def _kept_cells(previous: dict | None, label: str, fingerprint: str) -> dict[str, list[dict]]:
+    """The rows of ``label``'s earlier run that still hold (same weights; run_scoreboard has
+    dropped the settings whose images changed), by dataset / rain setting and ``none`` (its
+    costs)."""
+    info = previous["meta"]["derainers"].get(label) if previous else None
     if not info or info.get("fingerprint") != fingerprint:
-        return None
-    return info, [r for r in previous["records"] if r["condition"] == label]
+        return {}
+    kept: dict[str, list[dict]] = {}
+    for r in previous["records"]:
+        if r["condition"] == label:
+            kept.setdefault(r["rain"], []).append(r)
+    return kept
 
 
 def _write(out: Path, meta: dict, records: list[dict]) -> None:

@@ -69,7 +69,9 @@ def embedded_cases(split: str, rain: list[tuple[str, int]], seed: int) -> tuple[
         for p, s in rain
     }  # fmt: skip
     content = digest([f"{n} {sha256_of(root / n)}" for n in names])
-    return {"name": f"samples:{split}", "images": names, "skipped": [], "sha256": content}, cases
+    meta = {"name": f"samples:{split}", "images": names, "skipped": [], "sha256": content,
+            "settings": {setting: content for setting in cases}}  # fmt: skip
+    return meta, cases
 
 
 def folder_cases(datasets: list[DatasetSpec]) -> tuple[dict, dict]:
@@ -100,7 +102,8 @@ def folder_cases(datasets: list[DatasetSpec]) -> tuple[dict, dict]:
         folders[spec.name] = {"root": str(spec.root), "layout": found.layout, "sha256": content,
                               "pairs": [p.rainy.name for p in found.pairs]}  # fmt: skip
     meta = {"name": ", ".join(names), "folders": folders, "skipped": skipped,
-            "sha256": digest([f"{n} {folders[n]['sha256']}" for n in names])}  # fmt: skip
+            "sha256": digest([f"{n} {folders[n]['sha256']}" for n in names]),
+            "settings": {n: folders[n]["sha256"] for n in names}}  # fmt: skip
     return meta, cases
 
 

@@ -191,3 +191,32 @@ def test_scoreboard_rows_carry_intervals_and_verdicts(scoreboard):
             if r["condition"] != "rainy":
                 assert r["vs_rainy"]["verdict"] in ("better", "worse", "no difference")
         assert "replicates" not in r
+
+
+def test_resume_keeps_finished_method_dataset_cells(tmp_path, photos, monkeypatch):
+    """Adding a dataset to a paper table derains only the new dataset's images."""
+    import rdmc.inference
+
+    light = _paired_folder(tmp_path / "Rain100L", photos, ["coffee", "chelsea"], veil=40)
+    heavy = _paired_folder(tmp_path / "Rain100H", photos, ["astronaut"], veil=75)
+    out = tmp_path / "paper.json"
+    assert main(["scoreboard", "guided-filter", "--dataset", str(light), "--out", str(out),
+                 "--latency-size", "32"]) == 0  # fmt: skip
+    first = load_results(out)
+    derained = []
+    original = rdmc.inference.Derainer.__call__
+    monkeypatch.setattr(rdmc.inference.Derainer, "__call__",
+                        lambda self, img, *a, **k: derained.append(img.shape) or
+                        original(self, img, *a, **k))  # fmt: skip
+    assert main(["scoreboard", "guided-filter", "--dataset", str(light), "--dataset",
+                 str(heavy), "--out", str(out), "--latency-size", "32", "--resume"]) == 0  # fmt: skip
+    assert derained == [photos["astronaut"][:48, :64].shape]  # Rain100H's one image only
+    both = load_results(out)
+
+    def cell(data: dict, rain: str) -> list[dict]:
+        return [
+            r for r in data["records"] if (r["condition"], r["rain"]) == ("guided-filter", rain)
+        ]
+
+    assert cell(both, "Rain100L") == cell(first, "Rain100L") and cell(both, "Rain100H")
+    assert cell(both, "none") == cell(first, "none")  # the costs were kept too
