@@ -132,9 +132,23 @@ def label_maps_digest(labels: dict[str, Path]) -> list[tuple[str, str]]:
 CITYSCAPES_EVAL_IDS = (7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31, 32, 33)
 
 
+MMSEG_READER = "mmseg LoadAnnotations "  # followed by the dataset's reading settings (JSON)
+
+
 def read_label_map(path: Path, reader: str | None = None) -> np.ndarray:
-    """A label map's class indices: its values as is, or Cityscapes label ids mapped to
-    train ids (``reader="cityscapes labelIds -> trainIds"``)."""
+    """A label map's class indices: its values as is, Cityscapes label ids mapped to train ids
+    (``reader="cityscapes labelIds -> trainIds"``), or as mmseg's LoadAnnotations reads it
+    (``MMSEG_READER`` + JSON of ``reduce_zero_label`` and ``label_map``)."""
+    if reader is not None and reader.startswith(MMSEG_READER):
+        from mmseg.datasets.transforms import LoadAnnotations
+
+        settings = json.loads(reader.removeprefix(MMSEG_READER))
+        label_map = {int(k): v for k, v in (settings["label_map"] or {}).items()} or None
+        loaded = LoadAnnotations(reduce_zero_label=settings["reduce_zero_label"])(
+            {"seg_map_path": str(path), "reduce_zero_label": settings["reduce_zero_label"],
+             "label_map": label_map, "seg_fields": []}
+        )  # fmt: skip
+        return loaded["gt_seg_map"].astype(np.int64)
     label = read_image(path).astype(np.int64)
     if reader is None:
         return label

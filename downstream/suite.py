@@ -36,6 +36,10 @@ DATASET_TYPES = {
                   "limit": (int, False)},
     "cityscapes": {"type": (str, True), "root": (str, True), "split": (str, False),
                    "rain": (str, False), "name": (str, False), "limit": (int, False)},
+    "mmdet": {"type": (str, True), "dataset": (dict, True), "name": (str, False),
+              "limit": (int, False)},
+    "mmseg": {"type": (str, True), "dataset": (dict, True), "name": (str, False),
+              "limit": (int, False)},
 }  # fmt: skip
 RAIN_ENTRY = {"preset": (str, True), "severities": (list, True)}
 OUTPUTS_ENTRY = {"name": (str, True), "outputs": (str, True)}  # a method run elsewhere

@@ -219,6 +219,8 @@ def test_a_cityscapes_image_missing_a_rain_setting_is_skipped_and_listed(tmp_pat
         ({"type": "real-rain", "voc": "V"}, {"rain": [{"preset": "heavy", "severities": [3]}]},
          "rain: a real-rain dataset is its own rain; remove this key"),
         ({"type": "cityscapes", "root": "C"}, {}, "missing key 'rain'"),
+        ({"type": "mmdet", "root": "C"}, {"rain": [{"preset": "heavy", "severities": [3]}]},
+         "unknown key 'root' (allowed: type, dataset, name, limit)"),
         ({"type": "cityscapes", "root": "C", "rain": "leftImg8bit_rain", "layout": "x"}, {},
          "unknown key 'layout' (allowed: type, root, split, rain, name, limit)"),
     ],

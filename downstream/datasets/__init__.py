@@ -11,14 +11,15 @@ import hashlib
 from pathlib import Path
 
 from downstream.annotations import read_coco
-from downstream.datasets import cityscapes, clean, paired, real_rain
+from downstream.datasets import cityscapes, clean, mm_config, paired, real_rain
 from downstream.datasets.base import PSEUDO_GT, Dataset, Image, RainyFile
 from downstream.errors import BenchError
 
 __all__ = ["PSEUDO_GT", "Dataset", "Image", "RainyFile", "load_dataset"]
 
 LOADERS = {"samples": clean.load_samples, "folder": clean.load_folder, "paired": paired.load,
-           "real-rain": real_rain.load, "cityscapes": cityscapes.load}  # fmt: skip
+           "real-rain": real_rain.load, "cityscapes": cityscapes.load, "mmdet": mm_config.load,
+           "mmseg": mm_config.load}  # fmt: skip
 
 
 def load_dataset(spec: dict, limit: int | None = None) -> Dataset:

@@ -1,0 +1,94 @@
+"""``mmdet`` / ``mmseg``: anything MMDetection or MMSegmentation builds from a dataset config
+(CocoDataset, VOCDataset, CityscapesDataset, ADE20KDataset, ...), given as ``dataset:``.
+
+Images and ground truth come from their loader: boxes from its ``instances`` (with its class
+names), label maps read by mmseg's ``LoadAnnotations`` with the dataset's
+``reduce_zero_label`` and ``label_map``. Its images are clean: the suite adds its rain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+from downstream.annotations import MMSEG_READER, label_maps_digest
+from downstream.datasets.base import Dataset, keep_usable, usable_clean
+from downstream.errors import BenchError
+from rdmc.imageio import read_image
+from rdmc.messages import first_line
+from rdmc.provenance import content_hash
+
+
+def _build(kind: str, config: dict):
+    """The library's dataset, for testing (no pipeline: we read the files ourselves)."""
+    if kind == "mmdet":
+        from mmdet.registry import DATASETS
+        from mmdet.utils import register_all_modules
+    else:
+        from mmseg.registry import DATASETS
+        from mmseg.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    try:
+        return DATASETS.build({**config, "test_mode": True, "pipeline": []})
+    except Exception as e:  # a wrong path, key or type: the library raises many kinds
+        raise BenchError(f"dataset: {kind} cannot build {config.get('type')!r} "
+                         f"({first_line(e)})") from e  # fmt: skip
+
+
+def _files_digest(config: dict) -> str:
+    """The config and the bytes of the annotation file it names, for cache keys."""
+    ann = config.get("ann_file")
+    path = Path(config.get("data_root", "")) / ann if ann else None
+    data = path.read_bytes() if path is not None and path.is_file() else b""
+    return content_hash(json.dumps(config, sort_keys=True, default=str), data)
+
+
+def _label_names(built) -> list[str]:
+    """The class name of each ``bbox_label``: a COCO-style dataset numbers its labels by its
+    ``cat_ids`` (the categories of its file that it keeps, in the file's order), as its
+    CocoMetric maps them back; other datasets by ``metainfo['classes']``."""
+    if hasattr(built, "cat_ids"):  # the dataset drops its COCO index once loaded: read again
+        from mmdet.datasets.api_wrappers import COCO
+
+        with contextlib.redirect_stdout(io.StringIO()):  # pycocotools' progress lines
+            cats = COCO(built.ann_file).cats
+        return [cats[cat_id]["name"] for cat_id in built.cat_ids]
+    return list(built.metainfo.get("classes", ()))
+
+
+def load(spec: dict, limit: int | None) -> Dataset:
+    kind, config = spec["type"], dict(spec["dataset"])
+    built = _build(kind, config)
+    infos = [built.get_data_info(i) for i in range(len(built))][:limit]
+    if not infos:
+        raise BenchError(f"dataset: {kind} {config.get('type')!r} has no images")
+    names = [Path(info["img_path"]).name for info in infos]
+    if len(set(names)) != len(names):
+        raise BenchError(f"dataset: {kind} {config.get('type')!r}: two images share a file name")
+    by_name = dict(zip(names, infos, strict=True))
+    images, skipped = keep_usable(usable_clean, [Path(info["img_path"]) for info in infos])
+    dataset = Dataset(spec.get("name", config.get("type", kind)), images, skipped)
+    if kind == "mmdet":
+        classes = _label_names(built)
+        boxes = {im.name: [{"bbox": [float(v) for v in a["bbox"]],
+                            "category": classes[a["bbox_label"]], "ignore_flag": a["ignore_flag"]}
+                           for a in by_name[im.name].get("instances", [])]
+                 for im in images}  # fmt: skip
+        dataset.attach_boxes(boxes, f"{config['type']} annotations", _files_digest(config))
+        return dataset
+    labels = {}
+    for im in images:
+        info = by_name[im.name]
+        path = Path(info["seg_map_path"])
+        shape = read_image(path).shape
+        if shape[:2] != im.shape:
+            raise BenchError(f"{path}: label map of size {shape[1]}x{shape[0]} does not fit "
+                             f"{im.name} ({im.shape[1]}x{im.shape[0]})")  # fmt: skip
+        labels[im.name] = path
+    reading = {"reduce_zero_label": bool(infos[0].get("reduce_zero_label")),
+               "label_map": infos[0].get("label_map")}  # fmt: skip
+    dataset.seg_labels, dataset.seg_labels_sha256 = labels, label_maps_digest(labels)
+    dataset.seg_label_reader = MMSEG_READER + json.dumps(reading, sort_keys=True)
+    return dataset
