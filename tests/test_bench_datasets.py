@@ -166,3 +166,27 @@ def test_a_method_run_elsewhere_is_scored_from_its_outputs(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert f"derainer MPRNet: {outputs}: no output for 1 of 2 inputs (rain-2.png)" in err
+
+
+def test_spa_data_names_through_bench_and_scoreboard(tmp_path):
+    """SPA-Data's layout (rain/NAME.png with gt/NAMEgt.png) in `rdmc bench` and `rdmc
+    scoreboard`: the same rainy PSNR per image from both, and equal to `rdmc eval`'s."""
+    root = tmp_path / "SPA"
+    for i, name in enumerate(PHOTOS, 1):
+        clean = photo(name)
+        write_image(root / "gt" / f"{i}_{i}gt.png", clean)
+        write_image(root / "rain" / f"{i}_{i}.png", add_rain(clean, "light", 3, i).rainy)
+    suite = suite_file(tmp_path, {"type": "paired", "root": str(root), "name": "SPA"})
+    records = json.loads(
+        run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "c").read_text()
+    )["records"]
+    (bench,) = [r for r in records if (r["condition"], r["metric"]) == ("rainy", "PSNR")]
+    assert bench["rain"] == "SPA"
+    assert main(["scoreboard", "identity", "--dataset", f"SPA={root}:spa",
+                 "--out", str(tmp_path / "board.json")]) == 0  # fmt: skip
+    board = json.loads((tmp_path / "board.json").read_text())["records"]
+    (scored,) = [r for r in board if (r["condition"], r["metric"]) == ("rainy", "PSNR")]
+    assert scored["per_image"] == pytest.approx(bench["per_image"], abs=1e-9)
+    by_eval = evaluate_folder(root / "rain", root / "gt")
+    expected = [item["psnr"] for item in sorted(by_eval.per_image, key=lambda item: item["pred"])]
+    assert bench["per_image"] == pytest.approx(expected, abs=1e-9)
