@@ -242,3 +242,18 @@ def test_segmenters_on_real_rain_without_label_maps_is_one_line(tmp_path, capsys
     assert main(["bench", str(suite), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "no clean images for pseudo ground truth" in err
+
+
+def test_rain_cityscapes_is_a_paired_layout_for_the_scoreboard(tmp_path, capsys):
+    """`rdmc data check` detects RainCityscapes; the scoreboard scores its val pairs, with the
+    same rainy PSNR per image as `rdmc bench` on the cityscapes type."""
+    root = cityscapes_tree(tmp_path / "RainCityscapes")
+    assert main(["data", "check", str(root)]) == 0
+    assert "layout 'raincity', 4 pairs" in capsys.readouterr().out
+    assert main(["scoreboard", "identity", "--dataset", f"RainCityscapes={root}",
+                 "--out", str(tmp_path / "board.json")]) == 0  # fmt: skip
+    board = json.loads((tmp_path / "board.json").read_text())["records"]
+    (rainy,) = by(board, condition="rainy", metric="PSNR")
+    dataset = load_dataset({"type": "cityscapes", "root": str(root), "rain": "leftImg8bit_rain"})
+    expected = [psnr(im.read_rainy(s), im.read_clean()) for im in dataset.images for s in SETTINGS]
+    assert sorted(rainy["per_image"]) == pytest.approx(sorted(expected), abs=1e-9)

@@ -11,7 +11,6 @@ settings and an image missing one of them is skipped; without it the suite adds 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from downstream.annotations import label_maps_digest
@@ -25,11 +24,10 @@ from downstream.datasets.base import (
     usable_clean,
 )
 from downstream.errors import BenchError
+from rdmc.data.layouts import RAIN_CITYSCAPES_FILE
 from rdmc.imageio import ImageError, read_image
 
 CLEAN_SUFFIX = "_leftImg8bit.png"
-RAIN_FILE = re.compile(r"^(.+)_leftImg8bit_rain_(alpha_[\d.]+_beta_[\d.]+_dropsize_[\d.]+"
-                       r"_pattern_\d+)\.png$")  # fmt: skip
 LABEL_IDS_READER = "cityscapes labelIds -> trainIds"
 
 
@@ -37,7 +35,7 @@ def _rain_files(folder: Path) -> dict[str, dict[str, Path]]:
     """stem -> {setting: file} of a RainCityscapes folder."""
     found: dict[str, dict[str, Path]] = {}
     for path in sorted(folder.glob("*/*.png")):
-        match = RAIN_FILE.match(path.name)
+        match = RAIN_CITYSCAPES_FILE.match(path.name)
         if match:
             found.setdefault(match[1], {})[match[2]] = path
     if not found:

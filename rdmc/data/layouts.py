@@ -15,6 +15,9 @@ layout         what the folder looks like
 ``did``        Rain1200 / DID-MDN: each file is rainy on the left, clean on the right
 ``paired``     generic: two sub-folders such as ``input/`` + ``target/``, ``rainy/`` +
                ``clean/``, ``lq/`` + ``gt/``, files matched by name
+``raincity``   RainCityscapes' test set: ``leftImg8bit_rain/val/<city>/<stem>_leftImg8bit
+               _rain_alpha_A_beta_B_dropsize_D_pattern_P.png`` with ``leftImg8bit/val/
+               <city>/<stem>_leftImg8bit.png`` (36 rainy versions of each clean image)
 =============  =====================================================================
 
 The concatenated layouts (``rain800``, ``did``) cannot be told apart from their
@@ -33,7 +36,11 @@ from pathlib import Path
 from rdmc.evaluate import pairing_key
 from rdmc.imageio import list_images
 
-LAYOUTS = ("rain100", "rain1400", "rain12", "spa", "rain800", "did", "paired")
+LAYOUTS = ("rain100", "rain1400", "rain12", "spa", "rain800", "did", "paired", "raincity")
+# A RainCityscapes file name: (the clean image's stem, its rain setting).
+RAIN_CITYSCAPES_FILE = re.compile(
+    r"^(.+)_leftImg8bit_rain_(alpha_[\d.]+_beta_[\d.]+_dropsize_[\d.]+_pattern_\d+)\.png$"
+)
 
 RAINY_DIRS = ("rain", "rainy", "input", "inputs", "lq", "data", "rainy_image", "rain_image", "in")
 CLEAN_DIRS = ("norain", "clean", "target", "targets", "gt", "ground_truth", "label", "groundtruth")
@@ -104,6 +111,19 @@ def _rain1400(root: Path) -> PairList:
     return result
 
 
+def _rain_cityscapes(root: Path, split: str = "val") -> PairList:
+    result = PairList("raincity", [])
+    for rainy in sorted((root / "leftImg8bit_rain" / split).glob("*/*.png")):
+        match = RAIN_CITYSCAPES_FILE.match(rainy.name)
+        city = root / "leftImg8bit" / split / rainy.parent.name
+        clean = city / f"{match[1]}_leftImg8bit.png" if match else None
+        if clean is not None and clean.is_file():
+            result.pairs.append(Pair(rainy, clean))
+        else:
+            result.unmatched.append(rainy)
+    return result
+
+
 def _split_by_name(images: list[Path]) -> tuple[list[Path], list[Path], list[Path]]:
     rainy, clean, other = [], [], []
     for p in images:
@@ -131,6 +151,8 @@ def detect_layout(root: Path) -> str:
         raise LayoutError(f"{root}: not a folder")
     if (root / "rainy_image").is_dir() and (root / "ground_truth").is_dir():
         return "rain1400"
+    if (root / "leftImg8bit_rain").is_dir() and (root / "leftImg8bit").is_dir():
+        return "raincity"
     rainy_dir, clean_dir = _subdir(root, RAINY_DIRS), _subdir(root, CLEAN_DIRS)
     if rainy_dir and clean_dir:
         clean_files = list_images(clean_dir)
@@ -173,6 +195,8 @@ def find_pairs(root: Path, layout: str | None = None, concat_order: str | None =
         raise LayoutError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     if layout == "rain1400":
         result = _rain1400(root)
+    elif layout == "raincity":
+        result = _rain_cityscapes(root)
     elif layout in ("rain800", "did"):
         result = _concat(root, layout, concat_order)
     else:
