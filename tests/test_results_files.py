@@ -21,8 +21,8 @@ RESULTS = Path(__file__).parents[1] / "reports" / "results"
 
 
 @pytest.mark.parametrize(
-    "name", ["equal_budget", "ablations", "shipped", "retrain_test", "retrain1500_val",
-             "retrain1500_test"]
+    "name",
+    ["equal_budget", "ablations", "shipped", "retrain_test", "retrain1500_val", "retrain1500_test"],
 )
 def test_results_file_has_every_row_and_renders(name):
     data = load_results(RESULTS / f"{name}.json")
