@@ -86,7 +86,10 @@ def test_smoke_suite_end_to_end(tmp_path, capsys):
     for r in recs:
         if r["metric"] in main_metrics and r["value"] is not None:
             lo, hi = r["ci95"]
-            assert lo - 1e-9 <= r["value"] <= hi + 1e-9, r
+            # mmdet's CocoMetric rounds its stats to 3 decimals (0.05 points in %); the
+            # bootstrap replicates are not rounded
+            slack = {"mAP": 0.05, "mAP50": 0.05, "recovery(mAP)": 0.001}.get(r["metric"], 1e-9)
+            assert lo - slack <= r["value"] <= hi + slack, r
         if r["condition"] not in ("clean", "rainy") and r["metric"] in ("PSNR", "mAP", "mIoU"):
             assert r["vs_rainy"]["verdict"] in ("better", "worse", "no difference")
     per_class = [
