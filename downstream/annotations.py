@@ -105,17 +105,20 @@ def match_label_maps(folder: Path, images: list) -> dict[str, Path]:
         raise BenchError(f"{folder}: no label map for {len(missing)} image(s), e.g. {missing[0]}")
     matched = {}
     for im in images:
-        path = labels[Path(im.name).stem]
-        try:
-            label = read_image(path)
-        except ImageError as e:
-            raise BenchError(str(e)) from e
-        if label.ndim != 2 or label.shape != tuple(im.shape):
-            size = f"{im.shape[0]}x{im.shape[1]}"
-            raise BenchError(f"{path}: label map of shape {label.shape} does not fit "
-                             f"{im.name} ({size}, one channel expected)")  # fmt: skip
-        matched[im.name] = path
+        matched[im.name] = labels[Path(im.name).stem]
+        check_label_map(matched[im.name], im.name, im.shape)
     return matched
+
+
+def check_label_map(path: Path, image_name: str, shape: tuple[int, int]) -> None:
+    """A label map must be readable and one channel of its image's height and width."""
+    try:
+        label = read_image(path)
+    except ImageError as e:
+        raise BenchError(str(e)) from e
+    if label.ndim != 2 or label.shape != tuple(shape):
+        raise BenchError(f"{path}: label map of shape {label.shape} does not fit "
+                         f"{image_name} ({shape[0]}x{shape[1]}, one channel expected)")  # fmt: skip
 
 
 def label_maps_digest(labels: dict[str, Path]) -> list[tuple[str, str]]:

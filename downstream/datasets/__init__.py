@@ -7,10 +7,8 @@ usable image is one :class:`BenchError`.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from downstream.annotations import read_coco
 from downstream.datasets import cityscapes, clean, mm_config, paired, real_rain
 from downstream.datasets.base import PSEUDO_GT, Dataset, Image, RainyFile
 from downstream.errors import BenchError
@@ -32,10 +30,7 @@ def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
         where, skipped = spec.get("root", dataset.name), dataset.skipped
         raise BenchError(f"{where}: no usable image ({len(skipped)} skipped, e.g. {skipped[0]})")
     if spec.get("coco_json") and dataset.boxes is None:
-        coco = Path(spec["coco_json"])
-        by_name = read_coco(coco, sorted({im.gt_name for im in dataset.images}))
-        dataset.attach_boxes(by_name, "COCO annotations",
-                             hashlib.sha256(coco.read_bytes()).hexdigest())  # fmt: skip
+        dataset.attach_coco(Path(spec["coco_json"]), sorted({im.gt_name for im in dataset.images}))
     if spec.get("seg_labels"):
         dataset.attach_label_maps(Path(spec["seg_labels"]))
     return dataset

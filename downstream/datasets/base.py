@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from downstream.annotations import label_maps_digest, match_label_maps
+from downstream.annotations import label_maps_digest, match_label_maps, read_coco
 from downstream.errors import BenchError
 from rdmc.data.datasets import PairedRainDataset, to_rgb_uint8
 from rdmc.data.layouts import Pair
@@ -112,6 +112,12 @@ class Dataset:
         """Boxes keyed by file name (every image's ``gt_name`` has an entry)."""
         self.boxes = {im.name: by_name[im.gt_name] for im in self.images}
         self.boxes_source, self.boxes_sha256 = source, sha256
+
+    def attach_coco(self, path: Path, names: list[str]) -> None:
+        """Boxes from a COCO json that may name the files ``names`` (at least every image's
+        ``gt_name``), keyed by file name."""
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        self.attach_boxes(read_coco(path, names), "COCO annotations", sha256)
 
     def attach_label_maps(self, folder: Path) -> None:
         """The label map of every image, from ``folder`` (same stem as ``gt_name``)."""

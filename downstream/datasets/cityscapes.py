@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from downstream.annotations import label_maps_digest
+from downstream.annotations import check_label_map, label_maps_digest
 from downstream.datasets.base import (
     Dataset,
     Image,
@@ -25,7 +25,7 @@ from downstream.datasets.base import (
 )
 from downstream.errors import BenchError
 from rdmc.data.layouts import RAIN_CITYSCAPES_FILE
-from rdmc.imageio import ImageError, read_image
+from rdmc.imageio import ImageError
 
 CLEAN_SUFFIX = "_leftImg8bit.png"
 LABEL_IDS_READER = "cityscapes labelIds -> trainIds"
@@ -82,12 +82,7 @@ def load(spec: dict, limit: int | None) -> Dataset:
     if gt.is_dir():
         labels = {im.name: _label_file(gt, im.path) for im in images}
         for im in images:
-            path = labels[im.name][0]
-            shape = read_image(path).shape
-            if shape != im.shape:
-                size = f"{im.shape[0]}x{im.shape[1]}"
-                raise BenchError(f"{path}: label map of shape {shape} does not fit {im.name} "
-                                 f"({size}, one channel expected)")  # fmt: skip
+            check_label_map(labels[im.name][0], im.name, im.shape)
         dataset.seg_labels = {name: path for name, (path, _) in labels.items()}
         dataset.seg_labels_sha256 = label_maps_digest(dataset.seg_labels)
         kinds = {train for _, train in labels.values()}

@@ -11,7 +11,6 @@ import hashlib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from downstream.annotations import read_coco
 from downstream.datasets.base import (
     Dataset,
     Image,
@@ -109,7 +108,5 @@ def load(spec: dict, limit: int | None) -> Dataset:
     name = spec.get("name", root.name)
     images, skipped = keep_usable(lambda p: _usable_photo(p, name), paths)
     dataset = Dataset(name, images, skipped, rain=[name], has_clean=False)
-    coco = Path(spec["coco_json"])
-    by_name = read_coco(coco, [p.name for p in paths])
-    dataset.attach_boxes(by_name, "COCO annotations", hashlib.sha256(coco.read_bytes()).hexdigest())
+    dataset.attach_coco(Path(spec["coco_json"]), [p.name for p in paths])
     return dataset
