@@ -277,7 +277,8 @@ class DerainMetric(BaseMetric):
     """PSNR / SSIM for mmengine evaluation loops.
 
     Each data sample is a dict with ``pred_img`` and ``gt_img``: C x H x W
-    tensors in [0, 1]. Results are per-image means, gathered across ranks.
+    tensors in [0, 1], and ``rain`` where the dataset names its rain. Results are per-image
+    means, gathered across ranks, overall and per rain (``psnr_heavy``, ``ssim_light``, ...).
     """
 
     default_prefix = "derain"
@@ -299,11 +300,20 @@ class DerainMetric(BaseMetric):
             gt = sample["gt_img"].detach().to(pred.device)[None]
             args = (pred, gt, self.crop_border, self.test_y_channel, 1.0)
             self.results.append(
-                {"psnr": float(psnr_torch(*args)[0]), "ssim": float(ssim_torch(*args)[0])}
+                {
+                    "psnr": float(psnr_torch(*args)[0]),
+                    "ssim": float(ssim_torch(*args)[0]),
+                    "rain": sample.get("rain"),
+                }
             )
 
     def compute_metrics(self, results: list) -> dict[str, float]:
-        return {
+        metrics = {
             "psnr": float(np.mean([r["psnr"] for r in results])),
             "ssim": float(np.mean([r["ssim"] for r in results])),
         }
+        for rain in sorted({r["rain"] for r in results if r.get("rain") is not None}):
+            own = [r for r in results if r.get("rain") == rain]
+            metrics[f"psnr_{rain}"] = float(np.mean([r["psnr"] for r in own]))
+            metrics[f"ssim_{rain}"] = float(np.mean([r["ssim"] for r in own]))
+        return metrics

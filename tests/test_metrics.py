@@ -210,3 +210,19 @@ def test_mmengine_metric_is_registered_and_averages(pairs):
     result = evaluator.evaluate(len(samples))
     assert result["derain/psnr"] == pytest.approx(np.mean([psnr(n, c) for c, n in pairs]), abs=1e-4)
     assert result["derain/ssim"] == pytest.approx(np.mean([ssim(n, c) for c, n in pairs]), abs=1e-5)
+
+
+def test_mmengine_metric_reports_each_rain_apart(pairs):
+    """Validation on heavy and light rain together also reports each preset's mean."""
+    from mmengine.evaluator import Evaluator
+
+    evaluator = Evaluator(dict(type="DerainMetric", _scope_="rdmc"))
+    rains = ["heavy", "light", "heavy", "light"][: len(pairs)]
+    samples = [{"pred_img": _to_tensor(n), "gt_img": _to_tensor(c), "rain": r}
+               for (c, n), r in zip(pairs, rains, strict=True)]  # fmt: skip
+    evaluator.process(samples)
+    result = evaluator.evaluate(len(samples))
+    for rain in ("heavy", "light"):
+        own = [psnr(n, c) for (c, n), r in zip(pairs, rains, strict=True) if r == rain]
+        assert result[f"derain/psnr_{rain}"] == pytest.approx(np.mean(own), abs=1e-4)
+    assert result["derain/psnr"] == pytest.approx(np.mean([psnr(n, c) for c, n in pairs]), abs=1e-4)

@@ -1,7 +1,8 @@
 """The mmengine model that trains and validates any deraining architecture.
 
 Batches are the dicts the datasets yield, collated: ``rainy`` and ``clean``
-(B x 3 x H x W in [0, 1]) and ``name``. An architecture returns one tensor or
+(B x 3 x H x W in [0, 1]), ``name`` and, from synthetic rain, ``rain`` (the preset, which
+validation reports PSNR / SSIM by). An architecture returns one tensor or
 the list of its stage outputs (the last is the result).
 """
 
@@ -60,6 +61,7 @@ class DerainModel(BaseModel):
         rainy: torch.Tensor,
         clean: torch.Tensor | None = None,
         name: list[str] | None = None,
+        rain: list[str] | None = None,
         mode: str = "tensor",
     ):
         outputs = stage_outputs(self.arch, rainy)
@@ -78,6 +80,7 @@ class DerainModel(BaseModel):
                     "pred_img": final[i],
                     "gt_img": clean[i] if clean is not None else None,
                     "name": names[i],
+                    **({"rain": rain[i]} if rain is not None else {}),
                 }
                 for i in range(len(final))
             ]
