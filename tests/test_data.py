@@ -167,6 +167,21 @@ def test_synthetic_pairs_fixed_for_test_random_for_train(tmp_path, photos):
     assert not torch.equal(draws[0], draws[1]) or not torch.equal(draws[1], draws[2])
 
 
+def test_clean_fraction_leaves_that_share_of_training_patches_rain_free(tmp_path, photos):
+    make(tmp_path / "clean", {"a.png": photos["coffee"][:64, :64]})
+    train = SyntheticRainDataset(tmp_path / "clean", patch_size=32, repeat=400, clean_fraction=0.25)
+    samples = [train[i] for i in range(400)]
+    rain_free = [s for s in samples if s["rain"] == "none"]
+    assert all(torch.equal(s["rainy"], s["clean"]) for s in rain_free)
+    rained = [s for s in samples if s["rain"] != "none"]
+    # (a 32-px patch of light rain may miss every streak)
+    assert sum(not torch.equal(s["rainy"], s["clean"]) for s in rained) > 0.8 * len(rained)
+    assert 70 <= len(rain_free) <= 130  # 100 expected
+    assert {s["rain"] for s in samples} == {"none", "light", "heavy"}
+    with pytest.raises(ValueError, match="clean_fraction must be in"):
+        SyntheticRainDataset(tmp_path / "clean", clean_fraction=1.0)
+
+
 def test_test_mode_with_several_presets_scores_every_image_under_each(tmp_path, photos):
     make(
         tmp_path / "clean",
@@ -179,6 +194,7 @@ def test_test_mode_with_several_presets_scores_every_image_under_each(tmp_path, 
     for i in range(2):
         assert torch.equal(both[i]["rainy"], heavy[i]["rainy"])
         assert torch.equal(both[2 + i]["rainy"], light[i]["rainy"])
+        assert (both[i]["rain"], both[2 + i]["rain"]) == ("heavy", "light")
 
 
 def test_cached_images_give_the_same_samples_and_stay_unchanged(tmp_path, photos):

@@ -219,6 +219,10 @@ class SyntheticRainDataset(_SkipUnreadable):
             (a 128-px patch then gets streaks several times thinner and shorter than its
             1024-px photo: heavy rain at severity 3 is 21.8 dB on such patches, 13.0 dB on
             the photos).
+        clean_fraction: the share of training samples left rain-free (the target is the
+            input), so the network also learns to leave rain-free content alone; their
+            ``rain`` is ``"none"``. Presets may repeat to weight the mix (``("light",
+            "light", "heavy")`` draws light rain twice as often).
     """
 
     def __init__(
@@ -233,11 +237,14 @@ class SyntheticRainDataset(_SkipUnreadable):
         seed: int = 0,
         cache_images: bool = False,
         streak_scale: str = "photo",
+        clean_fraction: float = 0.0,
     ) -> None:
         if mode not in ("train", "test"):
             raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
         if streak_scale not in ("photo", "patch"):
             raise ValueError(f"streak_scale must be 'photo' or 'patch', got {streak_scale!r}")
+        if not 0.0 <= clean_fraction < 1.0:
+            raise ValueError(f"clean_fraction must be in [0, 1), got {clean_fraction!r}")
         for p in presets:
             if p not in PRESETS:
                 raise ValueError(f"unknown rain preset {p!r}; choose from {', '.join(PRESETS)}")
@@ -254,6 +261,7 @@ class SyntheticRainDataset(_SkipUnreadable):
         self.patch_size, self.flip, self.seed = patch_size, flip, seed
         self.repeat = repeat if mode == "train" else len(self.presets)
         self.cache_images, self.streak_scale = cache_images, streak_scale
+        self.clean_fraction = clean_fraction
         self._decoded: dict[Path, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -268,6 +276,9 @@ class SyntheticRainDataset(_SkipUnreadable):
         photo_short_side = min(clean.shape[:2]) if self.streak_scale == "photo" else None
         if self.mode == "train":
             clean, _ = random_crop_flip(clean, clean, self.patch_size, self.flip, self.rng)
+            if self.clean_fraction and self.rng.random() < self.clean_fraction:
+                return {"rainy": to_tensor(clean), "clean": to_tensor(clean), "name": path.name,
+                        "rain": "none"}  # fmt: skip
             preset = self.presets[self.rng.integers(len(self.presets))]
             severity = int(self.rng.choice(self.severities))
             rain_type = int(self.rng.integers(1, len(RAIN1400_TYPES) + 1))
@@ -277,7 +288,8 @@ class SyntheticRainDataset(_SkipUnreadable):
             seed = seed_for(path.name, self.seed)
             rain_type = seed % len(RAIN1400_TYPES) + 1
         rainy = add_rain(clean, preset, severity, seed, rain_type, photo_short_side).rainy
-        return {"rainy": to_tensor(rainy), "clean": to_tensor(clean), "name": path.name}
+        return {"rainy": to_tensor(rainy), "clean": to_tensor(clean), "name": path.name,
+                "rain": preset}  # fmt: skip
 
     def _clean_image(self, path: Path) -> np.ndarray:
         if not self.cache_images:
