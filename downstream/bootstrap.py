@@ -2,6 +2,7 @@
 intervals and verdicts).
 
 - mIoU: mmseg's IoUMetric totals of the resampled images' areas.
+- VOC mAP: mmdet matches each image once (tpfp_default); a resample weights the matches.
 - COCO mAP: pycocotools matches each image once (COCOeval.evaluate); a resample
   re-accumulates those matches, weighting each image by how often it was drawn.
   ``_weighted_precision`` is pycocotools' accumulate with image weights, vectorised
@@ -124,3 +125,47 @@ def _searchsorted_rows(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     flat = (np.arange(n)[:, None] * (k + 1) + placed).ravel()
     per_place = np.bincount(flat, minlength=n * (k + 1)).reshape(n, k + 1)
     return np.cumsum(per_place, axis=1)[:, :k]
+
+
+def voc_replicates(dets: Sequence[list[np.ndarray]], gts: Sequence[dict], classes: Sequence[str],
+                   counts: np.ndarray, eval_mode: str = "11points"
+                   ) -> dict[str, np.ndarray]:  # fmt: skip
+    """mAP and per-class AP (``AP[name]``) in % of each resample, as mmdet's VOCMetric
+    computes them (eval_map at IoU 0.5, legacy coordinates): each image's detections are
+    matched once by mmdet's tpfp_default, a resample weights them by the image's count, and
+    mmdet's average_precision reads every resample's curve at once. ``dets[i][c]``: image
+    i's (n, 5) boxes and scores of class c; ``gts[i]``: VOCMetric's annotation dict."""
+    from mmdet.evaluation.functional.mean_ap import average_precision, tpfp_default
+
+    per_class = np.full((len(counts), len(classes)), np.nan)
+    for c in range(len(classes)):
+        boxes, matches, image = [], [], []
+        n_gts = np.zeros(len(gts))
+        for i, (det, gt) in enumerate(zip(dets, gts, strict=True)):
+            own = gt["labels"] == c
+            ignored = gt["bboxes_ignore"][gt["labels_ignore"] == c]
+            tp, fp = tpfp_default(det[c], gt["bboxes"][own], ignored, 0.5,
+                                  use_legacy_coordinate=True)  # fmt: skip
+            boxes.append(det[c])
+            matches.append(np.stack([tp[0], fp[0]]))
+            image.append(np.full(len(det[c]), i))
+            n_gts[i] = own.sum()
+        n_gt = counts @ n_gts  # (resamples,)
+        has_gt = n_gt > 0
+        scores = np.vstack(boxes)[:, -1]
+        order = np.argsort(-scores)  # as eval_map orders them
+        weights = counts[:, np.concatenate(image)[order]].astype(np.float64)
+        tp, fp = np.concatenate(matches, axis=1)[:, order]
+        tp, fp = np.cumsum(weights * tp, axis=1), np.cumsum(weights * fp, axis=1)
+        eps = np.finfo(np.float32).eps
+        recalls = tp / np.maximum(n_gt, eps)[:, None]
+        precisions = tp / np.maximum(tp + fp, eps)
+        ap = average_precision(recalls, precisions, eval_mode) if len(scores) else 0.0
+        per_class[has_gt, c] = np.broadcast_to(ap, len(counts))[has_gt]
+    valid = ~np.isnan(per_class)
+    number = valid.sum(axis=1)
+    total = np.where(valid, per_class, 0).sum(axis=1)
+    out = {"mAP": np.where(number > 0, total / np.maximum(number, 1) * 100, np.nan)}
+    for c, name in enumerate(classes):
+        out[f"AP[{name}]"] = per_class[:, c] * 100
+    return out

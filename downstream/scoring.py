@@ -1,7 +1,9 @@
 """Scores with the ecosystem's own metrics, and the derived robustness figures.
 
 - Detection: MMDetection's CocoMetric (pycocotools) on bbox: mAP, mAP50, mAP75
-  and per-class AP, reported in percent.
+  and per-class AP, reported in percent; boxes from Pascal VOC annotations by its
+  VOCMetric instead: mAP at IoU 0.5 (11-point AP, VOC2012's area under the curve where
+  the dataset says VOC2012) and per-class AP.
 - Segmentation: MMSegmentation's IoUMetric: mIoU and per-class IoU, in percent.
 - Without labels, ground truth is pseudo: the same model's predictions on the
   clean image (boxes scoring at least ``PSEUDO_GT_SCORE``; the label map as is).
@@ -23,7 +25,7 @@ from unittest import mock
 import numpy as np
 import torch
 
-from downstream.bootstrap import coco_replicates, iou_replicates
+from downstream.bootstrap import coco_replicates, iou_replicates, voc_replicates
 
 PSEUDO_GT_SCORE = 0.3
 
@@ -89,11 +91,7 @@ def _coco_metric(
                 "img_id": i,
                 "ori_shape": shape,
                 "instances": gt,
-                "pred_instances": {
-                    "bboxes": torch.as_tensor(pred["bboxes"], dtype=torch.float32).reshape(-1, 4),
-                    "scores": torch.as_tensor(pred["scores"], dtype=torch.float32),
-                    "labels": torch.as_tensor(pred["labels"], dtype=torch.int64),
-                },
+                "pred_instances": _prediction(pred),
             }
         )
     metric.process({}, samples)
@@ -109,6 +107,61 @@ def _coco_metric(
         raw = metric.compute_metrics(metric.results)
     (matched,) = made
     return metric, raw, matched
+
+
+def voc_detection_scores(
+    predictions: Sequence[dict],
+    ground_truth: Sequence[list[dict]],
+    classes: Sequence[str],
+    eval_mode: str = "11points",
+    counts: np.ndarray | None = None,
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """Pascal VOC mAP (IoU 0.5) and per-class AP in percent by mmdet's VOCMetric, and their
+    bootstrap replicates over ``counts`` when given; arguments as detection_scores'."""
+    from mmdet.evaluation import VOCMetric
+    from mmdet.evaluation.metrics import voc_metric
+
+    metric = VOCMetric(metric="mAP", eval_mode=eval_mode, prefix="det")
+    metric.dataset_meta = {"classes": tuple(classes)}
+    _quiet()
+    samples = []
+    for pred, gt in zip(predictions, ground_truth, strict=True):
+        kept = [a for a in gt if not a["ignore_flag"]]
+        ignored = [a for a in gt if a["ignore_flag"]]
+        samples.append({"gt_instances": _instances(kept), "ignored_instances": _instances(ignored),
+                        "pred_instances": _prediction(pred)})  # fmt: skip
+    metric.process({}, samples)
+    per_class: list = []
+    original = voc_metric.eval_map
+
+    def eval_map(*args, **kwargs):  # in this process (mmdet's default forks four), and kept
+        mean_ap, results = original(*args, **kwargs, nproc=1)
+        per_class.extend(results)
+        return mean_ap, results
+
+    with mock.patch.object(voc_metric, "eval_map", eval_map):
+        raw = metric.compute_metrics(metric.results)
+    out = {"mAP": float(raw["mAP"]) * 100}
+    for name, result in zip(classes, per_class, strict=True):
+        if result["num_gts"] > 0:
+            out[f"AP[{name}]"] = float(result["ap"]) * 100
+    if counts is None:
+        return out, {}
+    dets = [result[1] for result in metric.results]
+    gts = [result[0] for result in metric.results]
+    return out, voc_replicates(dets, gts, classes, counts, eval_mode)
+
+
+def _instances(boxes: list[dict]) -> dict[str, torch.Tensor]:
+    bboxes = torch.tensor([a["bbox"] for a in boxes], dtype=torch.float32).reshape(-1, 4)
+    labels = torch.tensor([a["bbox_label"] for a in boxes], dtype=torch.int64)
+    return {"bboxes": bboxes, "labels": labels}
+
+
+def _prediction(pred: dict) -> dict[str, torch.Tensor]:
+    return {"bboxes": torch.as_tensor(pred["bboxes"], dtype=torch.float32).reshape(-1, 4),
+            "scores": torch.as_tensor(pred["scores"], dtype=torch.float32),
+            "labels": torch.as_tensor(pred["labels"], dtype=torch.int64)}  # fmt: skip
 
 
 def segmentation_scores(

@@ -64,6 +64,52 @@ def test_an_mmdet_coco_dataset_brings_its_images_and_boxes(tmp_path):
     assert clean["gt"] == "CocoDataset annotations"
 
 
+def test_an_mmdet_voc_dataset_is_scored_by_vocmetric(tmp_path):
+    """A VOCDataset config: boxes from mmdet's XML reader, mAP by VOCMetric (IoU 0.5)."""
+    from downstream.detection import Detector
+    from rdmc.imageio import read_image
+
+    detector = Detector("yolov3-tiny")
+    voc = tmp_path / "VOCdevkit" / "VOC2007"
+    photos = ("basketball1", "friends")  # a person; dogs and cats: classes VOC has
+    for name in photos:
+        write_image(voc / "JPEGImages" / f"{name}.jpg", sample_image(name))
+        image = read_image(voc / "JPEGImages" / f"{name}.jpg")
+        found = detector(image)
+        objects = "".join(
+            f"<object><name>{detector.classes[label]}</name><difficult>0</difficult><bndbox>"
+            f"<xmin>{x1 + 1:.0f}"
+            f"</xmin><ymin>{y1 + 1:.0f}</ymin><xmax>{x2 + 1:.0f}</xmax><ymax>{y2 + 1:.0f}</ymax>"
+            "</bndbox></object>"
+            for (x1, y1, x2, y2), label, score in zip(found.bboxes, found.labels, found.scores,
+                                                      strict=True)
+            if score >= 0.3
+        )  # fmt: skip
+        h, w = image.shape[:2]
+        (voc / "Annotations").mkdir(parents=True, exist_ok=True)
+        (voc / "Annotations" / f"{name}.xml").write_text(
+            f"<annotation><filename>{name}.jpg</filename><size><width>{w}</width><height>{h}"
+            f"</height><depth>3</depth></size>{objects}</annotation>"
+        )
+    (voc / "ImageSets" / "Main").mkdir(parents=True)
+    (voc / "ImageSets" / "Main" / "test.txt").write_text("\n".join(photos) + "\n")
+    config = {"type": "VOCDataset", "data_root": str(tmp_path / "VOCdevkit"),
+              "ann_file": "VOC2007/ImageSets/Main/test.txt",
+              "data_prefix": {"sub_data_root": "VOC2007/"}}  # fmt: skip
+    dataset = load_dataset({"type": "mmdet", "dataset": config})
+    assert dataset.box_metric == "voc" and sum(len(b) for b in dataset.boxes.values()) > 0
+    suite = suite_file(tmp_path, {"type": "mmdet", "dataset": config}, detectors=["yolov3-tiny"])
+    records = json.loads(
+        run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "c").read_text()
+    )["records"]
+    clean = {r["metric"]: r["value"] for r in records if r["condition"] == "clean"}
+    assert clean["mAP"] == pytest.approx(100.0)
+    assert [clean[f"AP[{c}]"] for c in ("person", "dog", "cat")] == pytest.approx([100.0] * 3)
+    assert "mAP50" not in clean  # COCO's metrics are not computed on VOC annotations
+    rainy = [r for r in records if (r["condition"], r["metric"]) == ("rainy", "mAP")]
+    assert rainy[0]["gt"] == "VOCDataset annotations" and len(rainy[0]["ci95"]) == 2
+
+
 def test_an_mmseg_dataset_brings_label_maps_read_by_its_loader(tmp_path):
     from downstream.segmentation import Segmenter
 

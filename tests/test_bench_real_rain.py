@@ -144,7 +144,8 @@ def test_voc_annotations_are_read_by_mmdet_and_mapped_to_the_detector(tmp_path, 
     )["records"]
     (rainy,) = by(records, condition="rainy", metric="mAP")
     assert rainy["gt"] == "VOC annotations" and rainy["rain"] == "VOC"
-    assert rainy["value"] > 90  # the detector's own boxes, rounded to VOC's whole pixels
+    assert rainy["value"] == pytest.approx(100.0)  # its own boxes, on VOC's whole pixels
+    assert not by(records, condition="rainy", metric="mAP50")  # VOCMetric, IoU 0.5
     assert json.loads((tmp_path / "out" / "results.json").read_text())["meta"]["dataset"][
         "images"
     ] == ["r1.png"]  # ImageSets/Main/test.txt

@@ -9,7 +9,12 @@ import io
 import numpy as np
 import pytest
 
-from downstream.scoring import _coco_metric, detection_scores, segmentation_scores
+from downstream.scoring import (
+    _coco_metric,
+    detection_scores,
+    segmentation_scores,
+    voc_detection_scores,
+)
 from rdmc.intervals import add_intervals, interval, mean_replicates, resample_counts, verdict
 
 
@@ -90,6 +95,32 @@ def test_coco_replicates_equal_pycocotools_on_each_resample():
     coco_eval = _coco_metric(preds, gts, shapes, classes)[2]
     for row, ap, ap50 in zip(counts, replicates["mAP"], replicates["mAP50"], strict=True):
         assert (ap, ap50) == pytest.approx(_accumulate_on_resample(coco_eval, row), abs=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["11points", "area"])
+def test_voc_replicates_equal_vocmetric_on_each_resample(mode):
+    """VOC mAP per resample equals mmdet's VOCMetric on the drawn images (duplicates as
+    distinct images); difficult (ignored) boxes neither count nor penalise."""
+    preds, gts, _, classes = _detection_case(seed=3)
+    for gt in gts[::4]:
+        for box in gt[:1]:
+            box["ignore_flag"] = 1
+    counts = resample_counts(len(preds), resamples=12)
+    counts[0] = 1
+    scores, replicates = voc_detection_scores(preds, gts, classes, mode, counts)
+    assert [k for k in scores if k.startswith("AP[")] == [f"AP[{c}]" for c in classes]
+    for row, value in zip(counts, replicates["mAP"], strict=True):
+        drawn = np.repeat(np.arange(len(preds)), row)
+        again, _ = voc_detection_scores([preds[i] for i in drawn], [gts[i] for i in drawn],
+                                        classes, mode)  # fmt: skip
+        assert value == pytest.approx(again["mAP"], abs=1e-4)
+    assert replicates["mAP"][0] == pytest.approx(scores["mAP"], abs=1e-4)
+    for name in classes:
+        assert replicates[f"AP[{name}]"][0] == pytest.approx(scores[f"AP[{name}]"], abs=1e-4)
+    perfect = [{"bboxes": np.array([a["bbox"] for a in gt], np.float32).reshape(-1, 4),
+                "scores": np.ones(len(gt), np.float32),
+                "labels": np.array([a["bbox_label"] for a in gt], np.int64)} for gt in gts]  # fmt: skip
+    assert voc_detection_scores(perfect, gts, classes, mode)[0]["mAP"] == pytest.approx(100)
 
 
 def test_iou_replicates_equal_mmseg_on_the_identity_resample():

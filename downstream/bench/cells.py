@@ -105,7 +105,12 @@ def unmapped_classes(dataset: Dataset, classes: list[str]) -> Counter:
 
 def task_records(dataset: Dataset, m: TaskModel, c: Condition, images: ConditionImages,
                  cache: Cache) -> list[dict]:  # fmt: skip
-    from downstream.scoring import detection_scores, pseudo_detection_gt, segmentation_scores
+    from downstream.scoring import (
+        detection_scores,
+        pseudo_detection_gt,
+        segmentation_scores,
+        voc_detection_scores,
+    )
 
     def predictions(condition: Condition) -> list[dict]:
         return [predict(m, images.key(im, condition), lambda im=im: images.get(im, condition),
@@ -120,8 +125,12 @@ def task_records(dataset: Dataset, m: TaskModel, c: Condition, images: Condition
         else:
             gts = [pseudo_detection_gt(p["bboxes"], p["scores"], p["labels"])
                    for p in predictions(CLEAN)]  # fmt: skip
-        shapes = [im.shape for im in dataset.images]
-        scores, replicates = detection_scores(preds, gts, shapes, classes, counts)
+        if dataset.boxes is not None and dataset.box_metric.startswith("voc"):
+            mode = "area" if dataset.box_metric == "voc-area" else "11points"
+            scores, replicates = voc_detection_scores(preds, gts, classes, mode, counts)
+        else:
+            shapes = [im.shape for im in dataset.images]
+            scores, replicates = detection_scores(preds, gts, shapes, classes, counts)
     else:
         if dataset.seg_labels is not None:
             gts = [read_label_map(dataset.seg_labels[im.name], dataset.seg_label_reader)

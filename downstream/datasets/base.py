@@ -69,6 +69,7 @@ class Dataset:
     boxes: dict | None = None  # image name -> [{"bbox" x1y1x2y2, "category", "ignore_flag"}]
     boxes_source: str | None = None  # "COCO annotations", "VOC annotations"
     boxes_sha256: str | None = None
+    box_metric: str = "coco"  # "coco", or "voc" / "voc-area": VOCMetric's 11-point / area AP
     seg_labels: dict[str, Path] | None = None
     seg_labels_sha256: list[tuple[str, str]] | None = None  # (image name, label map's hash)
     seg_label_reader: str | None = None  # how label maps are read (None: their values as is)
@@ -101,17 +102,19 @@ class Dataset:
 
         kind = self.ground_truth(task)
         if task == "detection" and self.boxes is not None:
-            return [kind, self.boxes_sha256]
+            return [kind, self.boxes_sha256, self.box_metric]
         if task == "segmentation" and self.seg_labels is not None:
             return [kind, self.seg_labels_sha256, self.seg_label_reader]
         if kind == PSEUDO_GT:
             return [kind, PSEUDO_GT_SCORE if task == "detection" else None]
         return [kind]
 
-    def attach_boxes(self, by_name: dict[str, list[dict]], source: str, sha256: str) -> None:
-        """Boxes keyed by file name (every image's ``gt_name`` has an entry)."""
+    def attach_boxes(self, by_name: dict[str, list[dict]], source: str, sha256: str,
+                     metric: str = "coco") -> None:  # fmt: skip
+        """Boxes keyed by file name (every image's ``gt_name`` has an entry), scored by
+        ``metric`` (see ``box_metric``)."""
         self.boxes = {im.name: by_name[im.gt_name] for im in self.images}
-        self.boxes_source, self.boxes_sha256 = source, sha256
+        self.boxes_source, self.boxes_sha256, self.box_metric = source, sha256, metric
 
     def attach_coco(self, path: Path, names: list[str]) -> None:
         """Boxes from a COCO json that may name the files ``names`` (at least every image's

@@ -58,6 +58,16 @@ def _label_names(built) -> list[str]:
     return list(built.metainfo.get("classes", ()))
 
 
+def _box_metric(built) -> str:
+    """VOCMetric for Pascal VOC XML datasets (11-point AP, VOC2012's area where the dataset
+    says it is VOC2012, as mmdet's VOC configs score them), CocoMetric for the others."""
+    from mmdet.datasets import XMLDataset
+
+    if not isinstance(built, XMLDataset):
+        return "coco"
+    return "voc-area" if built.metainfo.get("dataset_type") == "VOC2012" else "voc"
+
+
 def load(spec: dict, limit: int | None) -> Dataset:
     kind, config = spec["type"], dict(spec["dataset"])
     built = _build(kind, config)
@@ -76,7 +86,8 @@ def load(spec: dict, limit: int | None) -> Dataset:
                             "category": classes[a["bbox_label"]], "ignore_flag": a["ignore_flag"]}
                            for a in by_name[im.name].get("instances", [])]
                  for im in images}  # fmt: skip
-        dataset.attach_boxes(boxes, f"{config['type']} annotations", _files_digest(config))
+        dataset.attach_boxes(boxes, f"{config['type']} annotations", _files_digest(config),
+                             metric=_box_metric(built))  # fmt: skip
         return dataset
     labels = {}
     for im in images:

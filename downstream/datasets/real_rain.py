@@ -99,7 +99,7 @@ def load(spec: dict, limit: int | None) -> Dataset:
         name = spec.get("name", voc.name)
         images, skipped = keep_usable(lambda p: _usable_photo(p, name), list(files.values()))
         dataset = Dataset(name, images, skipped, rain=[name], has_clean=False)
-        dataset.attach_boxes(boxes, "VOC annotations", _voc_digest(voc, ids))
+        dataset.attach_boxes(boxes, "VOC annotations", _voc_digest(voc, ids), metric="voc")
         return dataset
     root = folder_of(spec)
     paths = list_images(root)[:limit]
