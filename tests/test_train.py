@@ -192,9 +192,10 @@ def test_retrain_runs_share_one_schedule_and_differ_where_named(tmp_path):
     assert configs["rdmc_s_patch_rain"].train_dataloader.dataset.streak_scale == "patch"
     assert "streak_scale" not in configs["rdmc_s"].train_dataloader.dataset  # photo-sized rain
     assert configs["rdmc_s_identity"].train_dataloader.dataset.clean_fraction == 0.125
-    assert configs["rdmc_s_light_mix"].train_dataloader.dataset.presets == ("light", "light", "heavy")
+    light_mix = ("light", "light", "heavy")
+    assert configs["rdmc_s_light_mix"].train_dataloader.dataset.presets == light_mix
     both = configs["rdmc_s_identity_light_mix"].train_dataloader.dataset
-    assert (both.clean_fraction, both.presets) == (0.125, ("light", "light", "heavy"))
+    assert (both.clean_fraction, both.presets) == (0.125, light_mix)
     # The driver's budget replaces the whole schedule: steps at 60 % / 80 %, four validations.
     parser = argparse.ArgumentParser()  # as `rdmc train --cfg-options` reads them
     parser.add_argument("--cfg-options", nargs="+", action=DictAction)
