@@ -255,3 +255,28 @@ def add_rain(
     if alpha_channel is not None:
         rainy = np.concatenate([rainy, alpha_channel], axis=2)
     return RainResult(rainy=rainy, rain_layer=rain)
+
+
+def foreign_rain(clean: np.ndarray, seed: int) -> np.ndarray:
+    """Rain by a recipe no training run sees, for checks of generalisation: anti-aliased line
+    segments drawn with OpenCV (random lengths, one wind angle per image), softened and added
+    with partial opacity."""
+    rng = np.random.default_rng(seed)
+    h, w = clean.shape[:2]
+    layer = np.zeros((h, w), np.float32)
+    angle = np.deg2rad(rng.uniform(-25, 25))
+    for _ in range(int(h * w / 900)):
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        length = rng.uniform(8, 22)
+        dx, dy = np.sin(angle) * length, np.cos(angle) * length
+        cv2.line(
+            layer,
+            (int(x), int(y)),
+            (int(x + dx), int(y + dy)),
+            float(rng.uniform(0.5, 1.0)),
+            1,
+            cv2.LINE_AA,
+        )
+    layer = cv2.GaussianBlur(layer, (0, 0), 0.7)
+    rainy = clean.astype(np.float32) + 0.45 * 255 * layer[..., None]
+    return np.clip(np.round(rainy), 0, 255).astype(np.uint8)
