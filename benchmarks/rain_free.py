@@ -1,0 +1,71 @@
+"""What derainers do to images without rain: each derainer applied to the rain-free photos of
+an embedded split, PSNR (Y) of its output against the photo itself. A derainer that alters
+clean content by as much as light rain does (about 28.8 dB on the test split at severity 3)
+cannot gain much on light rain, so this is the diagnostic behind README's light-rain lines.
+Also the PSNR change on rain made by a recipe none was trained on (rdmc.rain.foreign_rain,
+OpenCV streaks) for the photos tests/test_shipped_models.py uses.
+
+    python benchmarks/rain_free.py OUT.json [DERAINER ...]     # default: the zoo's checkpoints
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from rdmc import load_derainer
+from rdmc.data.datasets import to_rgb_uint8
+from rdmc.data.samples import sample_image, sample_split
+from rdmc.imageio import read_image
+from rdmc.metrics import convention, psnr
+from rdmc.provenance import machine
+from rdmc.rain import foreign_rain
+from rdmc.zoo import CHECKPOINTS
+
+FOREIGN_RAIN_PHOTOS = ("astronaut", "chelsea", "coffee")
+
+
+def rain_free(derainer_name: str, split: str = "test") -> dict:
+    derainer = load_derainer(derainer_name)
+    photos = sorted(sample_split(split).iterdir())
+    per_image = {}
+    for path in photos:
+        clean = to_rgb_uint8(read_image(path))
+        per_image[path.name] = psnr(derainer(clean), clean)
+    values = np.array(list(per_image.values()))
+    return {"mean": float(values.mean()), "below_30dB": int((values < 30).sum()),
+            "n": len(values), "per_image": per_image}  # fmt: skip
+
+
+def foreign_rain_change(derainer_name: str) -> dict[str, float]:
+    derainer = load_derainer(derainer_name)
+    change = {}
+    for name in FOREIGN_RAIN_PHOTOS:
+        clean = sample_image(name)
+        rainy = foreign_rain(clean, seed=1)
+        change[name] = psnr(derainer(rainy), clean) - psnr(rainy, clean)
+    return change
+
+
+def main() -> int:
+    out = Path(sys.argv[1])
+    names = sys.argv[2:] or list(CHECKPOINTS)
+    rows = {}
+    for name in names:
+        free, change = rain_free(name), foreign_rain_change(name)
+        rows[name] = {"rain_free": free, "foreign_rain_change": change}
+        print(f"{name}: rain-free test photos {free['mean']:.2f} dB ({free['below_30dB']} of "
+              f"{free['n']} below 30 dB); foreign rain "
+              + " / ".join(f"{k} {v:+.2f}" for k, v in change.items()), flush=True)  # fmt: skip
+    meta = {"split": "test", "convention": convention(), "machine": machine("cpu")}
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"meta": meta, "derainers": rows}, indent=1))
+    tmp.replace(out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
