@@ -258,3 +258,44 @@ def test_rain_cityscapes_is_a_paired_layout_for_the_scoreboard(tmp_path, capsys)
     dataset = load_dataset({"type": "cityscapes", "root": str(root), "rain": "leftImg8bit_rain"})
     expected = [psnr(im.read_rainy(s), im.read_clean()) for im in dataset.images for s in SETTINGS]
     assert sorted(rainy["per_image"]) == pytest.approx(sorted(expected), abs=1e-9)
+
+
+def test_cityscapes_with_a_19_class_segmenter_of_your_own(tmp_path):
+    """Your own mmseg config + checkpoint (Fast-SCNN's Cityscapes config, weights saved here)
+    on RainCityscapes: mIoU over the 19 train ids, checked by hand against its label maps."""
+    import mmseg
+    import torch
+    from mmseg.apis import init_model
+
+    from downstream.segmentation import Segmenter
+
+    root = cityscapes_tree(tmp_path / "RainCityscapes")
+    config = (Path(mmseg.__file__).parent
+              / ".mim/configs/fastscnn/fast_scnn_8xb4-160k_cityscapes-512x1024.py")  # fmt: skip
+    torch.manual_seed(0)
+    model = init_model(str(config), None, device="cpu")
+    checkpoint = tmp_path / "fast_scnn.pth"
+    torch.save({"meta": {}, "state_dict": model.state_dict()}, checkpoint)
+    dataset_spec = {"type": "cityscapes", "root": str(root), "rain": "leftImg8bit_rain"}
+    suite = suite_file(tmp_path, dataset_spec, detectors=[], segmenters=[
+        {"name": "fast-scnn", "config": str(config), "checkpoint": str(checkpoint)}])  # fmt: skip
+    records = json.loads(
+        run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "c").read_text()
+    )["records"]
+    segmenter = Segmenter(config=config, checkpoint=checkpoint)
+    assert len(segmenter.classes) == 19 and segmenter.classes[0] == "road"
+    dataset = load_dataset(dataset_spec)
+    labels = [read_label_map(dataset.seg_labels[im.name], dataset.seg_label_reader)
+              for im in dataset.images]  # fmt: skip
+    predicted = [segmenter(im.read_clean()) for im in dataset.images]
+    kept = [gt != 255 for gt in labels]
+    inter = np.array([sum(((p == c) & (g == c))[k].sum() for p, g, k in
+                           zip(predicted, labels, kept, strict=True)) for c in range(19)])  # fmt: skip
+    union = np.array([sum(((p == c) | (g == c))[k].sum() for p, g, k in
+                           zip(predicted, labels, kept, strict=True)) for c in range(19)])  # fmt: skip
+    present = union > 0
+    (clean,) = by(records, condition="clean", task="segmentation", metric="mIoU")
+    assert clean["gt"] == "label maps"
+    assert clean["value"] == pytest.approx((inter[present] / union[present]).mean() * 100, abs=0.01)
+    for setting in SETTINGS:
+        assert by(records, condition="identity", metric="recovery(mIoU)", rain=setting)
