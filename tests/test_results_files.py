@@ -20,10 +20,11 @@ from reports.tables import load_results, render_tables, scoreboard_table
 RESULTS = Path(__file__).parents[1] / "reports" / "results"
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["equal_budget", "ablations", "shipped", "retrain_test", "retrain1500_val", "retrain1500_test"],
-)
+RESULT_FILES = ["equal_budget", "ablations", "shipped", "retrain_test", "retrain1500_val",
+                "retrain1500_test", "retrain_light_val", "retrain_light_test"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", RESULT_FILES)
 def test_results_file_has_every_row_and_renders(name):
     data = load_results(RESULTS / f"{name}.json")
     table = scoreboard_table(data)
