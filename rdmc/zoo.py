@@ -80,18 +80,20 @@ NON_LEARNED = {
 # Trained checkpoints shipped with the package. rdmc-s, prenet and restormer-lite are the
 # retraining runs of README (benchmarks/train_retrain.py on one NVIDIA H200: the 65-photo
 # train split, 1500 iterations each, two seeds per method; the seed with the better
-# validation PSNR on heavy and light rain together ships: rdmc-s seed 1, prenet seed 1,
-# restormer-lite seed 0). rdmc-se-s is its CPU run's last checkpoint (1500 iterations on the
-# former 7-photo split): on the val split it did better than its best.pth on light and heavy
-# rain together (+0.52 / +1.46 dB heavy / light against +0.79 / +0.92).
+# validation PSNR on heavy and light rain together ships: prenet seed 1, restormer-lite
+# seed 0, and rdmc-s seed 1 of the light-rain recipe retrain/rdmc-s-identity-light-mix,
+# which beat the base recipe's seeds on validation). rdmc-se-s is its CPU run's last
+# checkpoint (1500 iterations on the former 7-photo split): on the val split it did better
+# than its best.pth on light and heavy rain together (+0.52 / +1.46 dB heavy / light against
+# +0.79 / +0.92).
 CHECKPOINTS: dict[str, Checkpoint] = {
     "rdmc-s": Checkpoint(
         "rdmc-s",
         "rdmc_s.pth",
-        "4883941ba425db3c270d97100636e473b31aed8fb78e7279492ea0d86796b524",
-        "RDMC-S (the authors' structure), `rdmc train retrain/rdmc-s` seed 1 on one H200, "
-        "iteration 1500 of 1500",
-        "retrain/rdmc-s",
+        "27c60dbe0fdd2f3efdef4da440d5034d86348247f9467e0ee88108f43a3120a5",
+        "RDMC-S (the authors' structure), `rdmc train retrain/rdmc-s-identity-light-mix` seed 1 "
+        "on one H200 (resumed once at iteration 1125), iteration 1500 of 1500",
+        "retrain/rdmc-s-identity-light-mix",
         "rdmc_s.train.log",
     ),
     "rdmc-se-s": Checkpoint(
