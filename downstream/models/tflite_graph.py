@@ -14,6 +14,7 @@ else is refused with a message naming the operator.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,6 +130,7 @@ class TFLiteGraph(nn.Module):
             self.ops.append(Op(kind, inputs, outputs, _parse_op(kind, op)))
         self.input_index = graph.Inputs(0)
         self.output_index = graph.Outputs(0)
+        self._traced: dict[tuple, torch.jit.ScriptModule] = {}
         used = {t for op in self.ops for t in op.inputs if t in constants}
         for index in sorted(used):
             self.register_buffer(f"t{index}", self._to_torch_layout(index, constants[index]))
@@ -211,8 +213,44 @@ class TFLiteGraph(nn.Module):
         raise ValueError(f"TFLite operator {op.kind} is not supported")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Without autograd, through a TorchScript trace of the graph for this input's shape,
+        dtype and device (made on first use; the op-by-op Python loop is most of the cost of
+        a small model such as the selfie segmenter's); with autograd, op by op."""
+        if torch.is_grad_enabled() and x.requires_grad:
+            return self.run_ops(x)
+        signature = (tuple(x.shape), x.dtype, x.device)
+        traced = self._traced.get(signature)
+        if traced is None:
+            with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+                # the shapes it reads become constants: right for this signature only
+                warnings.simplefilter("ignore", torch.jit.TracerWarning)
+                traced = torch.jit.trace(_OpByOp(self), x.clone(), check_trace=False)
+            self._traced[signature] = traced
+        return traced(x)
+
+    def run_ops(self, x: torch.Tensor) -> torch.Tensor:
+        """The graph op by op (SAME pads and resize sizes follow the input's shape)."""
         values = {self.input_index: x}
         for op in self.ops:
             args = [self._value(i, values) for i in op.inputs if i >= 0]
             values[op.outputs[0]] = self._run(op, args)
         return values[self.output_index]
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_traced": {}}  # copies and pickles trace again
+
+    def _apply(self, fn, recurse: bool = True):
+        self._traced = {}  # traces hold the former tensors; trace again after .to(...)
+        return super()._apply(fn, recurse)
+
+
+class _OpByOp(nn.Module):
+    """What a trace records: the graph's op-by-op run (a module, so the trace keeps its
+    constants as the graph's buffers)."""
+
+    def __init__(self, graph: TFLiteGraph) -> None:
+        super().__init__()
+        self.graph = graph
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.graph.run_ops(x)
