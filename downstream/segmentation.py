@@ -66,6 +66,12 @@ class Segmenter:
             init_model, device,
         )  # fmt: skip
         self.classes = list(self.model.dataset_meta["classes"])
+        # An embedded model's pipeline only resizes, so it takes the RGB image as is, without
+        # the BGR copy that mmseg's preprocessor flips back (a copy of the image per call).
+        preprocessor = self.model.data_preprocessor
+        self.feeds_rgb = config is None and bool(getattr(preprocessor, "channel_conversion", 0))
+        if self.feeds_rgb:
+            preprocessor.channel_conversion = False
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         """Label map (H x W, int64) of an RGB image."""
@@ -73,7 +79,7 @@ class Segmenter:
 
         if rgb.ndim == 2:
             rgb = np.repeat(rgb[..., None], 3, axis=2)
-        bgr = np.ascontiguousarray(rgb[..., 2::-1])
+        image = np.ascontiguousarray(rgb[..., :3] if self.feeds_rgb else rgb[..., 2::-1])
         with torch.inference_mode(), in_scope("mmseg"):
-            result = inference_model(self.model, bgr)
+            result = inference_model(self.model, image)
         return result.pred_sem_seg.data[0].cpu().numpy().astype(np.int64)

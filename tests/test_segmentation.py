@@ -51,6 +51,42 @@ def test_tflite_graph_matches_opencv_at_the_network_output(model):
         assert np.abs(ours - opencv_person_probability(rgb, model)).max() < 1e-3, name
 
 
+def test_traced_graph_equals_the_op_by_op_run_for_each_input_signature():
+    """Without autograd the graph runs through a trace made per input shape, dtype and
+    device; it gives the op-by-op result, a new shape gets its own trace, and a copy or a
+    device/dtype move drops the traces (they hold the former tensors)."""
+    import copy
+
+    graph = TFLiteGraph(resolve_weights("selfie-segmentation")).eval()
+    one, two = torch.rand(1, 3, 256, 256), torch.rand(2, 3, 256, 256)
+    with torch.inference_mode():
+        assert torch.equal(graph(one), graph.run_ops(one))
+        assert torch.equal(graph(two), graph.run_ops(two))
+    assert len(graph._traced) == 2
+    assert copy.deepcopy(graph)._traced == {}
+    graph.double()
+    assert graph._traced == {}
+    with torch.inference_mode():
+        assert torch.equal(graph(one.double()), graph.run_ops(one.double()))
+    x = one.clone().requires_grad_()
+    graph.float()(x).sum().backward()  # with autograd: op by op, gradients flow
+    assert x.grad is not None and len(graph._traced) == 0
+
+
+def test_embedded_segmenter_takes_rgb_with_the_labels_of_the_bgr_path(segmenter):
+    """The embedded models skip the BGR copy that mmseg's preprocessor would flip back."""
+    rgb = sample_image("astronaut")
+    assert segmenter.feeds_rgb
+    labels = segmenter(rgb)
+    segmenter.feeds_rgb, segmenter.model.data_preprocessor.channel_conversion = False, True
+    try:  # mmseg's way: BGR in, flipped back by the preprocessor
+        assert np.array_equal(segmenter(rgb), labels)
+    finally:
+        segmenter.feeds_rgb, segmenter.model.data_preprocessor.channel_conversion = True, False
+    rgba = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
+    assert np.array_equal(segmenter(rgba), labels)
+
+
 def test_selfie_segmenter_mask_iou_with_opencv(segmenter):
     for name in PEOPLE:
         rgb = sample_image(name)
