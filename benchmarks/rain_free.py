@@ -19,7 +19,8 @@ import numpy as np
 from rdmc import load_derainer
 from rdmc.data.datasets import to_rgb_uint8
 from rdmc.data.samples import sample_image, sample_split
-from rdmc.imageio import read_image
+from rdmc.imageio import list_images, read_image, write_bytes_atomic
+from rdmc.inference import Derainer
 from rdmc.metrics import convention, psnr
 from rdmc.provenance import machine
 from rdmc.rain import foreign_rain
@@ -28,11 +29,9 @@ from rdmc.zoo import CHECKPOINTS
 FOREIGN_RAIN_PHOTOS = ("astronaut", "chelsea", "coffee")
 
 
-def rain_free(derainer_name: str, split: str = "test") -> dict:
-    derainer = load_derainer(derainer_name)
-    photos = sorted(sample_split(split).iterdir())
+def rain_free(derainer: Derainer) -> dict:
     per_image = {}
-    for path in photos:
+    for path in list_images(sample_split("test")):
         clean = to_rgb_uint8(read_image(path))
         per_image[path.name] = psnr(derainer(clean), clean)
     values = np.array(list(per_image.values()))
@@ -40,8 +39,7 @@ def rain_free(derainer_name: str, split: str = "test") -> dict:
             "n": len(values), "per_image": per_image}  # fmt: skip
 
 
-def foreign_rain_change(derainer_name: str) -> dict[str, float]:
-    derainer = load_derainer(derainer_name)
+def foreign_rain_change(derainer: Derainer) -> dict[str, float]:
     change = {}
     for name in FOREIGN_RAIN_PHOTOS:
         clean = sample_image(name)
@@ -55,15 +53,14 @@ def main() -> int:
     names = sys.argv[2:] or list(CHECKPOINTS)
     rows = {}
     for name in names:
-        free, change = rain_free(name), foreign_rain_change(name)
+        derainer = load_derainer(name)
+        free, change = rain_free(derainer), foreign_rain_change(derainer)
         rows[name] = {"rain_free": free, "foreign_rain_change": change}
         print(f"{name}: rain-free test photos {free['mean']:.2f} dB ({free['below_30dB']} of "
               f"{free['n']} below 30 dB); foreign rain "
               + " / ".join(f"{k} {v:+.2f}" for k, v in change.items()), flush=True)  # fmt: skip
     meta = {"split": "test", "convention": convention(), "machine": machine("cpu")}
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"meta": meta, "derainers": rows}, indent=1))
-    tmp.replace(out)
+    write_bytes_atomic(out, json.dumps({"meta": meta, "derainers": rows}, indent=1).encode())
     return 0
 
 
