@@ -322,9 +322,14 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--tile", type=_tile_arg, default="auto", metavar="N",
-        help="tile size in pixels; 0 = never tile; auto (default) = 512 for images over 1 MP",
+        help="tile size in pixels; 0 = never tile; auto (default) = 512 new pixels plus the "
+        "overlap, for images over 1 MP",
     )  # fmt: skip
-    p.add_argument("--tile-overlap", type=int, default=32, metavar="N")
+    p.add_argument(
+        "--tile-overlap", type=int, default=None, metavar="N",
+        help="pixels shared by neighbouring tiles (default: what the network needs, rdmc "
+        "192, others 32; at most a quarter of --tile N)",
+    )  # fmt: skip
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     _add_precision(p, default="auto")
     _add_compile(p)

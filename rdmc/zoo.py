@@ -18,7 +18,7 @@ from torch import nn
 
 from rdmc.authors import from_authors_state_dict, is_authors_state_dict
 from rdmc.configured import CONFIGURED, configured_fingerprint, configured_network
-from rdmc.inference import AUTO_OVERLAP, Derainer
+from rdmc.inference import Derainer
 from rdmc.messages import first_line
 from rdmc.models.rdmc import PRESETS
 from rdmc.models.rdmc_se import SMALL as SE_SMALL
@@ -251,7 +251,7 @@ def load_derainer(
     name_or_path: str | Path,
     device: str = "cpu",
     tile: int | str | None = "auto",
-    tile_overlap: int = AUTO_OVERLAP,
+    tile_overlap: int | None = None,
     precision: str = "fp32",
     compile: bool = False,
 ) -> Derainer:

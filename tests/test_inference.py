@@ -72,9 +72,42 @@ def test_tiles_are_multiples_of_the_networks_size_step():
     assert diff.max() <= 12 and (diff > 1).mean() < 0.02
 
 
+def test_the_overlap_is_what_the_network_needs(rdmc_s_untrained):
+    """rdmc's receptive field reaches far past 32 pixels: its tiles overlap by 192 unless
+    told otherwise, at most a quarter of an explicit tile; other networks by 32."""
+    from rdmc.zoo import build_architecture
+
+    assert Derainer(rdmc_s_untrained).tile_overlap == 192
+    assert Derainer(rdmc_s_untrained, tile=256).tile_overlap == 64
+    assert Derainer(rdmc_s_untrained, tile_overlap=16).tile_overlap == 16
+    assert Derainer(build_architecture("rdmc-se-s")).tile_overlap == 32
+
+
+def test_auto_tiles_of_rdmc_s_stay_close_to_the_whole_image(monkeypatch):
+    """Just over a megapixel, rdmc-s's auto tiles (2 x 2, 624 x 608, overlap 192) stay within
+    about one grey level of the whole image on average (measured 0.92 at 1025x1025; 2.19
+    with the former overlap of 32), and large tiles make no extra pass for the gates."""
+    import cv2
+
+    from rdmc import inference
+    from rdmc.data.samples import sample_image
+    from rdmc.rain import add_rain
+
+    photo = cv2.resize(sample_image("astronaut"), (1040, 1024), interpolation=cv2.INTER_CUBIC)
+    rainy = add_rain(photo, "heavy", 3, 0).rainy
+    whole = load_derainer("rdmc-s", tile=None)(rainy).astype(int)
+
+    def no_gate_pass(net):
+        raise AssertionError("auto tiles recorded the whole image's gates")
+
+    monkeypatch.setattr(inference, "recording", no_gate_pass)
+    diff = np.abs(load_derainer("rdmc-s")(rainy).astype(int) - whole)
+    assert diff.mean() < 1.2 and diff.max() <= 20, (diff.mean(), diff.max())
+
+
 def test_tiles_share_the_gates_of_the_whole_image(monkeypatch):
-    """rdmc-s's dynamic gates pool over the whole input: tiles reuse the gates of the whole
-    image (one pass, shrunk only beyond 1 MP) instead of pooling over themselves. On this
+    """rdmc-s's dynamic gates pool over the whole input: tiles under 512 pixels reuse the gates
+    of the whole image (one pass, shrunk only beyond 1 MP) instead of their own. On this
     photo with the shipped rdmc-s that brings tiled inference closer to the whole image
     (2.61 against 3.76 grey levels; the rest is seams: its receptive field is wider than the
     32-pixel overlap)."""

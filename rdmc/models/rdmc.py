@@ -338,6 +338,12 @@ class RDMC(nn.Module):
         global_context: gate the bottleneck by its globally pooled features (ours).
     """
 
+    # The overlap its tiles need: the receptive field reaches far past 32 pixels. Tiles of
+    # the shipped rdmc-s on a 1200x1200 photo with heavy rain were 3.06 grey levels off the
+    # whole image on average (max 66) at overlap 32, 0.85 (max 19) at 192, in 1.02x the
+    # whole image's time on a 2-core CPU; 256 gave 0.69 in 1.10x.
+    tile_overlap = 192
+
     def __init__(
         self,
         widths: Sequence[int] = PRESETS["rdmc"]["widths"],
