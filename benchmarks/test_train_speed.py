@@ -23,5 +23,5 @@ def test_train_step_rdmc_s(benchmark, wrapper):
     clean = torch.rand(8, 3, 128, 128)
     batch = {"rainy": (clean + 0.3 * torch.rand_like(clean)).clamp(0, 1), "clean": clean,
              "name": [str(i) for i in range(8)]}  # fmt: skip
-    benchmark.pedantic(model.train_step, args=(batch, optim), rounds=5, iterations=1,
+    benchmark.pedantic(model.train_step, args=(batch, optim), rounds=3, iterations=1,
                        warmup_rounds=1)  # fmt: skip
