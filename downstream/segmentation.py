@@ -72,14 +72,26 @@ class Segmenter:
         self.feeds_rgb = config is None and bool(getattr(preprocessor, "channel_conversion", 0))
         if self.feeds_rgb:
             preprocessor.channel_conversion = False
+        self.pipeline = _array_test_pipeline(self.model.cfg)
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         """Label map (H x W, int64) of an RGB image."""
-        from mmseg.apis import inference_model
-
         if rgb.ndim == 2:
             rgb = np.repeat(rgb[..., None], 3, axis=2)
         image = np.ascontiguousarray(rgb[..., :3] if self.feeds_rgb else rgb[..., 2::-1])
         with torch.inference_mode(), in_scope("mmseg"):
-            result = inference_model(self.model, image)
-        return result.pred_sem_seg.data[0].cpu().numpy().astype(np.int64)
+            data = self.pipeline(dict(img=image))
+            batch = {"inputs": [data["inputs"]], "data_samples": [data["data_samples"]]}
+            result = self.model.test_step(batch)[0]
+        return result.pred_sem_seg.data[0].cpu().numpy().astype(np.int64, copy=False)
+
+
+def _array_test_pipeline(cfg):
+    """The config's test pipeline for a numpy image, built once: what mmseg's
+    ``inference_model`` builds on every call (image from an array, no annotations)."""
+    from mmcv.transforms import Compose
+
+    steps = [dict(t) for t in cfg.test_pipeline if t.get("type") != "LoadAnnotations"]
+    steps[0]["type"] = "LoadImageFromNDArray"
+    with in_scope("mmseg"):
+        return Compose(steps)
