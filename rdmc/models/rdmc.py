@@ -340,8 +340,8 @@ class RDMC(nn.Module):
 
     # The overlap its tiles need: the receptive field reaches far past 32 pixels. Tiles of
     # the shipped rdmc-s on a 1200x1200 photo with heavy rain were 3.06 grey levels off the
-    # whole image on average (max 66) at overlap 32, 0.85 (max 19) at 192, in 1.02x the
-    # whole image's time on a 2-core CPU; 256 gave 0.69 in 1.10x.
+    # whole image on average (max 66) at overlap 32, 1.55 at 160, 0.85 (max 19) at 192, in
+    # 1.08-1.14x the whole image's time on a 2-core CPU (160: 1.01x).
     tile_overlap = 192
 
     def __init__(
