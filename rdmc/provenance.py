@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -57,9 +58,24 @@ def content_hash(*parts: object) -> str:
     return h.hexdigest()
 
 
+def code_of(source: bytes, filename: str = "<source>") -> bytes:
+    """What a module computes: its syntax tree without comments, docstrings or layout, so
+    that editing those does not re-key a cache (a re-derain of the bench's images takes
+    minutes)."""
+    tree = ast.parse(source, filename=filename)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):  # fmt: skip
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
 def code_digest(modules: tuple[str, ...], libraries: tuple[str, ...]) -> str:
-    """What a cached value's code is: the SHA-256 of the source of ``modules`` (every ``.py``
-    file of a package) and the installed versions of ``libraries``, for cache keys."""
+    """What a cached value's code is: the SHA-256 of the code of ``modules`` (every ``.py``
+    file of a package; :func:`code_of`) and the installed versions of ``libraries``, for
+    cache keys."""
     import importlib.util
     from importlib.metadata import PackageNotFoundError, version
 
@@ -70,7 +86,8 @@ def code_digest(modules: tuple[str, ...], libraries: tuple[str, ...]) -> str:
             raise ValueError(f"no source for module {module!r}")
         origin = Path(spec.origin)
         files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
-        sources += [(str(f.relative_to(origin.parent)), f.read_bytes()) for f in files]
+        sources += [(str(f.relative_to(origin.parent)), code_of(f.read_bytes(), str(f)))
+                    for f in files]  # fmt: skip
     versions = {}
     for name in libraries:
         try:

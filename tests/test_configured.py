@@ -61,7 +61,10 @@ def test_a_configured_derainer_runs_the_users_network_with_its_weights(tmp_path)
     torch.save({"gain": torch.tensor(0.25)}, checkpoint)  # a plain state dict also loads
     assert np.all(load_derainer(spec)(rainy) == 50) and derainer_fingerprint(spec) != first
     code = derainer_fingerprint(spec)
-    (tmp_path / "mine" / "dimmer_a.py").write_text(NETWORK.format(name="DimmerANet") + "\n# edit")
+    source = tmp_path / "mine" / "dimmer_a.py"
+    source.write_text(NETWORK.format(name="DimmerANet") + "\n# a comment computes nothing\n")
+    assert derainer_fingerprint(spec) == code
+    source.write_text(NETWORK.format(name="DimmerANet") + "\nVERSION = 2\n")
     assert derainer_fingerprint(spec) != code  # the user's code is part of the fingerprint
 
 
