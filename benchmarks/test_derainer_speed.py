@@ -1,13 +1,17 @@
 """Forward latency on CPU of every derainer (both RDMC presets, the baselines) at 256, rdmc-s
-at 512 on each precision path, and rdmc-s tiled (auto) vs whole just over a megapixel. The
+at 512 on each precision path and its convolutions alone, and rdmc-s tiled (auto) vs whole just over a megapixel. The
 paper-size rdmc takes seconds per image on a CPU, so it runs fewer pedantic rounds; so do the
 megapixel runs, which take about 10 s each and need no warm-up round.
 """
 
 from __future__ import annotations
 
+import copy
+import math
+
 import pytest
 import torch
+from torch import nn
 
 from rdmc.analysis import complexity
 from rdmc.inference import Derainer
@@ -59,3 +63,36 @@ def test_precision_512(benchmark, nets, monkeypatch, precision):
     benchmark.pedantic(derainer.derain_tensor, args=(x,), rounds=5, iterations=1, warmup_rounds=1)
     gflops = complexity(nets["rdmc-s"], 512)["gflops"]
     benchmark.extra_info["gflops_per_s"] = gflops / benchmark.stats.stats.median
+
+
+def test_convolutions_alone_512(benchmark, nets):
+    """rdmc-s's convolutions at 512, each run alone on the input it gets in a bf16
+    channels-last forward: the bf16 path's time if every other operator (upsampling,
+    normalisation, padding, concatenation, gating) cost nothing. Its share of the bf16 peak
+    is the most the network could reach on this CPU; ``extra_info`` holds it."""
+    benchmark.group = "rdmc-s-512-precision"
+    net = nets["rdmc-s"]
+    calls, macs = [], 0
+
+    def record(conv, inputs, output):
+        nonlocal macs
+        calls.append((conv, inputs[0].clone()))
+        macs += output.numel() * conv.in_channels // conv.groups * math.prod(conv.kernel_size)
+
+    hooks = [m.register_forward_hook(record) for m in net.modules() if isinstance(m, nn.Conv2d)]
+    try:
+        Derainer(net, tile=None, precision="bf16").derain_tensor(torch.rand(1, 3, 512, 512))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    convs = [(copy.deepcopy(conv).to(torch.bfloat16, memory_format=torch.channels_last),
+              x.to(torch.bfloat16).contiguous(memory_format=torch.channels_last))
+             for conv, x in calls]  # fmt: skip
+
+    def convolutions():
+        with torch.inference_mode():
+            for conv, x in convs:
+                conv(x)
+
+    benchmark.pedantic(convolutions, rounds=5, iterations=1, warmup_rounds=1)
+    benchmark.extra_info["gflops_per_s"] = macs / 1e9 / benchmark.stats.stats.median
