@@ -1,7 +1,8 @@
 """Forward latency on CPU of every derainer (both RDMC presets, the baselines) at 256, rdmc-s
-at 512 on each precision path and its convolutions alone, and rdmc-s tiled (auto) vs whole just over a megapixel. The
-paper-size rdmc takes seconds per image on a CPU, so it runs fewer pedantic rounds; so do the
-megapixel runs, which take about 10 s each and need no warm-up round.
+at 512 on each precision path and its convolutions alone, and rdmc-s tiled (auto) vs whole
+just over a megapixel. The paper-size rdmc takes seconds per image on a CPU, so it runs fewer
+pedantic rounds; so do the megapixel runs, which take about 10 s each and need no warm-up
+round.
 """
 
 from __future__ import annotations
