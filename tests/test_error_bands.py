@@ -1,0 +1,31 @@
+"""benchmarks/error_bands.py splits a derainer's error into a low and a high band."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import error_bands  # noqa: E402
+
+CLEAN = np.full((96, 96, 3), 100, np.uint8)
+
+
+def test_a_veil_is_low_band_error():
+    veiled = CLEAN + np.uint8(20)  # a uniform brightening, as rain accumulation adds
+    errors = error_bands.band_errors(veiled, CLEAN)
+    assert errors["high"] == pytest.approx(0, abs=1e-9)
+    assert errors["low"] == pytest.approx(errors["all"])
+
+
+def test_streaks_are_high_band_error():
+    streaks = CLEAN.copy()
+    streaks[:, ::2] += np.uint8(30)  # one-pixel lines, brighter and darker in turn
+    streaks[:, 1::2] -= np.uint8(30)
+    errors = error_bands.band_errors(streaks, CLEAN)
+    assert errors["low"] < 1e-3 * errors["all"]  # a trace from the mirrored image border
+    assert errors["high"] == pytest.approx(errors["all"], rel=1e-3)
