@@ -22,6 +22,17 @@ def test_a_veil_is_low_band_error():
     assert errors["low"] == pytest.approx(errors["all"])
 
 
+def test_a_global_fit_removes_a_veil_but_not_streaks():
+    rng = np.random.default_rng(0)
+    clean = rng.integers(40, 200, (96, 96, 3)).astype(np.uint8)
+    veiled = (0.6 * clean + 0.4 * 230).round().astype(np.uint8)  # O = alpha B + (1 - alpha) A
+    assert error_bands.band_errors(veiled, clean)["global_fit"] < 0.5  # rounding only
+    streaks = clean.copy()
+    streaks[:, ::6] = 255
+    errors = error_bands.band_errors(streaks, clean)
+    assert errors["global_fit"] > 0.5 * errors["all"]
+
+
 def test_streaks_are_high_band_error():
     streaks = CLEAN.copy()
     streaks[:, ::2] += np.uint8(30)  # one-pixel lines, brighter and darker in turn
