@@ -39,7 +39,8 @@ def band_errors(output: np.ndarray, clean: np.ndarray) -> dict[str, float]:
     error = out_y - clean_y
     low = cv2.GaussianBlur(error, (0, 0), LOW_BAND_SIGMA, borderType=cv2.BORDER_REFLECT)
     high = error - low
-    gain, offset = np.polyfit(out_y.ravel(), clean_y.ravel(), 1)
+    design = np.stack([out_y.ravel(), np.ones(out_y.size)], axis=1)
+    (gain, offset), *_ = np.linalg.lstsq(design, clean_y.ravel(), rcond=None)
     refit = gain * out_y + offset - clean_y
     return {"all": float(np.mean(error**2)), "low": float(np.mean(low**2)),
             "high": float(np.mean(high**2)), "global_fit": float(np.mean(refit**2))}  # fmt: skip

@@ -26,11 +26,11 @@ def test_a_global_fit_removes_a_veil_but_not_streaks():
     rng = np.random.default_rng(0)
     clean = rng.integers(40, 200, (96, 96, 3)).astype(np.uint8)
     veiled = (0.6 * clean + 0.4 * 230).round().astype(np.uint8)  # O = alpha B + (1 - alpha) A
-    assert error_bands.band_errors(veiled, clean)["global_fit"] < 0.5  # rounding only
+    left_of_veil = error_bands.band_errors(veiled, clean)["global_fit"]
+    assert left_of_veil < 0.5  # rounding only
     streaks = clean.copy()
     streaks[:, ::6] = 255
-    errors = error_bands.band_errors(streaks, clean)
-    assert errors["global_fit"] > 0.5 * errors["all"]
+    assert error_bands.band_errors(streaks, clean)["global_fit"] > 100 * left_of_veil
 
 
 def test_streaks_are_high_band_error():
