@@ -25,7 +25,7 @@ from rdmc.imageio import write_bytes_atomic
 from rdmc.metrics import rgb_to_y
 from rdmc.provenance import machine
 from rdmc.scoreboard_data import embedded_cases
-from rdmc.zoo import CHECKPOINTS
+from rdmc.zoo import CHECKPOINTS, ZooError
 
 LOW_BAND_SIGMA = 8.0
 RAIN = [("heavy", 3), ("light", 3)]
@@ -52,11 +52,14 @@ def as_db(mse: float) -> float:
 
 def main() -> int:
     out = Path(sys.argv[1])
-    names = ["rainy", *(sys.argv[2:] or CHECKPOINTS)]
+    try:  # every derainer before any work: a bad name costs nothing already measured
+        derainers = {name: load_derainer(name) for name in sys.argv[2:] or CHECKPOINTS}
+    except ZooError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     _, cases = embedded_cases("val", RAIN, seed=0)
     rows: dict[str, dict] = {}
-    for name in names:
-        derain = (lambda img: img) if name == "rainy" else load_derainer(name)
+    for name, derain in {"rainy": lambda img: img, **derainers}.items():
         rows[name] = {}
         for setting, setting_cases in cases.items():
             per_image = [band_errors(derain(c.rainy), c.clean) for c in setting_cases]

@@ -24,7 +24,7 @@ from rdmc.inference import Derainer
 from rdmc.metrics import convention, psnr
 from rdmc.provenance import machine
 from rdmc.rain import foreign_rain
-from rdmc.zoo import CHECKPOINTS
+from rdmc.zoo import CHECKPOINTS, ZooError
 
 FOREIGN_RAIN_PHOTOS = ("astronaut", "chelsea", "coffee")
 
@@ -50,10 +50,13 @@ def foreign_rain_change(derainer: Derainer) -> dict[str, float]:
 
 def main() -> int:
     out = Path(sys.argv[1])
-    names = sys.argv[2:] or list(CHECKPOINTS)
+    try:  # every derainer before any work: a bad name costs nothing already measured
+        derainers = {name: load_derainer(name) for name in sys.argv[2:] or CHECKPOINTS}
+    except ZooError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     rows = {}
-    for name in names:
-        derainer = load_derainer(name)
+    for name, derainer in derainers.items():
         free, change = rain_free(derainer), foreign_rain_change(derainer)
         rows[name] = {"rain_free": free, "foreign_rain_change": change}
         print(f"{name}: rain-free test photos {free['mean']:.2f} dB ({free['below_30dB']} of "

@@ -273,7 +273,7 @@ def load_derainer(
             f"train one with `rdmc train {key}` and pass its best.pth"
         )
     else:
-        known = ", ".join([*NON_LEARNED, *CHECKPOINTS, *ARCHITECTURES])
+        known = ", ".join(dict.fromkeys([*NON_LEARNED, *CHECKPOINTS, *ARCHITECTURES]))
         raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
     return Derainer(net, device, tile, tile_overlap, precision, name=key, meta=meta,
                     compile=compile)  # fmt: skip

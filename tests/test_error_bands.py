@@ -40,3 +40,12 @@ def test_streaks_are_high_band_error():
     errors = error_bands.band_errors(streaks, CLEAN)
     assert errors["low"] < 1e-3 * errors["all"]  # a trace from the mirrored image border
     assert errors["high"] == pytest.approx(errors["all"], rel=1e-3)
+
+
+def test_an_unknown_derainer_is_a_one_line_error_before_any_work(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "bands.json"
+    monkeypatch.setattr(sys, "argv", ["error_bands.py", str(out), "no-such-derainer"])
+    assert error_bands.main() == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: no-such-derainer: neither a zoo model") and "\n" not in err
+    assert not out.exists()
