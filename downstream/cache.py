@@ -8,8 +8,10 @@ stderr, deleted, and the caller recomputes it.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
+import os
 import sys
 import zipfile
 import zlib
@@ -58,6 +60,33 @@ class Cache:
             self._discard(path, e)
             return None
         return arrays
+
+    def arrays(
+        self,
+        kind: str,
+        key: str,
+        required: tuple[str, ...],
+        compute: Callable[[], dict[str, np.ndarray]],
+    ) -> dict[str, np.ndarray]:
+        """The arrays under ``key``; on a miss ``compute()``, stored, under the entry's lock:
+        another process (a second run sharing the cache) that wants the same entry waits and
+        reads it instead of computing it again."""
+        cached = self.get_arrays(kind, key, required)
+        if cached is not None:
+            return cached
+        lock = self._path(kind, key, ".lock")
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            cached = self.get_arrays(kind, key, required)
+            if cached is None:
+                cached = compute()
+                self.put_arrays(kind, key, cached)
+                lock.unlink(missing_ok=True)  # whoever waits on it finds the entry written
+        finally:
+            os.close(fd)
+        return cached
 
     def put_arrays(self, kind: str, key: str, arrays: dict[str, np.ndarray]) -> None:
         buffer = io.BytesIO()

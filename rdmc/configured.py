@@ -12,6 +12,7 @@ always read with ``weights_only=True``.
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,12 +64,14 @@ def _imports(cfg) -> tuple[str, ...]:
 
 
 def configured_fingerprint(spec: str) -> str:
-    """The config's bytes, the checkpoint's SHA-256 and the source of its custom imports."""
+    """The config's bytes and its settings with its base configs merged, the checkpoint's
+    SHA-256, and the code of its custom imports with everything they import."""
     config, checkpoint = parse(spec)
     cfg = _load_config(config)
     with _importable(config.resolve().parent):
-        code = code_digest(_imports(cfg), ())
-    digest = content_hash(config.read_bytes(), sha256_of(checkpoint), code)
+        code = code_digest(_imports(cfg))
+    settings = json.dumps(cfg.to_dict(), sort_keys=True, default=str)
+    digest = content_hash(config.read_bytes(), settings, sha256_of(checkpoint), code)
     return f"{config.name}+{checkpoint.name}:{digest}"
 
 

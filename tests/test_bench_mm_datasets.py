@@ -4,6 +4,7 @@ and ground truth from their loaders, in miniature trees made here."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,19 @@ def test_an_mmdet_voc_dataset_is_scored_by_vocmetric(tmp_path):
     assert "mAP50" not in clean  # COCO's metrics are not computed on VOC annotations
     rainy = [r for r in records if (r["condition"], r["metric"]) == ("rainy", "mAP")]
     assert rainy[0]["gt"] == "VOCDataset annotations" and len(rainy[0]["ci95"]) == 2
+
+    # an edit to the XML files alone (the image list unchanged) re-keys every detection cell
+    before = json.loads((tmp_path / "out" / "results.json").read_text())["meta"]["dataset"]
+    moved = "<bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax><ymax>9</ymax></bndbox>"
+    for name in photos:
+        xml = voc / "Annotations" / f"{name}.xml"
+        xml.write_text(re.sub("<bndbox>.*?</bndbox>", moved, xml.read_text()))
+    edited = json.loads(
+        run_bench(suite, tmp_path / "edited", progress=False, cache_dir=tmp_path / "c").read_text()
+    )
+    clean = {r["metric"]: r["value"] for r in edited["records"] if r["condition"] == "clean"}
+    assert clean["mAP"] < 1.0
+    assert edited["meta"]["dataset"]["sha256"] != before["sha256"]
 
 
 def test_an_mmseg_dataset_brings_label_maps_read_by_its_loader(tmp_path):

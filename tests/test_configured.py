@@ -115,3 +115,24 @@ def test_a_missing_or_broken_config_is_one_line(tmp_path, capsys):
     config.write_text("model = dict(type='NoSuchNet')\n")
     with pytest.raises(ValueError, match="cannot build 'NoSuchNet'"):
         load_derainer(f"config:{config}:{checkpoint}")
+
+
+def test_the_fingerprint_covers_the_users_imports_and_base_configs(tmp_path):
+    """What the custom-imported module imports in turn, and a base config the config
+    inherits, are part of the derainer's fingerprint (so of every cache key behind it)."""
+    folder = tmp_path / "mine"
+    config, checkpoint = user_code(folder, "dimmer_c", 0.5)
+    helper = folder / "dimmer_c_helper.py"
+    helper.write_text("FACTOR = 1\n")
+    module = folder / "dimmer_c.py"
+    module.write_text("import dimmer_c_helper  # noqa: F401\n" + module.read_text())
+    (folder / "base.py").write_text("model = dict(type='DerainModel', arch=dict(gain=1.0))\n")
+    config.write_text("_base_ = ['base.py']\n" + config.read_text())
+    spec = f"config:{config}:{checkpoint}"
+    first = derainer_fingerprint(spec)
+    assert derainer_fingerprint(spec) == first
+    helper.write_text("FACTOR = 2\n")
+    second = derainer_fingerprint(spec)
+    assert second != first
+    (folder / "base.py").write_text("model = dict(type='DerainModel', arch=dict(gain=2.0))\n")
+    assert derainer_fingerprint(spec) != second

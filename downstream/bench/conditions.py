@@ -15,9 +15,11 @@ from downstream.suite import Suite
 from rdmc.provenance import code_digest, content_hash
 from rdmc.rain import add_rain, seed_for
 
-# The code behind each kind of cached image, besides its own inputs (see ConditionImages.key).
-RAIN_CODE = (("rdmc.rain", "rdmc.imageio", "rdmc.data.datasets"), ("numpy", "opencv-python"))
-DERAIN_CODE = (("rdmc.inference", "rdmc.models"), ("torch",))
+# The code behind each kind of cached image, besides its own inputs (see ConditionImages.key):
+# the modules it runs, whose import closure (and the libraries it imports) code_digest hashes.
+# Rain is added to images the dataset loaders read; derainers are built by the zoo.
+RAIN_CODE = ("rdmc.rain", "downstream.datasets")
+DERAIN_CODE = ("rdmc.zoo", "rdmc.inference")
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,10 @@ class ConditionImages:
 
         self.suite, self.cache, self.device, self.precision = suite, cache, device, precision
         self.compile = compile
-        self.rain_code = code_digest(*RAIN_CODE)
+        self.rain_code = code_digest(RAIN_CODE)
         path = [str(v) for v in resolve_precision(precision, device.split(":")[0])]
         path += ["compiled"] if compile else []
-        self.derain_code = content_hash(code_digest(*DERAIN_CODE), device, path)
+        self.derain_code = content_hash(code_digest(DERAIN_CODE), device, path)
         self.fingerprints = {}
         self._derainers: dict = {}
         self._outputs: dict[tuple[str, str, str], tuple[Path, str]] = {}
@@ -131,18 +133,15 @@ class ConditionImages:
             return image.read_rainy(c.preset)
         if c.derainer in self.suite.outputs:
             return self._read_output(image, c)
-        key = self.key(image, c)
-        cached = self.cache.get_arrays("images", key, required=("rgb",))
-        if cached is not None:
-            return cached["rgb"]
-        if c.derainer is None:
-            seed = seed_for(image.name, self.suite.seed)
-            rgb = add_rain(image.read_clean(), c.preset, c.severity, seed).rainy
-        else:
+
+        def make() -> dict[str, np.ndarray]:
+            if c.derainer is None:
+                seed = seed_for(image.name, self.suite.seed)
+                return {"rgb": add_rain(image.read_clean(), c.preset, c.severity, seed).rainy}
             rainy = self.get(image, Condition("rainy", None, c.preset, c.severity))
-            rgb = self.derainer(c.derainer)(rainy)
-        self.cache.put_arrays("images", key, {"rgb": rgb})
-        return rgb
+            return {"rgb": self.derainer(c.derainer)(rainy)}
+
+        return self.cache.arrays("images", self.key(image, c), ("rgb",), make)["rgb"]
 
     def _read_output(self, image: Image, c: Condition) -> np.ndarray:
         from rdmc.scoreboard_data import read_output
