@@ -21,9 +21,10 @@ layout         what the folder looks like
 =============  =====================================================================
 
 The concatenated layouts (``rain800``, ``did``) cannot be told apart from their
-files; they are detected from the folder's name and can always be named
-explicitly. A copy whose halves are the other way round takes
-``concat_order="clean_rainy"`` or ``"rainy_clean"``.
+files; they are detected from the dataset folder's own name (a whole word of it:
+``Rain800``, ``test_syn``, ``DID-MDN``, ``Rain1200``; never a parent folder's) and
+files of even width, and can always be named explicitly. A copy whose halves are
+the other way round takes ``concat_order="clean_rainy"`` or ``"rainy_clean"``.
 """
 
 from __future__ import annotations
@@ -144,6 +145,40 @@ def _concat(root: Path, layout: str, concat_order: str | None) -> PairList:
     return PairList(layout, [Pair(p, p, half) for p in list_images(root)])
 
 
+# The dataset folder's own names for the concatenated layouts, as whole words of its name
+# (``Rain800``, ``test_syn``, ``DID-MDN``, ``Rain1200_test``): never a parent folder's name,
+# never a substring (``candidates`` holds "did").
+_CONCATENATED_NAMES = {
+    "rain800": {"rain800", "test_syn", "testsyn"},
+    "did": {"did", "didmdn", "did_mdn", "rain1200"},
+}
+
+
+def _concatenated_layout_named(root: Path) -> str | None:
+    name = root.resolve().name.lower()
+    words = set(re.split(r"[^a-z0-9]+", name)) | {name, re.sub(r"[-_ ]", "_", name)}
+    parts = name.split("_")
+    words |= {"_".join(pair) for pair in zip(parts, parts[1:], strict=False)}
+    for layout, names in _CONCATENATED_NAMES.items():
+        if words & names:
+            return layout
+    return None
+
+
+def _check_concatenated(root: Path, images: list[Path], layout: str) -> None:
+    """A concatenated file holds two images side by side: an odd width cannot be one."""
+    from rdmc.imageio import image_size
+
+    for path in images:
+        width, height = image_size(path)
+        if width % 2:
+            raise LayoutError(
+                f"{root}: named like {layout} (two images side by side per file), "
+                f"but {path.name} is {width}x{height} pixels, an odd width; "
+                "name the layout if it is one"
+            )
+
+
 def detect_layout(root: Path) -> str:
     """The layout name of a dataset folder (see the module docstring)."""
     root = Path(root)
@@ -174,11 +209,10 @@ def detect_layout(root: Path) -> str:
         return "rain100"
     if any(s.endswith("_gt") for s in stems) and any(s.endswith("_in") for s in stems):
         return "rain12"
-    name = str(root).lower()
-    if "rain800" in name or "test_syn" in name:
-        return "rain800"
-    if "did" in name or "rain1200" in name:
-        return "did"
+    concatenated = _concatenated_layout_named(root)
+    if concatenated is not None:
+        _check_concatenated(root, images, concatenated)
+        return concatenated
     raise LayoutError(
         f"{root}: cannot tell the layout from the files; name it (one of {', '.join(LAYOUTS)})"
     )
