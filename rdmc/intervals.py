@@ -41,9 +41,28 @@ def interval(replicates: np.ndarray) -> list[float] | None:
     return [float(lo), float(hi)]
 
 
+def paired_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a - b`` per resample, 0 where the two are equal (two infinite PSNRs of identical
+    images differ by nothing, not by NaN)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(a == b, 0.0, a - b)
+
+
+def _extended_interval(values: np.ndarray) -> list[float] | None:
+    """The percentile interval of values that may be infinite (an image restored exactly has
+    an infinite PSNR): no interpolation, which would make inf - inf of them."""
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None
+    tail = (1 - LEVEL) / 2
+    lo, hi = np.quantile(values, [tail, 1 - tail], method="inverted_cdf")
+    return [float(lo), float(hi)]
+
+
 def verdict(difference: np.ndarray) -> tuple[list[float] | None, str]:
     """Interval of a paired difference (derainer - rainy) and what it says at ``LEVEL``."""
-    ci = interval(difference)
+    finite = bool(np.isfinite(difference).all())
+    ci = interval(difference) if finite else _extended_interval(difference)
     if ci is not None and ci[0] > 0:
         return ci, "better"
     if ci is not None and ci[1] < 0:
@@ -74,6 +93,10 @@ def add_intervals(records: list[dict]) -> None:
         relative = r["metric"].startswith("recovery")
         if r["condition"] in ("clean", "rainy") or base is None or relative:
             continue
-        ci, word = verdict(replicates - np.asarray(base["replicates"], np.float64))
-        difference = None if r["value"] is None else r["value"] - base["value"]
+        ci, word = verdict(
+            paired_difference(replicates, np.asarray(base["replicates"], np.float64))
+        )
+        difference = None
+        if r["value"] is not None and base["value"] is not None:
+            difference = float(paired_difference(np.float64(r["value"]), np.float64(base["value"])))
         r["vs_rainy"] = {"difference": difference, "ci95": ci, "verdict": word}

@@ -1,11 +1,16 @@
 """`rdmc compare BASELINE CURRENT`: the regression gate.
 
 Quality: every record of the baseline's results.json is looked up in the
-current one (same dataset, condition, derainer, rain, task, model, metric); all
-metrics here are higher-is-better, so a drop of more than the absolute
-tolerance that also falls below the baseline's 95% bootstrap interval (where it
-has one), or a missing record, is a regression. Default tolerances per unit:
-0.5 points for percentages, 0.1 dB for PSNR, 0.005 for unit-less values.
+current one (same dataset, condition, derainer, rain, task, model, metric). For
+quality metrics (higher is better) a drop of more than the absolute tolerance
+that also falls below the baseline's 95% bootstrap interval (where it has one),
+a value that became NaN, or a missing record, is a regression. Default
+tolerances per unit: 0.5 points for percentages, 0.1 dB for PSNR, 0.005 for
+unit-less values. Latency (ms) is lower-is-better, judged by the speed
+tolerance; parameters and GFLOPs are listed when they change, never judged.
+Two files made on other images, rain settings, rain seed or PSNR convention,
+a record twice, a value that is not a number, or a baseline value of NaN
+cannot be compared (exit 2).
 
 Speed: pytest-benchmark JSON files; a benchmark whose median grows by more than
 the relative tolerance (default 25 %) is a regression. Time only; quality has
@@ -20,14 +25,18 @@ side too, a folder may hold at most one of each kind, and an incomplete run
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdmc.results_file import decode_numbers
 from reports.tables import is_incomplete
 
 DEFAULT_QUALITY_TOL = {"%": 0.5, "dB": 0.1, "1": 0.005}
 DEFAULT_SPEED_TOL = 25.0
 _KEY = ("dataset", "condition", "derainer", "rain", "task", "model", "metric")
+LOWER_IS_BETTER_UNITS = ("ms", "s")
+REPORT_ONLY = ("params", "GFLOPs")
 
 
 @dataclass
@@ -50,7 +59,7 @@ def _json_files(path: Path) -> list[tuple[Path, dict]]:
     for f in files:
         try:
             found.append((f, json.loads(f.read_text())))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
             if path.is_file():
                 raise CompareError(f"{f}: not a readable JSON file ({type(e).__name__})") from e
     if not found:
@@ -58,7 +67,7 @@ def _json_files(path: Path) -> list[tuple[Path, dict]]:
     return found
 
 
-def _collect(path: Path) -> tuple[dict | None, dict | None]:
+def _collect(path: Path) -> tuple[tuple[Path, dict] | None, dict | None]:
     """The one results file and the one pytest-benchmark file of a side (either may be
     absent); two of a kind in one folder is ambiguous, an interrupted run is refused."""
     found: dict[str, list[tuple[Path, dict]]] = {"results": [], "speed": []}
@@ -72,65 +81,188 @@ def _collect(path: Path) -> tuple[dict | None, dict | None]:
             names = ", ".join(str(f) for f, _ in files)
             raise CompareError(f"{path}: {len(files)} {kind} files ({names}); name one file")
     results = found["results"][0] if found["results"] else None
-    if results is not None and is_incomplete(results[1]):
-        raise CompareError(f"{results[0]}: an incomplete run (interrupted before its last cell); "
-                           "finish it with --resume first")  # fmt: skip
-    speed = found["speed"][0][1] if found["speed"] else None
-    return (results[1] if results else None), speed
+    if results is not None:
+        results = (results[0], _checked_results(*results))
+        if is_incomplete(results[1]):
+            raise CompareError(
+                f"{results[0]}: an incomplete run (interrupted before its last "
+                "cell); finish it with --resume first"
+            )
+    speed = _checked_speed(*found["speed"][0]) if found["speed"] else None
+    return results, speed
 
 
-def compare_quality(base: dict, current: dict, tol: float | None) -> list[Change]:
-    now = {tuple(r[k] for k in _KEY): r for r in current["records"]}
+def _name(key: tuple) -> str:
+    return " ".join(str(v) for v in key[1:] if v is not None)
+
+
+def _checked_results(path: Path, data: dict) -> dict:
+    """The results with their records by key; CompareError naming the file and the record
+    for anything a verdict cannot rest on (a missing field, a value that is not a number, a
+    record twice)."""
+    meta, records = data["meta"], data["records"]
+    if not isinstance(meta, dict) or not isinstance(records, list):
+        raise CompareError(f"{path}: 'meta' must be an object and 'records' a list")
+    by_key: dict[tuple, dict] = {}
+    for i, r in enumerate(decode_numbers(records)):
+        if not isinstance(r, dict):
+            raise CompareError(f"{path}: records[{i}] is not an object")
+        missing = [k for k in ("condition", "metric", "value", "unit") if k not in r]
+        if missing:
+            raise CompareError(f"{path}: records[{i}] has no {missing[0]!r}")
+        key = tuple(r.get(k) for k in _KEY)
+        if not all(v is None or isinstance(v, str) for v in (*key, r["unit"])):
+            raise CompareError(f"{path}: records[{i}]: its {', '.join(_KEY)} and unit must be text")
+        value = r["value"]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise CompareError(
+                f"{path}: records[{i}] ({_name(key)}): value {value!r:.40} is not a number"
+            )
+        if key in by_key:
+            raise CompareError(
+                f"{path}: the record {_name(key)} appears twice; a results file "
+                "holds one record per cell"
+            )
+        by_key[key] = r
+    return {"meta": meta, "records": by_key}
+
+
+def _checked_speed(path: Path, data: dict) -> dict:
+    benchmarks = data["benchmarks"]
+    if not isinstance(benchmarks, list):
+        raise CompareError(f"{path}: 'benchmarks' is not a list")
+    by_name = {}
+    for i, b in enumerate(benchmarks):
+        name = b.get("fullname") if isinstance(b, dict) else None
+        stats = b.get("stats") if isinstance(b, dict) else None
+        median = stats.get("median") if isinstance(stats, dict) else None
+        if (
+            not isinstance(name, str)
+            or isinstance(median, bool)
+            or not isinstance(median, int | float)
+            or not math.isfinite(median)
+            or median <= 0
+        ):
+            raise CompareError(f"{path}: benchmarks[{i}] has no name or no positive median")
+        if name in by_name:
+            raise CompareError(f"{path}: the benchmark {name} appears twice")
+        by_name[name] = float(median)
+    return by_name
+
+
+def direction(metric: str, unit: str) -> str:
+    """How a metric is judged: "higher" (quality), "lower" (latency) or "report" (a
+    network's size: a change is listed, never a regression)."""
+    if metric in REPORT_ONLY:
+        return "report"
+    return "lower" if unit in LOWER_IS_BETTER_UNITS else "higher"
+
+
+def _judge(r: dict, now: float, limit: float, speed_tol: float) -> tuple[bool, str]:
+    """(regression, note) for a value that differs from the baseline's record ``r``."""
+    base, unit, way = r["value"], r["unit"], direction(r["metric"], r["unit"])
+    if math.isnan(now):
+        return way != "report", "not a number in current"
+    worse = now < base if way == "higher" else now > base
+    if not (math.isfinite(base) and math.isfinite(now)):
+        return worse and way != "report", f"{base} -> {now} {unit}"
+    if way == "lower":
+        ratio = now / base if base else math.inf
+        return ratio > 1 + speed_tol / 100, f"x{ratio:.2f} (tolerance +{speed_tol:g}%)"
+    delta = now - base
+    if way == "report":
+        return False, f"{delta:+.4g} {unit} (reported, not judged)"
+    ci = r.get("ci95")
+    ci = (
+        ci
+        if isinstance(ci, list) and len(ci) == 2 and all(isinstance(v, int | float) for v in ci)
+        else None
+    )
+    worse = delta < -limit and (ci is None or now < ci[0])
+    note = f"{delta:+.4g} {unit} (tolerance {limit:g}"
+    note += f"; baseline 95% CI [{ci[0]:.4g}, {ci[1]:.4g}])" if ci else ")"
+    return worse, note
+
+
+def compare_quality(
+    base: dict, current: dict, tol: float | None, speed_tol: float = DEFAULT_SPEED_TOL
+) -> list[Change]:
+    """Every record of ``base`` against ``current`` (both as :func:`_checked_results` gives
+    them)."""
+    now = current["records"]
     changes = []
-    for r in base["records"]:
+    for key, r in base["records"].items():
         if r["value"] is None:
             continue
-        key = tuple(r[k] for k in _KEY)
-        name = " ".join(str(v) for v in key[1:])
+        name = _name(key)
+        if math.isnan(r["value"]):
+            raise CompareError(
+                f"the baseline's {name} is not a number: nothing to compare it "
+                "with; refresh the baseline"
+            )
         limit = tol if tol is not None else DEFAULT_QUALITY_TOL.get(r["unit"], 0.005)
         other = now.get(key)
         if other is None or other["value"] is None:
             changes.append(Change("quality", name, r["value"], None, True, "missing in current"))
             continue
-        delta = other["value"] - r["value"]
-        if abs(delta) > 1e-12:
-            ci = r.get("ci95")
-            worse = delta < -limit and (ci is None or other["value"] < ci[0])
-            note = f"{delta:+.4g} {r['unit']} (tolerance {limit:g}"
-            note += f"; baseline 95% CI [{ci[0]:.4g}, {ci[1]:.4g}])" if ci else ")"
-            changes.append(Change("quality", name, r["value"], other["value"], worse, note))
+        value = float(other["value"])
+        if value == r["value"]:
+            continue
+        if math.isfinite(value) and math.isfinite(r["value"]) and abs(value - r["value"]) <= 1e-12:
+            continue
+        worse, note = _judge(r, value, limit, speed_tol)
+        changes.append(Change("quality", name, r["value"], value, worse, note))
     return changes
 
 
 def compare_speed(base: dict, current: dict, tol_percent: float) -> list[Change]:
-    now = {b["fullname"]: b for b in current["benchmarks"]}
     changes = []
-    for b in base["benchmarks"]:
-        other = now.get(b["fullname"])
+    for name, median in base.items():
+        other = current.get(name)
         if other is None:
-            changes.append(
-                Change("speed", b["fullname"], b["stats"]["median"], None, False, "not run")
-            )
+            changes.append(Change("speed", name, median, None, False, "not run"))
             continue
-        ratio = other["stats"]["median"] / b["stats"]["median"]
+        ratio = other / median
         worse = ratio > 1 + tol_percent / 100
         note = f"median x{ratio:.2f} (tolerance +{tol_percent:g}%)"
-        changes.append(
-            Change(
-                "speed", b["fullname"], b["stats"]["median"], other["stats"]["median"], worse, note
-            )
-        )
+        changes.append(Change("speed", name, median, other, worse, note))
     return changes
 
 
+# What must be the same for two results files to measure the same thing: the images and
+# ground truth (meta.dataset.sha256), the rain's settings and seed, the PSNR/SSIM convention.
+SAME_DATA = (
+    ("rain", "rain settings"),
+    ("seed", "rain seed"),
+    ("restoration_convention", "PSNR/SSIM convention"),
+)
+
+
 def _refuse_other_data(base: dict, current: dict, base_path: Path, current_path: Path) -> None:
-    """Results made on other images or ground truth are not a regression signal."""
-    digests = [r["meta"]["dataset"].get("sha256") for r in (base, current)]
+    """Results made on other images, ground truth or rain are not a regression signal."""
+    metas = [r["meta"] for r in (base, current)]
+    digests = [
+        m.get("dataset", {}).get("sha256") if isinstance(m.get("dataset"), dict) else None
+        for m in metas
+    ]
     if None not in digests and digests[0] != digests[1]:
         raise CompareError(
             f"{current_path}: made on other data than the baseline {base_path} (dataset "
-            f"SHA-256 {digests[1][:12]} against {digests[0][:12]}): compare runs on the same images"
+            f"SHA-256 {str(digests[1])[:12]} against {str(digests[0])[:12]}): compare runs on "
+            "the same images"
         )
+    for field, what in SAME_DATA:
+        if field in metas[0] and field in metas[1] and metas[0][field] != metas[1][field]:
+            raise CompareError(
+                f"{current_path}: made with another {what} than the baseline "
+                f"{base_path} ({_short(metas[1][field])} against "
+                f"{_short(metas[0][field])}): not the same data"
+            )
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def compare(baseline: Path, current: Path, quality_tol: float | None = None,
@@ -145,8 +277,9 @@ def compare(baseline: Path, current: Path, quality_tol: float | None = None,
         raise CompareError(f"{current}: no pytest-benchmark JSON to compare with the baseline's")
     changes = []
     if base_results is not None:
-        _refuse_other_data(base_results, cur_results, baseline, current)
-        changes += compare_quality(base_results, cur_results, quality_tol)
+        (base_path, base_data), (cur_path, cur_data) = base_results, cur_results
+        _refuse_other_data(base_data, cur_data, base_path, cur_path)
+        changes += compare_quality(base_data, cur_data, quality_tol, speed_tol)
     if base_speed is not None:
         changes += compare_speed(base_speed, cur_speed, speed_tol)
     return changes

@@ -16,9 +16,12 @@ kind of ground truth.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from rdmc.results_file import decode_numbers
 
 REFERENCE_ROWS = ("clean", "rainy")
 
@@ -44,6 +47,7 @@ def load_results(path: str | Path) -> dict:
         raise ValueError(f"{path}: meta.dataset.name is missing")
     if not isinstance(records, list):
         raise ValueError(f"{path}: 'records' is not a list")
+    records = data["records"] = decode_numbers(records)
     for i, r in enumerate(records):
         if not isinstance(r, dict):
             raise ValueError(f"{path}: records[{i}] is not an object")
@@ -259,7 +263,14 @@ def _cell(value: float | None, decimals: int, rank: int | None, latex: bool,
           ci: list[float] | None = None) -> str:  # fmt: skip
     if value is None:
         return "--" if latex else "–"
-    text = f"{value:.{decimals}f}"
+    if not math.isfinite(value):  # PSNR of an exact restoration
+        sign = "-" if value < 0 else ""
+        text = "NaN" if math.isnan(value) else (f"${sign}\\infty$" if latex else f"{sign}∞")
+        ci = None
+    else:
+        text = f"{value:.{decimals}f}"
+    if ci is not None and not all(math.isfinite(v) for v in ci):
+        ci = None
     if ci is not None:
         half = f"{(ci[1] - ci[0]) / 2:.{decimals}f}"
         text += f" $\\pm${half}" if latex else f" ±{half}"
@@ -270,28 +281,51 @@ def _cell(value: float | None, decimals: int, rank: int | None, latex: bool,
     return text
 
 
+# Every character LaTeX gives a meaning to in text, replaced in one pass (so the braces of
+# one replacement are never escaped again).
+_LATEX_SPECIAL = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "{": r"\{",
+        "}": r"\}",
+        "$": r"\$",
+        "&": r"\&",
+        "#": r"\#",
+        "%": r"\%",
+        "_": r"\_",
+        "^": r"\textasciicircum{}",
+        "~": r"\textasciitilde{}",
+        "<": r"\textless{}",
+        ">": r"\textgreater{}",
+        "|": r"\textbar{}",
+    }
+)
+
+
 def _latex_escape(text: str) -> str:
-    for a, b in (
-        ("\\", "\\textbackslash{}"),
-        ("_", "\\_"),
-        ("%", "\\%"),
-        ("&", "\\&"),
-        ("#", "\\#"),
-    ):
-        text = text.replace(a, b)
-    return text
+    return text.translate(_LATEX_SPECIAL)
+
+
+def _markdown_escape(text: str) -> str:
+    """A table cell's text: a ``|`` would start a new column, a line break end the row."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(table: Table) -> str:
     ranks = table.ranks()
-    lines = [f"**{table.caption}**", "", "| method | " + " | ".join(table.columns) + " |"]
+    columns = [_markdown_escape(c) for c in table.columns]
+    lines = [
+        f"**{_markdown_escape(table.caption)}**",
+        "",
+        "| method | " + " | ".join(columns) + " |",
+    ]
     lines.append("|" + " --- |" * (len(table.columns) + 1))
     for i, (name, values) in enumerate(table.rows):
         cells = [
             _cell(v, d, ranks[j].get(i), False, table.interval(i, j))
             for j, (v, d) in enumerate(zip(values, table.decimals, strict=True))
         ]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_markdown_escape(name)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

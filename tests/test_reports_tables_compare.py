@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import shutil
 import subprocess
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rdmc.cli import main
-from reports.tables import downstream_table, render_tables, restoration_table
+from reports.tables import downstream_table, load_results, render_tables, restoration_table
 
 
 def record(condition, rain, task, metric, value, unit):
@@ -270,3 +273,195 @@ def test_downstream_table_has_columns_per_model_of_a_task():
                                  "heavy/s3 yolov4-tiny mAP", "heavy/s3 yolov4-tiny rec(mAP)"]  # fmt: skip
     rdmc_row = dict(table.rows)["rdmc-s"]
     assert rdmc_row[0] == 60.0 and rdmc_row[2] == 30.0
+
+
+# ---------------------------------------------------------------- verdicts that cannot lie
+
+
+def _compare(tmp_path, base: dict, current: dict, capsys) -> tuple[int, str, str]:
+    paths = []
+    for name, data in (("base", base), ("current", current)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(data))  # Python writes NaN / Infinity as a careless tool would
+        paths.append(str(path))
+    code = main(["compare", *paths])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _set(data: dict, condition: str, metric: str, value) -> dict:
+    for r in data["records"]:
+        if (r["condition"], r["metric"]) == (condition, metric):
+            r["value"] = value
+    return data
+
+
+def test_compare_flags_a_value_that_became_nan(tmp_path, capsys):
+    code, out, _ = _compare(
+        tmp_path, results(), _set(results(), "rdmc-s", "PSNR", math.nan), capsys
+    )
+    assert code == 1 and "!!quality" in out and "not a number in current" in out
+
+
+def test_compare_cannot_judge_against_a_nan_baseline(tmp_path, capsys):
+    code, out, err = _compare(
+        tmp_path, _set(results(), "prenet", "mAP", math.nan), results(), capsys
+    )
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "prenet heavy/s3 detection yolov3-tiny mAP is not a number" in err
+
+
+def test_compare_refuses_a_duplicated_record(tmp_path, capsys):
+    doubled = results()
+    doubled["records"].append(copy.deepcopy(doubled["records"][-1]))
+    for base, current in ((results(), doubled), (doubled, results())):
+        code, _, err = _compare(tmp_path, base, current, capsys)
+        assert code == 2 and "appears twice" in err and len(err.strip().splitlines()) == 1
+
+
+def test_compare_refuses_another_rain_seed(tmp_path, capsys):
+    base, other = results(), results()
+    base["meta"]["seed"], other["meta"]["seed"] = 0, 1
+    code, _, err = _compare(tmp_path, base, other, capsys)
+    assert code == 2 and "another rain seed" in err
+
+
+def _scoreboard_results(latency: float, params: float = 1.5) -> dict:
+    def row(condition, metric, value, unit, rain="light/s3"):
+        return {
+            "condition": condition,
+            "derainer": condition,
+            "rain": rain,
+            "task": "restoration" if unit != "ms" and metric not in ("params",) else "complexity",
+            "model": "Y channel",
+            "metric": metric,
+            "value": value,
+            "unit": unit,
+            "gt": "clean image",
+        }
+
+    records = [
+        row("rainy", "PSNR", 20.0, "dB"),
+        row("mine", "PSNR", 25.0, "dB"),
+        row("mine", "latency", latency, "ms", "none"),
+        row("mine", "params", params, "M", "none"),
+    ]
+    meta = {
+        "kind": "scoreboard",
+        "dataset": {"name": "samples:test", "sha256": "c" * 64},
+        "seed": 0,
+        "complete": True,
+    }
+    return {"meta": meta, "records": records}
+
+
+def test_compare_reads_scoreboards_and_judges_latency_as_lower_is_better(tmp_path, capsys):
+    """Scoreboard records have no 'dataset' field (it once crashed compare with exit 1)."""
+    code, out, _ = _compare(tmp_path, _scoreboard_results(10.0), _scoreboard_results(5.0), capsys)
+    assert code == 0 and "x0.50" in out  # faster is no regression
+    code, out, _ = _compare(tmp_path, _scoreboard_results(10.0), _scoreboard_results(20.0), capsys)
+    assert code == 1 and "!!quality" in out and "mine none" in out
+    code, out, _ = _compare(
+        tmp_path, _scoreboard_results(10.0), _scoreboard_results(10.0, params=3.0), capsys
+    )
+    assert code == 0 and "reported, not judged" in out
+
+
+def test_results_files_are_strict_json_and_infinity_reads_back(tmp_path):
+    from rdmc import results_file
+
+    data = results()
+    _set(data, "rdmc-s", "PSNR", math.inf)
+    text = results_file.dumps(data).decode()
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+    path = tmp_path / "results.json"
+    path.write_text(text)
+    assert math.isinf(value_of(load_results(path), "rdmc-s", "PSNR"))
+    assert "∞" in render_tables(path) and "$\\infty$" in render_tables(path, "latex")
+
+
+def value_of(data: dict, condition: str, metric: str) -> float:
+    (r,) = [r for r in data["records"] if (r["condition"], r["metric"]) == (condition, metric)]
+    return r["value"]
+
+
+def test_an_infinite_paired_difference_is_better_without_a_warning():
+    import warnings
+
+    import numpy as np
+
+    from rdmc.intervals import add_intervals
+
+    rainy = {
+        "condition": "rainy",
+        "task": "restoration",
+        "model": "Y",
+        "metric": "PSNR",
+        "rain": "r",
+        "value": 20.0,
+        "replicates": [20.0] * 50,
+    }
+    exact = {**rainy, "condition": "identity", "value": math.inf, "replicates": [math.inf] * 50}
+    same = {**rainy, "condition": "copy", "value": math.inf, "replicates": [math.inf] * 50}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        add_intervals([rainy, exact])
+        add_intervals([{**exact, "condition": "rainy"}, same])
+    assert exact["vs_rainy"]["verdict"] == "better" and exact["vs_rainy"]["difference"] == np.inf
+    assert same["vs_rainy"]["verdict"] == "no difference" and same["vs_rainy"]["difference"] == 0
+
+
+def test_latex_and_markdown_escape_every_special_character(tmp_path):
+    data = results()
+    for r in data["records"]:
+        if r["condition"] == "prenet":
+            r["condition"] = r["derainer"] = "a}b{c$d^e~f_g|h"
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    latex = render_tables(path, "latex")
+    assert r"a\}b\{c\$d\textasciicircum{}e\textasciitilde{}f\_g\textbar{}h" in latex
+    markdown = render_tables(path, "markdown")
+    row = next(line for line in markdown.splitlines() if "a}b{c" in line)
+    assert row.count(" | ") == markdown.splitlines()[2].count(" | ")  # no extra column
+    assert "g\\|h" in row
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(),
+    st.text(max_size=3),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@st.composite
+def _damaged_results(draw) -> dict:
+    data = results()
+    data["meta"]["seed"] = draw(st.sampled_from([0, 1]))
+    for r in data["records"]:
+        if draw(st.booleans()):
+            r["value"] = draw(_VALUES)
+        if draw(st.integers(0, 9)) == 0:
+            r.pop(draw(st.sampled_from(sorted(r))))
+    if draw(st.booleans()):
+        data["records"].append(copy.deepcopy(draw(st.sampled_from(data["records"]))))
+    if draw(st.integers(0, 9)) == 0:
+        data["meta"] = draw(st.sampled_from([[], "x", {}, {"dataset": 3}]))
+    if draw(st.integers(0, 9)) == 0:
+        data["records"] = draw(st.sampled_from([{}, None, [1], "r"]))
+    return data
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(base=_damaged_results(), current=_damaged_results())
+def test_compare_fuzz_gives_a_verdict_or_one_line_exit_2(tmp_path, capsys, base, current):
+    code, out, err = _compare(tmp_path, base, current, capsys)
+    assert code in (0, 1, 2)
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+    else:
+        assert err == "" and out.strip()
