@@ -84,6 +84,11 @@ def _type_name(kind: type) -> str:
     return {str: "a string", int: "an integer", list: "a list", dict: "a mapping"}[kind]
 
 
+# The conditions every run has besides its derainers, and the derainer field of those: a
+# derainer may not take one of these names (its rows would merge into theirs).
+REFERENCE_CONDITIONS = ("clean", "rainy", "none")
+
+
 class _Checker:
     """Checks one suite file; every error names the file and the key path."""
 
@@ -156,7 +161,16 @@ class _Checker:
             if isinstance(entry, dict):
                 schema = CONFIGURED_ENTRY if "config" in entry else OUTPUTS_ENTRY
                 self.mapping(entry, schema, f"derainers[{i}]")
-        self.once_each([e if isinstance(e, str) else e["name"] for e in entries], "derainers")
+        names = [e if isinstance(e, str) else e["name"] for e in entries]
+        for i, name in enumerate(names):
+            if name in REFERENCE_CONDITIONS:
+                raise self.fail(
+                    f"derainers[{i}]",
+                    f"{name!r} names a reference condition "
+                    f"({', '.join(REFERENCE_CONDITIONS)}); give the derainer "
+                    "another name",
+                )
+        self.once_each(names, "derainers")
 
     def models(self, entries: list, where: str) -> None:
         names = []

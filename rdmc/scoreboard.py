@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from rdmc import results_file
 from rdmc.analysis import complexity
 from rdmc.imageio import write_bytes_atomic
 from rdmc.intervals import add_intervals, mean_replicates, resample_counts
@@ -46,13 +47,9 @@ RAINY = "rainy"
 # What every kept row needs unchanged; each (derainer, dataset or rain setting) cell also
 # needs its own images unchanged (meta.dataset.settings).
 SAME_SETUP = ("seed", "restoration_convention", "latency", "precision", "code")
-# The code a row depends on besides the derainer's weights: rain, data, inference, metrics,
-# intervals, the scoreboard itself, and the libraries under them.
-SCORE_CODE = (
-    ("rdmc.rain", "rdmc.imageio", "rdmc.data", "rdmc.evaluate", "rdmc.inference", "rdmc.models",
-     "rdmc.metrics", "rdmc.intervals", "rdmc.analysis", "rdmc.scoreboard", "rdmc.scoreboard_data"),
-    ("numpy", "opencv-python", "scipy", "torch"),
-)  # fmt: skip
+# The code a row depends on besides the derainer's weights: this module and everything it
+# imports (rain, data, the zoo, inference, metrics, intervals), and the libraries under them.
+SCORE_CODE = ("rdmc.scoreboard",)
 
 
 @dataclass(frozen=True)
@@ -65,6 +62,24 @@ class Entry:
         """``NAME`` (a zoo derainer) or ``LABEL=PATH_OR_NAME``."""
         label, sep, spec = text.partition("=")
         return cls(label, spec) if sep else cls(text, text)
+
+
+def check_labels(entries: list[Entry]) -> None:
+    """Every row's label once, none a reference row's (``rainy``, ``clean``, ``none``):
+    ValueError naming the first that is not."""
+    seen: dict[str, str] = {}
+    for entry in entries:
+        if entry.label in ("clean", RAINY, "none"):
+            raise ValueError(
+                f"{entry.label}={entry.spec}: the label {entry.label!r} names a "
+                "reference row; pick another label"
+            )
+        if entry.label in seen:
+            raise ValueError(
+                f"the label {entry.label!r} is used twice ({seen[entry.label]} and "
+                f"{entry.spec}); give each derainer its own label"
+            )
+        seen[entry.label] = entry.spec
 
 
 def _timed_median_ms(net, size: int, repeats: int) -> float:
@@ -125,7 +140,10 @@ def run_scoreboard(
     """Scores every entry into ``out`` on the embedded split under ``rain``, or on the paired
     ``datasets``; returns its path and the one-line errors of the entries that could not be
     scored."""
+    check_labels(entries)
     previous = json.loads(out.read_text()) if resume and out.is_file() else None
+    if previous is not None:
+        previous["records"] = results_file.decode_numbers(previous["records"])
     dataset, cases = folder_cases(datasets) if datasets else embedded_cases(split, rain, seed)
     settings = list(cases)
     meta = {
@@ -141,7 +159,7 @@ def run_scoreboard(
         "restoration_convention": convention(),
         "latency": {"size": latency_size, "repeats": latency_repeats, "statistic": "median"},
         "precision": precision,
-        "code": code_digest(*SCORE_CODE),
+        "code": code_digest(SCORE_CODE),
         "units": {**RESTORATION_UNITS, "params": "M", "GFLOPs": "G", "latency": "ms"},
         "versions": versions(),
         "git_commit": git_commit(),
@@ -234,4 +252,4 @@ def _write(out: Path, meta: dict, records: list[dict]) -> None:
     add_intervals(records)
     records = [{k: v for k, v in r.items() if k != "replicates"} for r in records]
     data = {"meta": meta, "records": records}
-    write_bytes_atomic(out, (json.dumps(data, indent=1) + "\n").encode())
+    write_bytes_atomic(out, results_file.dumps(data))

@@ -112,7 +112,14 @@ def match_outputs(folder: Path, names: list[str]) -> list[Path]:
     same stem, else the one file with the same pairing key); ValueError naming the first
     missing ones and their count."""
     files = list_images(folder)
-    by_stem = {f.stem: f for f in files}
+    by_stem: dict[str, Path] = {}
+    for f in files:
+        if f.stem in by_stem:
+            raise ValueError(
+                f"{folder}: {by_stem[f.stem].name} and {f.name} are both an "
+                f"output for {f.stem}; remove the stale one"
+            )
+        by_stem[f.stem] = f
     by_key: dict[str, list[Path]] = {}
     for f in files:
         by_key.setdefault(pairing_key(f), []).append(f)

@@ -178,7 +178,7 @@ def test_outputs_of_a_method_run_elsewhere_score_as_rdmc_eval_does(tmp_path, pho
                    for r in load_results(out)["records"])  # fmt: skip
     (outputs / "rain-1.png").unlink()
     capsys.readouterr()
-    assert main(["scoreboard", spec, "--dataset", str(data), "--out", str(out)]) == 1
+    assert main(["scoreboard", spec, "--dataset", str(data), "--out", str(out), "--overwrite"]) == 1
     assert "no output for 1 of 2 inputs (rain-1.png)" in capsys.readouterr().err
     assert not any(r["condition"] == "mprnet" for r in load_results(out)["records"])
 
@@ -220,3 +220,40 @@ def test_resume_keeps_finished_method_dataset_cells(tmp_path, photos, monkeypatc
 
     assert cell(both, "Rain100L") == cell(first, "Rain100L") and cell(both, "Rain100H")
     assert cell(both, "none") == cell(first, "none")  # the costs were kept too
+
+
+@pytest.mark.parametrize(
+    "derainers, message",
+    [
+        (
+            ["a=identity", "a=guided-filter"],
+            "the label 'a' is used twice (identity and guided-filter)",
+        ),
+        (["rainy=guided-filter"], "the label 'rainy' names a reference row"),
+        (["clean=identity"], "the label 'clean' names a reference row"),
+    ],
+)
+def test_a_label_twice_or_a_reference_rows_label_is_refused(tmp_path, capsys, derainers, message):
+    out = tmp_path / "s.json"
+    assert main(["scoreboard", *derainers, "--out", str(out), "--split", "val"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and not out.exists()
+
+
+def test_scoreboard_never_replaces_an_existing_file_unasked(tmp_path, capsys):
+    bench_results = tmp_path / "results.json"
+    bench_results.write_text('{"meta": {"suite": "default"}, "records": []}')
+    for extra in ([], ["--resume"]):
+        assert main(["scoreboard", "identity", "--out", str(bench_results), *extra]) == 1
+        err = capsys.readouterr().err
+        assert str(bench_results) in err and len(err.strip().splitlines()) == 1
+    assert bench_results.read_text() == '{"meta": {"suite": "default"}, "records": []}'
+
+
+def test_two_outputs_with_one_stem_are_ambiguous(tmp_path):
+    from rdmc.scoreboard_data import match_outputs
+
+    (tmp_path / "a.png").write_bytes(b"")
+    (tmp_path / "a.webp").write_bytes(b"")
+    with pytest.raises(ValueError, match="a.png and a.webp are both an output for a"):
+        match_outputs(tmp_path, ["a.png"])
