@@ -94,6 +94,79 @@ def read_coco(path: Path, image_names: list[str]) -> dict[str, list[dict]]:
     return result
 
 
+def coco_image_names(path: Path, listed: list[str]) -> set[str]:
+    """The file names a COCO file annotates (its ``images``), checked as :func:`read_coco`
+    checks them: each one of the ``listed`` files of the dataset's folder."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BenchError(f"{path}: not a readable JSON file ({type(e).__name__})") from e
+    if not isinstance(data, dict):
+        raise BenchError(
+            f"{path}: a COCO file is a JSON object with images, annotations, categories"
+        )
+    names = set(_names_by_id(data, "images", "file_name", path).values())
+    unknown = sorted(names - set(listed))
+    if unknown:
+        raise BenchError(f"{path}: annotations name images not in the dataset (e.g. {unknown[0]})")
+    return names
+
+
+VOC_CORNERS = ("xmin", "ymin", "xmax", "ymax")
+
+
+def voc_size(xml: Path) -> tuple[int, int] | None:
+    """(width, height) from a VOC file's ``<size>``, None where it has none."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        size = ET.parse(xml).getroot().find("size")
+        width, height = int(size.findtext("width")), int(size.findtext("height"))
+    except (OSError, ET.ParseError, AttributeError, TypeError, ValueError):
+        return None
+    return (width, height) if width > 0 and height > 0 else None
+
+
+def check_voc_file(xml: Path, size: tuple[int, int] | None) -> None:
+    """One Pascal VOC annotation, checked as COCO files are: every object has a name and a
+    box of four finite numbers with an area, inside its ``size`` (width, height; VOC counts
+    from 1, so up to the width itself). One BenchError line naming the file and the object."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        objects = list(ET.parse(xml).getroot().iter("object"))
+    except (OSError, ET.ParseError) as e:
+        raise BenchError(f"{xml}: not valid XML ({e})") from e
+    for i, obj in enumerate(objects, 1):
+        name = (obj.findtext("name") or "").strip()
+        where = f"{xml}: object {i}" + (f" ({name})" if name else "")
+        if not name:
+            raise BenchError(f"{where} has an empty <name>")
+        box = obj.find("bndbox")
+        if box is None:
+            raise BenchError(f"{where} has no <bndbox>")
+        corners = []
+        for tag in VOC_CORNERS:
+            text = box.findtext(tag)
+            try:
+                value = float(text)
+            except (TypeError, ValueError):
+                raise BenchError(f"{where}: <{tag}> is not a number: {text!r:.30}") from None
+            if not math.isfinite(value):
+                raise BenchError(f"{where}: <{tag}> {text.strip():.30} is not a finite number")
+            corners.append(value)
+        x1, y1, x2, y2 = corners
+        if x2 <= x1 or y2 <= y1:
+            raise BenchError(
+                f"{where}: box ({x1:g}, {y1:g}, {x2:g}, {y2:g}) is inverted or has no area"
+            )
+        if size is not None and (x1 < 0 or y1 < 0 or x2 > size[0] + 1 or y2 > size[1] + 1):
+            raise BenchError(
+                f"{where}: box ({x1:g}, {y1:g}, {x2:g}, {y2:g}) lies outside the "
+                f"{size[0]}x{size[1]} image"
+            )
+
+
 def match_label_maps(folder: Path, images: list) -> dict[str, Path]:
     """The label map of every image (same stem), each a 2-D map of the image's size."""
     folder = Path(folder)

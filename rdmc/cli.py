@@ -28,7 +28,18 @@ def _collect(inputs: list[str]) -> tuple[list[Path], list[str]]:
     images, problems = collect_images(inputs)
     for message in problems:
         print(f"skipped: {message}", file=sys.stderr)
+    _note_ignored([Path(i) for i in inputs])
     return images, problems
+
+
+def _note_ignored(paths: list[Path]) -> None:
+    """Says, for each folder among ``paths``, which files are not read as images."""
+    from rdmc.imageio import ignored_note
+
+    for folder in dict.fromkeys(p for p in paths if p.is_dir()):
+        note = ignored_note(folder)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
 
 
 def _add_overwrite(p: argparse.ArgumentParser) -> None:
@@ -36,6 +47,19 @@ def _add_overwrite(p: argparse.ArgumentParser) -> None:
         "--overwrite", action="store_true",
         help="replace output files that exist (input files included, when OUT is their folder)",
     )  # fmt: skip
+
+
+def _add_max_pixels(p: argparse.ArgumentParser) -> None:
+    from rdmc.imageio import DEFAULT_MAX_PIXELS
+
+    p.add_argument(
+        "--max-pixels",
+        type=int,
+        default=DEFAULT_MAX_PIXELS,
+        metavar="N",
+        help=f"skip (and name) images of more pixels than this, read from their header "
+        f"(default {DEFAULT_MAX_PIXELS:,})",
+    )
 
 
 def _check_outputs(plan: list[tuple[Path, Path]], overwrite: bool) -> None:
@@ -63,7 +87,10 @@ def _check_outputs(plan: list[tuple[Path, Path]], overwrite: bool) -> None:
 
 
 def _skipped(path: Path, error: Exception) -> str:
-    return f"skipped: {error}" if str(path) in str(error) else f"skipped: {path}: {error}"
+    from rdmc.imageio import printable
+
+    name = printable(path)
+    return f"skipped: {error}" if name in str(error) else f"skipped: {name}: {error}"
 
 
 # ---------------------------------------------------------------- eval
@@ -87,6 +114,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
         "--subset", action="store_true",
         help="score the matched pairs even when most ground-truth images have no prediction",
     )  # fmt: skip
+    _add_max_pixels(p)
     p.set_defaults(func=_run_eval)
 
 
@@ -98,6 +126,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     for path in (args.pred, args.gt):
         if not path.exists():
             raise CommandError(f"{path}: no such file or folder")
+    _note_ignored([args.pred, args.gt])
     report = evaluate_folder(args.pred, args.gt, args.crop_border, not args.rgb)
     for message in report.failures:
         print(f"skipped: {message}", file=sys.stderr)
@@ -143,6 +172,7 @@ def _add_rain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--severity", type=int, choices=SEVERITIES, help="1 (light) .. 5 (heavy)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rain-type", type=int, metavar="K", help="rain1400 rain type 1..14")
+    _add_max_pixels(p)
     _add_overwrite(p)
     p.set_defaults(func=_run_rain)
 
@@ -333,6 +363,7 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     _add_precision(p, default="auto")
     _add_compile(p)
+    _add_max_pixels(p)
     _add_overwrite(p)
     p.set_defaults(func=_run_derain)
 
@@ -474,6 +505,7 @@ def _add_detect(sub: argparse._SubParsersAction) -> None:
     _add_model_choice(p, "detector", "yolov3-tiny")
     p.add_argument("--score-thr", type=float, default=0.3, metavar="T")
     p.add_argument("--json", action="store_true", help="print a JSON list of detections")
+    _add_max_pixels(p)
     p.set_defaults(func=_run_detect)
 
 
@@ -535,6 +567,7 @@ def _add_segment(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
     _add_model_choice(p, "segmenter", "selfie-segmentation")
     p.add_argument("-o", "--output", type=Path, required=True, help="folder for the label maps")
+    _add_max_pixels(p)
     _add_overwrite(p)
     p.set_defaults(func=_run_segment)
 
@@ -585,6 +618,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
         help="cache of images, predictions and cells (default ~/.cache/rdmc/bench)",
     )
     _add_precision(p, default="fp32")
+    _add_max_pixels(p)
     _add_compile(p)
     p.set_defaults(func=_run_bench)
 
@@ -597,9 +631,12 @@ def _run_bench(args: argparse.Namespace) -> int:
                         compile=args.compile)  # fmt: skip
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
-    skipped = json.loads(results.read_text())["meta"]["dataset"]["skipped"]
+    dataset = json.loads(results.read_text())["meta"]["dataset"]
+    skipped = dataset["skipped"]
     for message in skipped:
         print(f"skipped: {message}", file=sys.stderr)
+    for note in dataset.get("ignored", []):
+        print(f"note: {note}", file=sys.stderr)
     print(f"results: {results}" + (f" ({len(skipped)} image(s) skipped)" if skipped else ""))
     return 1 if skipped else 0
 
@@ -616,11 +653,20 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("results", nargs="+", type=Path, help="results.json files or their folders")
     p.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
     p.set_defaults(func=_run_report)
 
 
 def _run_report(args: argparse.Namespace) -> int:
     from reports.html import render_report
+
+    inputs = {(r / "results.json" if r.is_dir() else r).resolve() for r in args.results}
+    if args.output.resolve() in inputs:
+        raise CommandError(f"{args.output} is one of the results files read; pick another -o")
+    if args.output.exists() and not args.overwrite:
+        raise CommandError(
+            f"{args.output} exists; pass --overwrite to replace it, or pick another -o"
+        )
 
     print(f"report: {render_report(args.results, args.output).resolve()}")
     return 0
@@ -692,14 +738,19 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--latency-size", type=int, default=256, metavar="PX")
-    p.add_argument("--resume", action="store_true", help="keep rows whose weights are unchanged")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="update an existing --out scoreboard, keeping rows whose weights are unchanged",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     _add_precision(p, default="fp32")
     p.set_defaults(func=_run_scoreboard)
 
 
 def _run_scoreboard(args: argparse.Namespace) -> int:
     from rdmc.rain import PRESETS
-    from rdmc.scoreboard import Entry, run_scoreboard
+    from rdmc.scoreboard import Entry, check_labels, run_scoreboard
     from reports.tables import render_tables
 
     if args.dataset and args.rain:
@@ -709,12 +760,38 @@ def _run_scoreboard(args: argparse.Namespace) -> int:
         if preset not in PRESETS or not 1 <= severity <= 5:
             raise CommandError(f"{preset}/s{severity}: unknown rain setting (presets {PRESETS})")
     entries = [Entry.parse(d) for d in args.derainers]
+    try:
+        check_labels(entries)
+    except ValueError as e:
+        raise CommandError(str(e)) from e
+    _check_scoreboard_out(args.out, args.resume, args.overwrite)
     out, errors = run_scoreboard(entries, args.out, rain, args.split, args.seed,
                                  args.latency_size, resume=args.resume,
                                  precision=_precision(args), datasets=args.dataset)  # fmt: skip
     print(render_tables(out), end="")
     print(f"wrote {out}")
     return 1 if errors else 0
+
+
+def _check_scoreboard_out(out: Path, resume: bool, overwrite: bool) -> None:
+    """An existing --out is only updated (--resume, a scoreboard's own file) or replaced
+    (--overwrite); a bench run's results are never taken for a scoreboard."""
+    if not out.exists() or overwrite:
+        return
+    if not resume:
+        raise CommandError(
+            f"{out} exists; pass --resume to update it, --overwrite to replace "
+            "it, or pick another --out"
+        )
+    try:
+        kind = json.loads(out.read_text()).get("meta", {}).get("kind")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        kind = None
+    if kind != "scoreboard":
+        raise CommandError(
+            f"{out} is not a scoreboard file (rdmc bench's results?); --resume "
+            "updates a scoreboard only: pick another --out"
+        )
 
 
 def _add_compare(sub: argparse._SubParsersAction) -> None:
@@ -783,7 +860,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        if getattr(args, "max_pixels", None) is None:
+            return args.func(args)
+        from rdmc.imageio import pixel_limit
+
+        with pixel_limit(args.max_pixels):
+            return args.func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

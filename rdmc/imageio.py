@@ -6,8 +6,10 @@ so batch commands can report it and go on with the rest.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -29,13 +31,108 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).iterdir() if is_image_file(p))
 
 
+# Images larger than this are skipped unread (a 30000x30000 PNG of 875 KB decodes into 2.5 GB,
+# its 16-bit RGBA twin into 7 GB); `--max-pixels` changes it.
+DEFAULT_MAX_PIXELS = 100_000_000
+_max_pixels = DEFAULT_MAX_PIXELS
+
+
+@contextlib.contextmanager
+def pixel_limit(limit: int) -> Iterator[None]:
+    """Within the block, :func:`read_image` decodes no image of more than ``limit`` pixels
+    (width x height); the limit before it holds again after."""
+    global _max_pixels
+    if limit < 1:
+        raise ValueError(f"the pixel limit must be >= 1, got {limit}")
+    before, _max_pixels = _max_pixels, limit
+    try:
+        yield
+    finally:
+        _max_pixels = before
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) from the file's header, without decoding its pixels; ImageError if
+    the header cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    check_name(Path(path))
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # the size is what we want
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as e:
+        raise ImageError(f"{path}: not a readable image header ({type(e).__name__})") from e
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
+def _check_pixels(path: Path) -> None:
+    try:
+        width, height = image_size(path)
+    except ImageError:
+        return  # a format Pillow does not read: OpenCV's own limit (1 GP) still holds
+    if width * height > _max_pixels:
+        raise ImageError(
+            f"{path}: {width}x{height} pixels ({width * height / 1e6:.0f} MP) is over "
+            f"the limit of {_max_pixels / 1e6:g} MP (--max-pixels)"
+        )
+
+
+def printable(path: str | Path) -> str:
+    """A path as text that prints anywhere: bytes of a file name that are not UTF-8 (kept by
+    Python as lone surrogates, which printing and JSON refuse) as ``\\xNN``."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
+def check_name(path: Path) -> None:
+    """ImageError for a file name that is not valid UTF-8 (results, caches and reports name
+    every image in UTF-8)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ImageError(
+            f"{printable(path)}: the file name is not valid UTF-8; rename the file"
+        ) from None
+
+
+def non_images(folder: Path) -> list[Path]:
+    """Files directly inside ``folder`` that are not read as images (no image extension),
+    hidden files aside: said, never dropped silently."""
+    return sorted(
+        p
+        for p in Path(folder).iterdir()
+        if p.is_file() and not p.name.startswith(".") and not is_image_file(p)
+    )
+
+
+def ignored_note(folder: Path) -> str | None:
+    """One line naming what :func:`non_images` leaves out of ``folder``, or None."""
+    ignored = non_images(folder)
+    if not ignored:
+        return None
+    suffixes = ", ".join(IMAGE_SUFFIXES)
+    return (
+        f"{printable(folder)}: {len(ignored)} file(s) without an image extension ({suffixes}) "
+        f"ignored, e.g. {printable(ignored[0].name)}"
+    )
+
+
 def read_image(path: str | Path) -> np.ndarray:
-    """Reads an image as HxW (gray), HxWx3 (RGB) or HxWx4 (RGBA), uint8 or uint16."""
+    """Reads an image as HxW (gray), HxWx3 (RGB) or HxWx4 (RGBA), uint8 or uint16. An image
+    over the pixel limit (:func:`pixel_limit`) is refused from its header, unread, and a
+    file name that is not UTF-8 is refused."""
     path = Path(path)
+    check_name(path)
     if not path.is_file():
         raise ImageError(f"{path}: no such file")
+    _check_pixels(path)
     data = np.fromfile(str(path), dtype=np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    try:
+        img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    except (cv2.error, MemoryError) as e:
+        why = "out of memory" if isinstance(e, MemoryError) else "OpenCV cannot decode it"
+        raise ImageError(f"{path}: not a readable image ({why})") from e
     if img is None:
         raise ImageError(f"{path}: not a readable image (corrupt or unsupported format)")
     if img.dtype not in (np.uint8, np.uint16):

@@ -118,3 +118,47 @@ def test_fuzz_any_bytes_are_a_coco_file_or_one_line(tmp_path, raw):
         read_coco(path, NAMES)
     except BenchError as e:
         assert str(e).startswith(f"{path}: ") and "\n" not in str(e)
+
+
+def _voc(tmp_path, box: str, name: str = "dog"):
+    xml = tmp_path / "a.xml"
+    xml.write_text(
+        f"<annotation><size><width>50</width><height>40</height></size><object>"
+        f"<name>{name}</name><bndbox>{box}</bndbox></object></annotation>"
+    )
+    return xml
+
+
+def _box(x1, y1, x2, y2) -> str:
+    return f"<xmin>{x1}</xmin><ymin>{y1}</ymin><xmax>{x2}</xmax><ymax>{y2}</ymax>"
+
+
+@pytest.mark.parametrize(
+    "box, name, message",
+    [
+        (_box(1, 1, "1e999", 9), "dog", r"object 1 \(dog\): <xmax> 1e999 is not a finite number"),
+        (_box(1, 1, "ten", 9), "dog", r"object 1 \(dog\): <xmax> is not a number: 'ten'"),
+        (
+            _box(9, 1, 2, 9),
+            "dog",
+            r"object 1 \(dog\): box \(9, 1, 2, 9\) is inverted or has no area",
+        ),
+        (_box(2, 1, 2, 9), "dog", r"box \(2, 1, 2, 9\) is inverted or has no area"),
+        (_box(1, 1, 80, 9), "dog", r"box \(1, 1, 80, 9\) lies outside the 50x40 image"),
+        (_box(1, 1, 5, 9), " ", r"object 1 has an empty <name>"),
+    ],
+)
+def test_a_bad_voc_object_is_one_line_naming_the_file_and_the_object(tmp_path, box, name, message):
+    from downstream.annotations import check_voc_file, voc_size
+
+    xml = _voc(tmp_path, box, name)
+    with pytest.raises(BenchError, match=message) as error:
+        check_voc_file(xml, voc_size(xml))
+    assert str(error.value).startswith(str(xml)) and "\n" not in str(error.value)
+
+
+def test_a_good_voc_object_passes(tmp_path):
+    from downstream.annotations import check_voc_file, voc_size
+
+    xml = _voc(tmp_path, _box(1, 1, 50, 40))  # VOC counts from 1: the last pixel is 50
+    check_voc_file(xml, voc_size(xml))

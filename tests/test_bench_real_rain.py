@@ -234,9 +234,11 @@ def test_real_rain_and_cityscapes_suites_are_checked(tmp_path, dataset, extra, m
 
 
 def test_segmenters_on_real_rain_without_label_maps_is_one_line(tmp_path, capsys):
-    rainy_photos(tmp_path / "RID")
-    (tmp_path / "a.json").write_text(json.dumps({"images": [], "annotations": [],
-                                                 "categories": []}))  # fmt: skip
+    photos = rainy_photos(tmp_path / "RID")
+    images = [{"id": i, "file_name": p.name} for i, p in enumerate(photos, 1)]
+    (tmp_path / "a.json").write_text(
+        json.dumps({"images": images, "annotations": [], "categories": []})
+    )
     dataset = {"type": "real-rain", "root": str(tmp_path / "RID"),
                "coco_json": str(tmp_path / "a.json")}  # fmt: skip
     suite = suite_file(tmp_path, dataset, segmenters=["selfie-segmentation"])
@@ -299,3 +301,61 @@ def test_cityscapes_with_a_19_class_segmenter_of_your_own(tmp_path):
     assert clean["value"] == pytest.approx((inter[present] / union[present]).mean() * 100, abs=0.01)
     for setting in SETTINGS:
         assert by(records, condition="identity", metric="recovery(mIoU)", rain=setting)
+
+
+def test_a_bad_rain_cityscapes_file_is_named_and_skipped_when_the_dataset_loads(tmp_path):
+    root = cityscapes_tree(tmp_path / "RainCityscapes")
+    city, stem = CITY_FILES[1]
+    (
+        root / "leftImg8bit_rain" / "val" / city / f"{stem}_leftImg8bit_rain_{SETTINGS[0]}.png"
+    ).write_bytes(b"")
+    dataset = load_dataset({"type": "cityscapes", "root": str(root), "rain": "leftImg8bit_rain"})
+    assert [im.name for im in dataset.images] == [f"{CITY_FILES[0][1]}_leftImg8bit.png"]
+    (skipped,) = dataset.skipped
+    assert f"{stem}_leftImg8bit_rain_{SETTINGS[0]}.png: not a readable image header" in skipped
+    wrong = root / "leftImg8bit_rain" / "val" / city / f"{stem}_leftImg8bit_rain_{SETTINGS[0]}.png"
+    write_image(wrong, photo(PHOTOS[1])[:20, :30])
+    (skipped,) = load_dataset(
+        {"type": "cityscapes", "root": str(root), "rain": "leftImg8bit_rain"}
+    ).skipped
+    assert "rainy image of 30x20 pixels, its clean image is" in skipped
+
+
+def _coco_of(names: list[str]) -> dict:
+    return {
+        "images": [{"id": i, "file_name": n} for i, n in enumerate(names, 1)],
+        "categories": [{"id": 1, "name": "person"}],
+        "annotations": [
+            {"id": i, "image_id": i, "category_id": 1, "bbox": [1, 1, 9, 9]}
+            for i in range(1, len(names) + 1)
+        ],
+    }
+
+
+@pytest.mark.parametrize("kind", ["real-rain", "folder"])
+def test_limit_picks_among_annotated_images_and_an_empty_annotated_file_is_skipped(tmp_path, kind):
+    folder = tmp_path / "photos"
+    for name in ("a.png", "b.png", "c.png"):
+        write_image(folder / name, photo("grace_hopper"))
+    (folder / "z.png").write_bytes(b"")  # annotated, 0 bytes
+    ann = tmp_path / "ann.json"
+    ann.write_text(json.dumps(_coco_of(["b.png", "c.png", "z.png"])))
+    spec = {"type": kind, "root": str(folder), "coco_json": str(ann)}
+    assert [im.name for im in load_dataset({**spec, "limit": 1}).images] == ["b.png"]
+    dataset = load_dataset(spec)
+    assert [im.name for im in dataset.images] == ["b.png", "c.png"]
+    assert len(dataset.skipped) == 1 and "z.png" in dataset.skipped[0]
+
+
+def test_a_voc_box_of_1e999_is_one_line_naming_the_file(tmp_path):
+    voc = tmp_path / "VOC"
+    write_image(voc / "JPEGImages" / "a.jpg", photo("grace_hopper"))
+    (voc / "Annotations").mkdir()
+    (voc / "Annotations" / "a.xml").write_text(
+        "<annotation><object><name>person</name><bndbox><xmin>1</xmin><ymin>1</ymin>"
+        "<xmax>1e999</xmax><ymax>9</ymax></bndbox></object></annotation>"
+    )
+    with pytest.raises(
+        BenchError, match=r"a.xml: object 1 \(person\): <xmax> 1e999 is not a finite"
+    ):
+        load_dataset({"type": "real-rain", "voc": str(voc)})

@@ -94,3 +94,97 @@ def test_derain_tiling_arguments_are_checked_before_any_image(tmp_path, two_fold
     assert main(["derain", str(a), "-o", str(tmp_path / "out"), "--model", "identity", *argv]) == 1
     _one_line_error(capsys, message)
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- files no batch may die on
+
+
+def _png_claiming(path, width: int, height: int) -> None:
+    """A PNG whose header claims ``width`` x ``height`` (a decompression bomb's header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 64)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("command", ["rain", "derain"])
+def test_an_image_over_the_pixel_limit_is_named_and_the_batch_goes_on(
+    tmp_path, two_folders, capsys, command
+):
+    a, _ = two_folders
+    _png_claiming(a / "bomb.png", 100_000, 100_000)
+    extra = ["--model", "identity"] if command == "derain" else []
+    assert main([command, str(a), "-o", str(tmp_path / "out"), *extra]) == 1
+    err = capsys.readouterr().err
+    assert f"{a / 'bomb.png'}: 100000x100000 pixels (10000 MP) is over the limit of 100 MP" in err
+    assert read_image(tmp_path / "out" / "x.png").shape[:2] == (64, 64)
+    assert (
+        main(
+            [
+                command,
+                str(a / "x.png"),
+                "-o",
+                str(tmp_path / "small"),
+                "--max-pixels",
+                "1000",
+                *extra,
+            ]
+        )
+        == 1
+    )
+    assert "64x64 pixels (0 MP) is over the limit of 0.001 MP" in capsys.readouterr().err
+
+
+def test_eval_names_an_image_over_the_limit_and_scores_the_rest(tmp_path, two_folders, capsys):
+    a, _ = two_folders
+    gt = tmp_path / "gt"
+    write_image(gt / "x.png", read_image(a / "x.png"))
+    _png_claiming(a / "y.png", 30_000, 30_000)
+    _png_claiming(gt / "y.png", 30_000, 30_000)
+    main(["eval", str(a), str(gt)])
+    captured = capsys.readouterr()
+    assert "y.png: 30000x30000 pixels (900 MP) is over the limit" in captured.err
+    assert "x.png" in captured.out
+
+
+def test_a_file_name_that_is_not_utf8_is_named_and_skipped(tmp_path, two_folders, capsys):
+    import os
+
+    a, _ = two_folders
+    bad = os.fsdecode(b"\xff\xfe.png")
+    (a / bad).write_bytes((a / "x.png").read_bytes())
+    assert main(["rain", str(a), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "\\xff\\xfe.png: the file name is not valid UTF-8" in err
+    assert (tmp_path / "out" / "x.png").is_file()
+
+
+def test_files_without_an_image_extension_are_noted(tmp_path, two_folders, capsys):
+    a, _ = two_folders
+    (a / "notes.txt").write_text("not a photo")
+    assert main(["rain", str(a), "-o", str(tmp_path / "out")]) == 0
+    assert "1 file(s) without an image extension" in capsys.readouterr().err
+
+
+def test_report_never_replaces_its_input_or_an_existing_file(tmp_path, capsys):
+    results = tmp_path / "run" / "results.json"
+    results.parent.mkdir()
+    results.write_text('{"meta": {"dataset": {"name": "x"}}, "records": []}')
+    before = results.read_bytes()
+    assert main(["report", str(results.parent), "-o", str(results)]) == 1
+    _one_line_error(capsys, "is one of the results files read")
+    other = tmp_path / "report.html"
+    other.write_text("mine")
+    assert main(["report", str(results), "-o", str(other)]) == 1
+    _one_line_error(capsys, f"{other} exists; pass --overwrite")
+    assert results.read_bytes() == before and other.read_text() == "mine"
+    assert main(["report", str(results), "-o", str(other), "--overwrite"]) == 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from downstream.datasets import cityscapes, clean, mm_config, paired, real_rain
 from downstream.datasets.base import PSEUDO_GT, Dataset, Image, RainyFile
 from downstream.errors import BenchError
+from rdmc.imageio import ignored_note, list_images
 
 __all__ = ["PSEUDO_GT", "Dataset", "Image", "RainyFile", "load_dataset"]
 
@@ -30,7 +31,14 @@ def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
         where, skipped = spec.get("root", dataset.name), dataset.skipped
         raise BenchError(f"{where}: no usable image ({len(skipped)} skipped, e.g. {skipped[0]})")
     if spec.get("coco_json") and dataset.boxes is None:
-        dataset.attach_coco(Path(spec["coco_json"]), sorted({im.gt_name for im in dataset.images}))
+        # the file may annotate images skipped as unreadable: they are named, not an error
+        names = {im.gt_name for im in dataset.images}
+        names |= {p.name for p in list_images(Path(spec["root"]))} if spec.get("root") else set()
+        dataset.attach_coco(Path(spec["coco_json"]), sorted(names))
     if spec.get("seg_labels"):
         dataset.attach_label_maps(Path(spec["seg_labels"]))
+    for key, inside in (("root", ""), ("voc", "JPEGImages")):
+        folder = Path(spec[key]) / inside if spec.get(key) else None
+        note = ignored_note(folder) if folder is not None and folder.is_dir() else None
+        dataset.ignored += [note] if note else []
     return dataset

@@ -21,8 +21,9 @@ from downstream.annotations import label_maps_digest, match_label_maps, read_coc
 from downstream.errors import BenchError
 from rdmc.data.datasets import PairedRainDataset, to_rgb_uint8
 from rdmc.data.layouts import Pair
-from rdmc.imageio import ImageError, read_image
+from rdmc.imageio import ImageError, image_size, read_image
 from rdmc.metrics import SSIM_WINDOW
+from rdmc.provenance import content_hash
 
 PSEUDO_GT = "pseudo: the same model's predictions on the clean image"
 
@@ -76,6 +77,11 @@ class Dataset:
     manifest_sha256: str | None = None  # the embedded sample set's manifest, recorded in results
     rain: list[str] = field(default_factory=list)  # its own rain settings; [] = the suite's rain
     has_clean: bool = True
+    ignored: list[str] = field(default_factory=list)  # notes on files not read as images
+    # image name -> the classes it shows (the catalogue's tags, or its boxes' categories); a
+    # segmenter is scored on the images showing one of its classes. None: not known.
+    shows: dict[str, tuple[str, ...]] | None = None
+    shows_source: str | None = None  # where ``shows`` comes from
 
     @property
     def sha256(self) -> str:
@@ -112,9 +118,14 @@ class Dataset:
     def attach_boxes(self, by_name: dict[str, list[dict]], source: str, sha256: str,
                      metric: str = "coco") -> None:  # fmt: skip
         """Boxes keyed by file name (every image's ``gt_name`` has an entry), scored by
-        ``metric`` (see ``box_metric``)."""
+        ``metric`` (see ``box_metric``). Their digest covers the boxes as read, besides the
+        file digest ``sha256``: an edit to any annotation file a loader reads (a VOC XML
+        beside its image list) re-keys every detection cell."""
         self.boxes = {im.name: by_name[im.gt_name] for im in self.images}
-        self.boxes_source, self.boxes_sha256, self.box_metric = source, sha256, metric
+        self.boxes_source, self.box_metric = source, metric
+        self.boxes_sha256 = content_hash(sha256, self.boxes)
+        self.shows = {n: tuple(sorted({a["category"] for a in b})) for n, b in self.boxes.items()}
+        self.shows_source = source
 
     def attach_coco(self, path: Path, names: list[str]) -> None:
         """Boxes from a COCO json that may name the files ``names`` (at least every image's
@@ -140,6 +151,17 @@ def check_size(path: Path, shape: tuple[int, ...]) -> tuple[int, int]:
         raise ImageError(f"{path}: {shape[1]}x{shape[0]} pixels, smaller than the "
                          f"{SSIM_WINDOW}x{SSIM_WINDOW} SSIM window")  # fmt: skip
     return shape[0], shape[1]
+
+
+def check_rainy_file(path: Path, shape: tuple[int, int]) -> None:
+    """A dataset's rainy file, checked when the dataset loads, from its header: readable and
+    of its clean image's size. ImageError naming it if not (the image is skipped)."""
+    width, height = image_size(path)
+    if (height, width) != tuple(shape):
+        raise ImageError(
+            f"{path}: rainy image of {width}x{height} pixels, its clean image is "
+            f"{shape[1]}x{shape[0]}"
+        )
 
 
 def usable_clean(path: Path) -> Image:

@@ -18,6 +18,7 @@ from downstream.datasets.base import (
     Dataset,
     Image,
     RainyFile,
+    check_rainy_file,
     file_key,
     folder_of,
     keep_usable,
@@ -73,6 +74,8 @@ def load(spec: dict, limit: int | None) -> Dataset:
         if missing:
             raise ImageError(f"{path}: no rainy copy for {len(missing)} of {len(settings)} rain "
                              f"settings, e.g. {missing[0]}")  # fmt: skip
+        for s in settings:
+            check_rainy_file(files[s], image.shape)
         image.rainy = {s: RainyFile(files[s], file_key(files[s])) for s in settings}
         return image
 

@@ -13,7 +13,7 @@ import io
 import json
 from pathlib import Path
 
-from downstream.annotations import MMSEG_READER, label_maps_digest
+from downstream.annotations import MMSEG_READER, check_voc_file, label_maps_digest, voc_size
 from downstream.datasets.base import Dataset, keep_usable, usable_clean
 from downstream.errors import BenchError
 from rdmc.imageio import read_image
@@ -22,7 +22,9 @@ from rdmc.provenance import content_hash
 
 
 def _build(kind: str, config: dict):
-    """The library's dataset, for testing (no pipeline: we read the files ourselves)."""
+    """The library's dataset, for testing (no pipeline: we read the files ourselves). Pascal
+    VOC XML files are checked first (:func:`check_voc_file`): mmdet's parser would fail on a
+    bad number naming no file, and accept inverted or empty boxes."""
     if kind == "mmdet":
         from mmdet.registry import DATASETS
         from mmdet.utils import register_all_modules
@@ -30,11 +32,32 @@ def _build(kind: str, config: dict):
         from mmseg.registry import DATASETS
         from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=False)
+    if kind == "mmdet":
+        _check_xml_files(DATASETS, config)
     try:
         return DATASETS.build({**config, "test_mode": True, "pipeline": []})
     except Exception as e:  # a wrong path, key or type: the library raises many kinds
         raise BenchError(f"dataset: {kind} cannot build {config.get('type')!r} "
                          f"({first_line(e)})") from e  # fmt: skip
+
+
+def _check_xml_files(registry, config: dict) -> None:
+    """Every annotation file an XMLDataset config names, checked before mmdet parses it."""
+    import os.path as osp
+
+    from mmdet.datasets import XMLDataset
+    from mmengine import list_from_file
+
+    try:
+        lazy = registry.build({**config, "test_mode": True, "pipeline": [], "lazy_init": True})
+    except Exception:  # the full build below names what is wrong
+        return
+    if not isinstance(lazy, XMLDataset) or not osp.isfile(lazy.ann_file):
+        return
+    for img_id in list_from_file(lazy.ann_file):
+        xml = Path(lazy.sub_data_root) / lazy.ann_subdir / f"{img_id}.xml"
+        if xml.is_file():
+            check_voc_file(xml, voc_size(xml))
 
 
 def _files_digest(config: dict) -> str:

@@ -11,6 +11,7 @@ import hashlib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from downstream.annotations import check_voc_file, coco_image_names
 from downstream.datasets.base import (
     Dataset,
     Image,
@@ -21,7 +22,7 @@ from downstream.datasets.base import (
     keep_usable,
 )
 from downstream.errors import BenchError
-from rdmc.imageio import list_images, read_image
+from rdmc.imageio import ImageError, image_size, list_images, read_image
 
 
 def _usable_photo(path: Path, rain: str) -> Image:
@@ -53,12 +54,10 @@ def read_voc(voc: Path, ids: list[str]) -> tuple[dict[str, list[dict]], dict[str
         if i not in photos:
             raise BenchError(f"{voc / 'JPEGImages'}: no image for annotation {xml.name}")
     names = set()
-    for xml in xmls.values():
-        try:
-            names |= {o.findtext("name") for o in ET.parse(xml).getroot().iter("object")}
-        except ET.ParseError as e:
-            raise BenchError(f"{xml}: not valid XML ({e})") from e
-    classes = tuple(sorted(n for n in names if n))
+    for i, xml in xmls.items():
+        check_voc_file(xml, _size_or_none(photos[i]))
+        names |= {o.findtext("name").strip() for o in ET.parse(xml).getroot().iter("object")}
+    classes = tuple(sorted(names))
     parser = XMLDataset(
         data_root=str(voc),
         ann_file="",
@@ -84,6 +83,14 @@ def read_voc(voc: Path, ids: list[str]) -> tuple[dict[str, list[dict]], dict[str
     return boxes, files
 
 
+def _size_or_none(photo: Path) -> tuple[int, int] | None:
+    """The photo's size from its header; None if unreadable (it is skipped and named later)."""
+    try:
+        return image_size(photo)
+    except ImageError:
+        return None
+
+
 def _voc_digest(voc: Path, ids: list[str]) -> str:
     parts = [hashlib.sha256((voc / "Annotations" / f"{i}.xml").read_bytes()).hexdigest()
              for i in ids]  # fmt: skip
@@ -102,11 +109,13 @@ def load(spec: dict, limit: int | None) -> Dataset:
         dataset.attach_boxes(boxes, "VOC annotations", _voc_digest(voc, ids), metric="voc")
         return dataset
     root = folder_of(spec)
-    paths = list_images(root)[:limit]
+    listed = list_images(root)
+    annotated = coco_image_names(Path(spec["coco_json"]), [p.name for p in listed])
+    paths = [p for p in listed if p.name in annotated][:limit]  # `limit` picks annotated ones
     if not paths:
-        raise BenchError(f"{root}: no images in the dataset folder")
+        raise BenchError(f"{root}: no annotated images in the dataset folder")
     name = spec.get("name", root.name)
     images, skipped = keep_usable(lambda p: _usable_photo(p, name), paths)
     dataset = Dataset(name, images, skipped, rain=[name], has_clean=False)
-    dataset.attach_coco(Path(spec["coco_json"]), [p.name for p in paths])
+    dataset.attach_coco(Path(spec["coco_json"]), [p.name for p in listed])
     return dataset
