@@ -204,6 +204,15 @@ def _provenance(meta: dict) -> list[tuple[str, str]]:
     rows += [(f"timing {k}", f"{v:.1f}" if isinstance(v, float) else str(v))
              for k, v in meta.get("timings", {}).items()]  # fmt: skip
     rows.append(("images", ", ".join(meta.get("dataset", {}).get("images", []))))
+    for model, scored in meta.get("scored_images", {}).items():
+        if isinstance(scored, dict) and isinstance(scored.get("images"), list):
+            rows.append(
+                (
+                    f"scored on ({model})",
+                    f"{len(scored['images'])} images, "
+                    f"{scored.get('rule', '')}: " + ", ".join(map(str, scored["images"])),
+                )
+            )
     skipped = meta.get("dataset", {}).get("skipped", [])
     if skipped:
         rows.append(("skipped images", "; ".join(skipped)))

@@ -12,7 +12,7 @@ from downstream.annotations import model_class, read_label_map
 from downstream.bench.conditions import CLEAN, Condition, ConditionImages
 from downstream.bench.task_models import TaskModel, predict
 from downstream.cache import Cache
-from downstream.datasets import Dataset
+from downstream.datasets import Dataset, Image
 from rdmc.intervals import mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, per_image_scores
 from rdmc.provenance import code_digest, content_hash
@@ -25,12 +25,11 @@ RECORD_FIELDS = ("dataset", "condition", "derainer", "rain", "task", "model", "m
 
 def scoring_code() -> str:
     """The version of everything that turns predictions into scores, for cell keys: the
-    runner's version, the scoring module's source (metric settings, pseudo ground truth)
-    and the versions of the metric libraries."""
-    libraries = ("mmdet", "mmsegmentation", "pycocotools", "mmengine")
-    modules = ("downstream.scoring", "downstream.bootstrap", "downstream.annotations",
-               "downstream.bench.cells", "rdmc.intervals")  # fmt: skip
-    return content_hash(SCORING_VERSION, code_digest(modules, libraries))
+    runner's version, the code of this module and the scoring module with everything they
+    import (metric settings, pseudo ground truth, dataset loaders) and the versions of the
+    metric libraries (pycocotools runs under mmdet's CocoMetric)."""
+    modules = ("downstream.bench.cells", "downstream.scoring")
+    return content_hash(SCORING_VERSION, code_digest(modules, ("pycocotools",)))
 
 
 def valid_cell(value: object) -> bool:
@@ -50,6 +49,22 @@ def record(dataset: Dataset, c: Condition, task: str, model: str, metric: str,
 Cell = tuple[str, Callable[[], list[dict]]]
 
 
+def scored_images(dataset: Dataset, m: TaskModel) -> tuple[list[Image], str]:
+    """The images ``m`` is scored on, and the rule that picked them. A detector: all. A
+    segmenter: all where the dataset has label maps or does not know what its images show;
+    else those showing one of its classes (a person segmenter on photos of fruit paints the
+    fruit as "person" on the clean photo too, and pseudo ground truth would score that)."""
+    if m.task != "segmentation" or dataset.seg_labels is not None:
+        return dataset.images, "every image"
+    if dataset.shows is None:
+        return dataset.images, "every image (what each shows is not known)"
+    classes = [c for c in m.model.classes if c != "background"]
+    scored = [
+        im for im in dataset.images if any(model_class(c, classes) for c in dataset.shows[im.name])
+    ]
+    return scored, f"the images showing one of its classes ({dataset.shows_source})"
+
+
 def cells(dataset: Dataset, conditions: list[Condition], models: list[TaskModel],
           images: ConditionImages, cache: Cache) -> Iterator[Cell]:  # fmt: skip
     """(cache key, computation) of every scored cell. A key hashes everything the cell reads:
@@ -61,18 +76,22 @@ def cells(dataset: Dataset, conditions: list[Condition], models: list[TaskModel]
     truth = {task: dataset.ground_truth_identity(task)
              for task in ("restoration", *{m.task for m in models})}  # fmt: skip
 
-    def key(cell: str, c: Condition, model: str, task: str) -> str:
+    def key(cell: str, c: Condition, model: str, task: str, scored: list[Image]) -> str:
         inputs = [images.key(im, c) for im in dataset.images]
-        return content_hash(code, cell, inputs, gt, model, dataset.name, truth[task])
+        names = [im.name for im in scored]
+        return content_hash(code, cell, inputs, gt, model, dataset.name, truth[task], names)
 
     for c in conditions if dataset.has_clean else []:
         if c != CLEAN:
-            yield (key(f"restoration:{c.label}", c, "", "restoration"),
+            yield (key(f"restoration:{c.label}", c, "", "restoration", dataset.images),
                    lambda c=c: restoration_records(dataset, c, images))  # fmt: skip
     for m in models:
-        for c in conditions:
-            yield (key(f"{m.task}:{m.name}:{c.label}", c, m.fingerprint, m.task),
-                   lambda m=m, c=c: task_records(dataset, m, c, images, cache))  # fmt: skip
+        scored = scored_images(dataset, m)[0]
+        for c in conditions if scored else []:
+            yield (
+                key(f"{m.task}:{m.name}:{c.label}", c, m.fingerprint, m.task, scored),
+                lambda m=m, c=c, s=scored: task_records(dataset, m, c, images, cache, s),
+            )
 
 
 def restoration_records(dataset: Dataset, c: Condition, images: ConditionImages) -> list[dict]:
@@ -103,8 +122,14 @@ def unmapped_classes(dataset: Dataset, classes: list[str]) -> Counter:
                    if model_class(a["category"], classes) is None)  # fmt: skip
 
 
-def task_records(dataset: Dataset, m: TaskModel, c: Condition, images: ConditionImages,
-                 cache: Cache) -> list[dict]:  # fmt: skip
+def task_records(
+    dataset: Dataset,
+    m: TaskModel,
+    c: Condition,
+    images: ConditionImages,
+    cache: Cache,
+    scored: list[Image],
+) -> list[dict]:
     from downstream.scoring import (
         detection_scores,
         pseudo_detection_gt,
@@ -113,11 +138,13 @@ def task_records(dataset: Dataset, m: TaskModel, c: Condition, images: Condition
     )
 
     def predictions(condition: Condition) -> list[dict]:
-        return [predict(m, images.key(im, condition), lambda im=im: images.get(im, condition),
-                        cache) for im in dataset.images]  # fmt: skip
+        return [
+            predict(m, images.key(im, condition), lambda im=im: images.get(im, condition), cache)
+            for im in scored
+        ]
 
     preds = predictions(c)
-    counts = resample_counts(len(dataset.images))
+    counts = resample_counts(len(scored))
     classes = m.model.classes
     if m.task == "detection":
         if dataset.boxes is not None:
@@ -133,8 +160,10 @@ def task_records(dataset: Dataset, m: TaskModel, c: Condition, images: Condition
             scores, replicates = detection_scores(preds, gts, shapes, classes, counts)
     else:
         if dataset.seg_labels is not None:
-            gts = [read_label_map(dataset.seg_labels[im.name], dataset.seg_label_reader)
-                   for im in dataset.images]  # fmt: skip
+            gts = [
+                read_label_map(dataset.seg_labels[im.name], dataset.seg_label_reader)
+                for im in scored
+            ]
         else:
             gts = [p["labels"].astype(np.int64) for p in predictions(CLEAN)]
         scores, replicates = segmentation_scores(

@@ -4,7 +4,8 @@ each, the derived figures, the gallery and the provenance."""
 
 from __future__ import annotations
 
-import json
+import contextlib
+import math
 import os
 import sys
 import time
@@ -20,9 +21,11 @@ from downstream.datasets import Dataset, Image, load_dataset
 from downstream.errors import BenchError
 from downstream.scoring import derived_records
 from downstream.suite import Suite, load_suite
+from rdmc import results_file
 from rdmc.data.samples import default_cache_dir, photo_credit
 from rdmc.imageio import write_bytes_atomic
 from rdmc.intervals import add_intervals
+from rdmc.locking import FolderLocked, exclusive
 from rdmc.metrics import convention
 from rdmc.provenance import git_commit, machine, versions
 
@@ -77,6 +80,28 @@ def _barrier(world: int) -> None:
         torch.distributed.barrier()
 
 
+def gallery_rain(settings: list[str], records: list[dict]) -> str:
+    """The rain setting the gallery shows: where the derainers' PSNRs differ most (heavy rain
+    on the default suite), else the heaviest setting at severity 3, else the first."""
+    spread = {}
+    for rain in settings:
+        psnr = [
+            r["value"]
+            for r in records
+            if r["rain"] == rain
+            and r["metric"] == "PSNR"
+            and r["derainer"] != "none"
+            and isinstance(r["value"], float)
+            and math.isfinite(r["value"])
+        ]
+        if len(psnr) > 1:
+            spread[rain] = max(psnr) - min(psnr)
+    if spread:
+        return max(settings, key=lambda s: spread.get(s, -1.0))
+    middle = [r for r in settings if r.endswith("/s3")]
+    return next((r for r in middle if r.startswith("heavy")), (middle or settings)[0])
+
+
 @dataclass
 class BenchRun:
     suite: Suite
@@ -97,7 +122,7 @@ class BenchRun:
     def write(self, meta: dict) -> None:
         records = [{k: v for k, v in r.items() if k != "replicates"} for r in self.records]
         data = {"meta": meta, "records": records}
-        write_bytes_atomic(self.out / "results.json", json.dumps(data, indent=1).encode())
+        write_bytes_atomic(self.out / "results.json", results_file.dumps(data))
 
     # ------------------------------------------------------------ stages
 
@@ -108,12 +133,16 @@ class BenchRun:
 
         units = [unit for group in shard_of(dataset.images, conditions, rank, world)
                  for unit in group]  # fmt: skip
+        scored = {
+            m.name: {im.name for im in scored_cells.scored_images(dataset, m)[0]} for m in models
+        }
         bar = tqdm(units, desc=f"{self.suite.name}: images and predictions", unit="img",
                    disable=not self.progress or rank != 0)  # fmt: skip
         for image, c in bar:
             rgb = images.get(image, c)
             for m in models:
-                predict(m, images.key(image, c), lambda rgb=rgb: rgb, self.cache)
+                if image.name in scored[m.name]:
+                    predict(m, images.key(image, c), lambda rgb=rgb: rgb, self.cache)
 
     # ------------------------------------------------------------ run
 
@@ -138,6 +167,11 @@ class BenchRun:
         if rank != 0:
             return self.out / "results.json"
         meta = self._meta(dataset, models, images, world)
+        meta["scored_images"] = {
+            f"{m.task}:{m.name}": {"images": [im.name for im in scored], "rule": rule}
+            for m in models
+            for scored, rule in [scored_cells.scored_images(dataset, m)]
+        }
         meta["complete"] = False  # until the last cell and the derived figures are written
         self._warn_unmapped(dataset, models, meta)
         cells = list(scored_cells.cells(dataset, conditions, models, images, self.cache))
@@ -156,7 +190,7 @@ class BenchRun:
             self.write(meta)
         self.records += derived_records(self.records)
         add_intervals(self.records)
-        meta["gallery"] = self._gallery(dataset, conditions, models, images)
+        meta["gallery"] = self._gallery(dataset, conditions, models, images, self.records)
         self.timings["total_s"] = time.perf_counter() - start
         meta["timings"] = dict(self.timings, cells=len(cells), cells_from_cache=hits)
         meta["complete"] = True
@@ -178,26 +212,41 @@ class BenchRun:
                       f"its ground truth: {listed}", file=sys.stderr)  # fmt: skip
                 meta.setdefault("unmapped_classes", {})[m.name] = dict(sorted(unmapped.items()))
 
-    def _gallery(self, dataset: Dataset, conditions: list[Condition], models: list[TaskModel],
-                 images: ConditionImages, count: int = 3) -> list[dict]:  # fmt: skip
-        """Side-by-side panels (clean, rainy, each derainer) with detections and masks drawn,
-        for the first images at the suite's middle rain setting, as JPEGs under OUT/gallery."""
+    def _gallery(
+        self,
+        dataset: Dataset,
+        conditions: list[Condition],
+        models: list[TaskModel],
+        images: ConditionImages,
+        records: list[dict],
+        count: int = 3,
+    ) -> list[dict]:
+        """Side-by-side panels (clean, rainy, each derainer) with detections and masks drawn
+        (a segmenter's mask only on the images it is scored on), for the first images at the
+        rain setting where the derainers differ most, as JPEGs under OUT/gallery."""
         from downstream.drawing import draw_panel
         from rdmc.imageio import write_image
 
         settings = list(dict.fromkeys(c.rain for c in conditions if c != CLEAN))
         if not settings:
             return []
-        rain = next((r for r in settings if r.endswith("/s3")), settings[0])
+        rain = gallery_rain(settings, records)
         shown = [c for c in conditions if c == CLEAN or c.rain == rain]
         classes = next((m.model.classes for m in models if m.task == "detection"), [])
+        scored = {
+            m.name: {im.name for im in scored_cells.scored_images(dataset, m)[0]} for m in models
+        }
         gallery = []
         for im in dataset.images[:count]:
             panels = []
             for c in shown:
                 rgb = images.get(im, c)
                 key = images.key(im, c)
-                preds = {m.task: predict(m, key, lambda rgb=rgb: rgb, self.cache) for m in models}
+                preds = {
+                    m.task: predict(m, key, lambda rgb=rgb: rgb, self.cache)
+                    for m in models
+                    if im.name in scored[m.name]
+                }
                 panel = draw_panel(rgb, preds.get("detection"), preds.get("segmentation"), classes)
                 rel = Path("gallery") / f"{Path(im.name).stem}__{c.label.replace('/', '-')}.jpg"
                 write_image(self.out / rel, panel)
@@ -219,6 +268,7 @@ class BenchRun:
                 "name": dataset.name,
                 "images": [im.name for im in dataset.images],
                 "skipped": dataset.skipped,
+                "ignored": dataset.ignored,
                 "sha256": dataset.sha256,
                 "manifest_sha256": dataset.manifest_sha256,
             },  # fmt: skip
@@ -258,12 +308,16 @@ def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = 
     results compare across machines); ``compile``: derainers through torch.compile."""
     loaded = load_suite(suite)
     results = out / "results.json"
-    if results.exists() and not resume and int(os.environ.get("RANK", "0")) == 0:
-        raise BenchError(
-            f"{results} exists; pass --resume to continue or update it, or pick another --out"
-        )
-    out.mkdir(parents=True, exist_ok=True)
+    # Rank 0 writes OUT; the other ranks of one torchrun job write only to the cache.
+    lock = exclusive(out) if int(os.environ.get("RANK", "0")) == 0 else contextlib.nullcontext()
     try:
-        return BenchRun(loaded, out, device, progress, cache_dir, precision, compile).run()
-    except DownstreamModelError as e:
+        with lock:
+            if results.exists() and not resume and int(os.environ.get("RANK", "0")) == 0:
+                raise BenchError(
+                    f"{results} exists; pass --resume to continue or update it, "
+                    "or pick another --out"
+                )
+            out.mkdir(parents=True, exist_ok=True)
+            return BenchRun(loaded, out, device, progress, cache_dir, precision, compile).run()
+    except (DownstreamModelError, FolderLocked) as e:
         raise BenchError(str(e)) from e
