@@ -222,8 +222,9 @@ class BenchRun:
         count: int = 3,
     ) -> list[dict]:
         """Side-by-side panels (clean, rainy, each derainer) with detections and masks drawn
-        (a segmenter's mask only on the images it is scored on), for the first images at the
-        rain setting where the derainers differ most, as JPEGs under OUT/gallery."""
+        (a segmenter's mask only on the images it is scored on), for the first images that the
+        most models are scored on, at the rain setting where the derainers differ most, as
+        JPEGs under OUT/gallery."""
         from downstream.drawing import draw_panel
         from rdmc.imageio import write_image
 
@@ -237,7 +238,9 @@ class BenchRun:
             m.name: {im.name for im in scored_cells.scored_images(dataset, m)[0]} for m in models
         }
         gallery = []
-        for im in dataset.images[:count]:
+        # the photos every model is scored on first (for the selfie segmenters: people)
+        chosen = sorted(dataset.images, key=lambda im: -sum(im.name in s for s in scored.values()))
+        for im in chosen[:count]:
             panels = []
             for c in shown:
                 rgb = images.get(im, c)
