@@ -18,6 +18,7 @@ from rdmc.analysis import complexity
 from rdmc.inference import Derainer
 from rdmc.registry import build_model
 from rdmc.zoo import ARCHITECTURES, NON_LEARNED, build_architecture
+from reports.speed import TORCH_BF16
 
 DERAINERS = [*NON_LEARNED, *ARCHITECTURES]
 
@@ -97,3 +98,4 @@ def test_convolutions_alone_512(benchmark, nets):
 
     benchmark.pedantic(convolutions, rounds=5, iterations=1, warmup_rounds=1)
     benchmark.extra_info["gflops_per_s"] = macs / 1e9 / benchmark.stats.stats.median
+    benchmark.extra_info["calibrator"] = TORCH_BF16  # bf16 work without bf16 in its name

@@ -40,4 +40,13 @@ def test_psnr_ssim_torch_batch8(benchmark, photo_pair):
         torch.from_numpy(x).permute(2, 0, 1)[None].float().div(255).repeat(8, 1, 1, 1)
         for x in photo_pair
     )
-    benchmark(lambda: (psnr_torch(noisy, clean), ssim_torch(noisy, clean)))
+    benchmark.pedantic(
+        lambda: (psnr_torch(noisy, clean), ssim_torch(noisy, clean)),
+        rounds=9,
+        iterations=1,
+        warmup_rounds=2,
+    )
+    # Its time depends on what ran before it in the process: 0.28 s after the other suites,
+    # 0.65-0.77 s alone (warm-up rounds, the allocator, flush-denormal and OMP's wait
+    # policy ruled out), so the gate's rerun of it alone cannot confirm a flag.
+    benchmark.extra_info["report_only"] = "its time depends on what ran before it"

@@ -654,6 +654,9 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     p.add_argument("results", nargs="+", type=Path, help="results.json files or their folders")
     p.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
+    p.add_argument(
+        "--history", metavar="URL", help="link this page to the history page (rdmc history report)"
+    )
     p.set_defaults(func=_run_report)
 
 
@@ -668,7 +671,7 @@ def _run_report(args: argparse.Namespace) -> int:
             f"{args.output} exists; pass --overwrite to replace it, or pick another -o"
         )
 
-    print(f"report: {render_report(args.results, args.output).resolve()}")
+    print(f"report: {render_report(args.results, args.output, args.history).resolve()}")
     return 0
 
 
@@ -799,32 +802,94 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
         "compare",
         help="regression gate: compare results and speed against a baseline",
         description="Quality: per metric of results.json, absolute tolerance (default 0.5 "
-        "points for %%, 0.1 dB, 0.005 unit-less). Speed: pytest-benchmark medians, relative "
-        "tolerance. Exit 1 on a regression.",
+        "points for %%, 0.1 dB, 0.005 unit-less). Speed: per-round timings normalised by the "
+        "run's calibrators, against this machine's baseline only; a regression when slower "
+        "with p < 0.01 (Mann-Whitney U) and a 95%% interval of the ratio above 1 + the "
+        "tolerance. Exit 1 on a regression, 2 when the sides cannot be compared.",
     )
     p.add_argument("baseline", type=Path, help="file or folder (e.g. benchmarks/baselines)")
     p.add_argument("current", type=Path, help="file or folder (e.g. bench-results)")
     p.add_argument("--quality-tol", type=float, metavar="X", help="one absolute tolerance for all")
     p.add_argument(
-        "--speed-tol", type=lambda v: float(v.rstrip("%")), default=25.0, metavar="P%",
-        help="allowed slowdown of a median, percent (default 25%%)",
+        "--speed-tol", type=lambda v: float(v.rstrip("%")), default=10.0, metavar="P%",
+        help="the normalised slowdown a regression must exceed with 95%% confidence "
+        "(default 10%%; a benchmark's extra_info['threshold'] overrides it)",
+    )  # fmt: skip
+    p.add_argument(
+        "--confirm", action="store_true",
+        help="rerun flagged speed benchmarks once with their calibrators (by pytest from the "
+        "current folder) and fail only on those flagged again",
     )  # fmt: skip
     p.set_defaults(func=_run_compare)
+
+
+def _pytest_rerun(node_ids: list[str]) -> Path:
+    """Runs the named benchmarks again; the path of their pytest-benchmark JSON."""
+    import subprocess
+    import tempfile
+
+    out = Path(tempfile.mkdtemp(prefix="rdmc-rerun-")) / "speed.json"
+    command = [sys.executable, "-m", "pytest", *node_ids, "--benchmark-only", "-q",
+               "-p", "no:cacheprovider", f"--benchmark-json={out}"]  # fmt: skip
+    print(f"rerunning to confirm: {' '.join(node_ids)}")
+    subprocess.run(command, check=False, stdout=subprocess.DEVNULL)
+    return out
 
 
 def _run_compare(args: argparse.Namespace) -> int:
     from reports.compare import CompareError, compare, format_changes
 
+    rerun = _pytest_rerun if args.confirm else None
     try:
         for path in (args.baseline, args.current):
             if not path.exists():
                 raise CompareError(f"{path}: no such file or folder")
-        changes = compare(args.baseline, args.current, args.quality_tol, args.speed_tol)
+        changes = compare(args.baseline, args.current, args.quality_tol, args.speed_tol, rerun)
     except CompareError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(format_changes(changes))
     return 1 if any(c.regression for c in changes) else 0
+
+
+def _add_history(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "history",
+        help="remember every run and draw the trends with their steps",
+        description="add: append a run folder (results.json and a pytest-benchmark JSON) to "
+        "HISTORY/history.jsonl. report: one trend per quality metric and speed benchmark, "
+        "steps found by ruptures' PELT with the commits between which each happened.",
+    )
+    history_sub = p.add_subparsers(dest="history_command", required=True, metavar="ACTION")
+    add = history_sub.add_parser("add", help="append one run to the history")
+    add.add_argument("run", type=Path, help="the run's folder (e.g. bench-results)")
+    add.add_argument("--to", type=Path, required=True, metavar="HISTORY_DIR")
+    add.set_defaults(func=_run_history_add)
+    report = history_sub.add_parser("report", help="the history page (self-contained HTML)")
+    report.add_argument("history", type=Path, metavar="HISTORY_DIR")
+    report.add_argument("-o", "--output", type=Path, required=True, help="the HTML file")
+    report.set_defaults(func=_run_history_report)
+
+
+def _run_history_add(args: argparse.Namespace) -> int:
+    from reports.history import HistoryError, add
+
+    try:
+        path = add(args.run, args.to)
+    except HistoryError as e:
+        raise CommandError(str(e)) from e
+    print(f"history: {path}")
+    return 0
+
+
+def _run_history_report(args: argparse.Namespace) -> int:
+    from reports.history import HistoryError, report
+
+    try:
+        print(f"history report: {report(args.history, args.output).resolve()}")
+    except HistoryError as e:
+        raise CommandError(str(e)) from e
+    return 0
 
 
 # ---------------------------------------------------------------- entry point
@@ -843,6 +908,7 @@ _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_tables,
     _add_scoreboard,
     _add_compare,
+    _add_history,
 ]
 
 

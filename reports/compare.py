@@ -6,19 +6,25 @@ quality metrics (higher is better) a drop of more than the absolute tolerance
 that also falls below the baseline's 95% bootstrap interval (where it has one),
 a value that became NaN, or a missing record, is a regression. Default
 tolerances per unit: 0.5 points for percentages, 0.1 dB for PSNR, 0.005 for
-unit-less values. Latency (ms) is lower-is-better, judged by the speed
-tolerance; parameters and GFLOPs are listed when they change, never judged.
+unit-less values. Latency (ms) is lower-is-better but a median without its
+samples: listed, never judged; so are parameters and GFLOPs.
 Two files made on other images, rain settings, rain seed or PSNR convention,
 a record twice, a value that is not a number, or a baseline value of NaN
 cannot be compared (exit 2).
 
-Speed: pytest-benchmark JSON files; a benchmark whose median grows by more than
-the relative tolerance (default 25 %) is a regression. Time only; quality has
-its own comparison above.
+Speed (reports.speed): per-round timings, each benchmark normalised by its
+calibrator in the same run; a regression only when significant (one-sided
+Mann-Whitney U, p < 0.01) and large (the 95% bootstrap interval of the
+normalised ratio of medians wholly above 1 + ``speed_tol``, 10 % by default).
+Judged only against the baseline of the same machine fingerprint: the baseline
+side may hold one speed file per machine; with none for this machine one line
+says so and speed does not gate. With ``rerun``, flagged benchmarks are run
+once more (with their calibrators) and fail only if flagged again.
 
 BASELINE and CURRENT are files or folders (searched for results.json and for
 pytest-benchmark JSON). A kind of file the baseline has must be on the current
-side too, a folder may hold at most one of each kind, and an incomplete run
+side too, a folder may hold at most one results file (and the current side one
+speed file), and an incomplete run
 (``meta.complete`` false) is refused: each is a :class:`CompareError` (exit 2).
 """
 
@@ -26,14 +32,23 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdmc.results_file import decode_numbers
+from reports.speed import (
+    SpeedFileError,
+    SpeedRun,
+    find_baseline,
+    is_speed_file,
+    judge,
+    read_speed,
+)
 from reports.tables import is_incomplete
 
 DEFAULT_QUALITY_TOL = {"%": 0.5, "dB": 0.1, "1": 0.005}
-DEFAULT_SPEED_TOL = 25.0
+DEFAULT_SPEED_TOL = 10.0
 _KEY = ("dataset", "condition", "derainer", "rain", "task", "model", "metric")
 LOWER_IS_BETTER_UNITS = ("ms", "s")
 REPORT_ONLY = ("params", "GFLOPs")
@@ -41,7 +56,7 @@ REPORT_ONLY = ("params", "GFLOPs")
 
 @dataclass
 class Change:
-    kind: str  # "quality" or "speed"
+    kind: str  # "quality", "speed", or "note" (a line about the comparison itself)
     name: str
     baseline: float | None
     current: float | None
@@ -67,29 +82,30 @@ def _json_files(path: Path) -> list[tuple[Path, dict]]:
     return found
 
 
-def _collect(path: Path) -> tuple[tuple[Path, dict] | None, dict | None]:
-    """The one results file and the one pytest-benchmark file of a side (either may be
-    absent); two of a kind in one folder is ambiguous, an interrupted run is refused."""
-    found: dict[str, list[tuple[Path, dict]]] = {"results": [], "speed": []}
+def _collect(path: Path) -> tuple[tuple[Path, dict] | None, list[SpeedRun]]:
+    """The one results file and the speed files of a side (either may be absent); two
+    results files in one folder are ambiguous, an interrupted run is refused."""
+    results, speed = [], []
     for f, data in _json_files(path):
         if isinstance(data, dict) and "records" in data and "meta" in data:
-            found["results"].append((f, data))
-        elif isinstance(data, dict) and "benchmarks" in data:
-            found["speed"].append((f, data))
-    for kind, files in found.items():
-        if len(files) > 1:
-            names = ", ".join(str(f) for f, _ in files)
-            raise CompareError(f"{path}: {len(files)} {kind} files ({names}); name one file")
-    results = found["results"][0] if found["results"] else None
-    if results is not None:
-        results = (results[0], _checked_results(*results))
-        if is_incomplete(results[1]):
+            results.append((f, data))
+        elif is_speed_file(data):
+            try:
+                speed.append(read_speed(f, data))
+            except SpeedFileError as e:
+                raise CompareError(str(e)) from e
+    if len(results) > 1:
+        names = ", ".join(str(f) for f, _ in results)
+        raise CompareError(f"{path}: {len(results)} results files ({names}); name one file")
+    found = results[0] if results else None
+    if found is not None:
+        found = (found[0], _checked_results(*found))
+        if is_incomplete(found[1]):
             raise CompareError(
-                f"{results[0]}: an incomplete run (interrupted before its last "
+                f"{found[0]}: an incomplete run (interrupted before its last "
                 "cell); finish it with --resume first"
             )
-    speed = _checked_speed(*found["speed"][0]) if found["speed"] else None
-    return results, speed
+    return found, speed
 
 
 def _name(key: tuple) -> str:
@@ -127,29 +143,6 @@ def _checked_results(path: Path, data: dict) -> dict:
     return {"meta": meta, "records": by_key}
 
 
-def _checked_speed(path: Path, data: dict) -> dict:
-    benchmarks = data["benchmarks"]
-    if not isinstance(benchmarks, list):
-        raise CompareError(f"{path}: 'benchmarks' is not a list")
-    by_name = {}
-    for i, b in enumerate(benchmarks):
-        name = b.get("fullname") if isinstance(b, dict) else None
-        stats = b.get("stats") if isinstance(b, dict) else None
-        median = stats.get("median") if isinstance(stats, dict) else None
-        if (
-            not isinstance(name, str)
-            or isinstance(median, bool)
-            or not isinstance(median, int | float)
-            or not math.isfinite(median)
-            or median <= 0
-        ):
-            raise CompareError(f"{path}: benchmarks[{i}] has no name or no positive median")
-        if name in by_name:
-            raise CompareError(f"{path}: the benchmark {name} appears twice")
-        by_name[name] = float(median)
-    return by_name
-
-
 def direction(metric: str, unit: str) -> str:
     """How a metric is judged: "higher" (quality), "lower" (latency) or "report" (a
     network's size: a change is listed, never a regression)."""
@@ -158,7 +151,7 @@ def direction(metric: str, unit: str) -> str:
     return "lower" if unit in LOWER_IS_BETTER_UNITS else "higher"
 
 
-def _judge(r: dict, now: float, limit: float, speed_tol: float) -> tuple[bool, str]:
+def _judge(r: dict, now: float, limit: float) -> tuple[bool, str]:
     """(regression, note) for a value that differs from the baseline's record ``r``."""
     base, unit, way = r["value"], r["unit"], direction(r["metric"], r["unit"])
     if math.isnan(now):
@@ -166,9 +159,9 @@ def _judge(r: dict, now: float, limit: float, speed_tol: float) -> tuple[bool, s
     worse = now < base if way == "higher" else now > base
     if not (math.isfinite(base) and math.isfinite(now)):
         return worse and way != "report", f"{base} -> {now} {unit}"
-    if way == "lower":
+    if way == "lower":  # one median, no samples: no significance to judge by
         ratio = now / base if base else math.inf
-        return ratio > 1 + speed_tol / 100, f"x{ratio:.2f} (tolerance +{speed_tol:g}%)"
+        return False, f"x{ratio:.2f} (report only: a median without its samples)"
     delta = now - base
     if way == "report":
         return False, f"{delta:+.4g} {unit} (reported, not judged)"
@@ -184,9 +177,7 @@ def _judge(r: dict, now: float, limit: float, speed_tol: float) -> tuple[bool, s
     return worse, note
 
 
-def compare_quality(
-    base: dict, current: dict, tol: float | None, speed_tol: float = DEFAULT_SPEED_TOL
-) -> list[Change]:
+def compare_quality(base: dict, current: dict, tol: float | None) -> list[Change]:
     """Every record of ``base`` against ``current`` (both as :func:`_checked_results` gives
     them)."""
     now = current["records"]
@@ -210,23 +201,64 @@ def compare_quality(
             continue
         if math.isfinite(value) and math.isfinite(r["value"]) and abs(value - r["value"]) <= 1e-12:
             continue
-        worse, note = _judge(r, value, limit, speed_tol)
+        worse, note = _judge(r, value, limit)
         changes.append(Change("quality", name, r["value"], value, worse, note))
     return changes
 
 
-def compare_speed(base: dict, current: dict, tol_percent: float) -> list[Change]:
-    changes = []
-    for name, median in base.items():
-        other = current.get(name)
-        if other is None:
-            changes.append(Change("speed", name, median, None, False, "not run"))
-            continue
-        ratio = other / median
-        worse = ratio > 1 + tol_percent / 100
-        note = f"median x{ratio:.2f} (tolerance +{tol_percent:g}%)"
-        changes.append(Change("speed", name, median, other, worse, note))
-    return changes
+def compare_speed(
+    bases: list[SpeedRun],
+    current: SpeedRun,
+    tol_percent: float,
+    rerun: Callable[[list[str]], Path] | None = None,
+) -> list[Change]:
+    """The current run against this machine's baseline among ``bases``; with ``rerun``
+    (node ids -> the JSON of a new run of them), flagged benchmarks must be flagged again."""
+    try:
+        base = find_baseline(bases, current.fingerprint)
+    except SpeedFileError as e:
+        raise CompareError(str(e)) from e
+    if base is None:
+        line = f"no speed baseline for this machine ({current.fingerprint})"
+        return [Change("note", line, None, None, False, "")]
+    threshold = 1 + tol_percent / 100
+    verdicts = judge(base, current, threshold)
+    flagged = [v.name for v in verdicts if v.regression]
+    if flagged and rerun is not None:
+        again = _confirm(base, current, flagged, threshold, rerun)
+        for v in verdicts:
+            if v.name in again:
+                v.regression, v.note = (
+                    again[v.name].regression,
+                    (
+                        f"{v.note}; on rerun: {again[v.name].note.split(' (')[0]}"
+                        f" ({'confirmed' if again[v.name].regression else 'not confirmed'})"
+                    ),
+                )
+    return [Change("speed", v.name, v.baseline, v.current, v.regression, v.note) for v in verdicts]
+
+
+def _confirm(
+    base: SpeedRun,
+    current: SpeedRun,
+    flagged: list[str],
+    threshold: float,
+    rerun: Callable[[list[str]], Path],
+) -> dict:
+    """The verdicts of a second run of the flagged benchmarks with their calibrators (which
+    run first in every session, so a rerun holds them in the same state as the nightly
+    run: each gating benchmark rerun so on its own read x0.75-1.02 of its in-session
+    time)."""
+    kinds = {current.benchmarks[n].calibrator_kind() for n in flagged}
+    calibrators = [current.calibrator(kind).name for kind in sorted(kinds)]
+    path = rerun(calibrators + flagged)
+    try:
+        again = read_speed(path, json.loads(Path(path).read_text()))
+    except (OSError, ValueError) as e:
+        raise CompareError(
+            f"{path}: the rerun of the flagged benchmarks gave no speed file ({type(e).__name__})"
+        ) from e
+    return {v.name: v for v in judge(base, again, threshold, only=set(flagged))}
 
 
 # What must be the same for two results files to measure the same thing: the images and
@@ -265,30 +297,43 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def compare(baseline: Path, current: Path, quality_tol: float | None = None,
-            speed_tol: float = DEFAULT_SPEED_TOL) -> list[Change]:  # fmt: skip
+def compare(
+    baseline: Path,
+    current: Path,
+    quality_tol: float | None = None,
+    speed_tol: float = DEFAULT_SPEED_TOL,
+    rerun: Callable[[list[str]], Path] | None = None,
+) -> list[Change]:
     base_results, base_speed = _collect(Path(baseline))
     cur_results, cur_speed = _collect(Path(current))
-    if base_results is None and base_speed is None:
+    if base_results is None and not base_speed:
         raise CompareError(f"{baseline}: neither a results.json nor a pytest-benchmark JSON")
     if base_results is not None and cur_results is None:
         raise CompareError(f"{current}: no results.json to compare with the baseline's")
-    if base_speed is not None and cur_speed is None:
+    if base_speed and not cur_speed:
         raise CompareError(f"{current}: no pytest-benchmark JSON to compare with the baseline's")
+    if len(cur_speed) > 1:
+        names = ", ".join(str(r.path) for r in cur_speed)
+        raise CompareError(f"{current}: {len(cur_speed)} speed files ({names}); name one file")
     changes = []
     if base_results is not None:
         (base_path, base_data), (cur_path, cur_data) = base_results, cur_results
         _refuse_other_data(base_data, cur_data, base_path, cur_path)
-        changes += compare_quality(base_data, cur_data, quality_tol, speed_tol)
-    if base_speed is not None:
-        changes += compare_speed(base_speed, cur_speed, speed_tol)
+        changes += compare_quality(base_data, cur_data, quality_tol)
+    if base_speed:
+        changes += compare_speed(base_speed, cur_speed[0], speed_tol, rerun)
     return changes
 
 
 def format_changes(changes: list[Change]) -> str:
-    shown = [c for c in changes if c.regression or c.kind == "quality" or "x1.00" not in c.note]
+    notes = [c.name for c in changes if c.kind == "note"]
+    shown = [
+        c
+        for c in changes
+        if c.kind != "note" and (c.regression or c.kind == "quality" or "x1.00" not in c.note)
+    ]
     if not shown:
-        return "no change"
+        return "\n".join([*notes, "no change"])
     width = max(len(c.name) for c in shown)
     lines = [f"{'':2}{'kind':<8}{'what':<{width}}  {'baseline':>12}  {'current':>12}  note"]
     for c in shown:
@@ -300,4 +345,4 @@ def format_changes(changes: list[Change]) -> str:
         )
     regressions = sum(c.regression for c in changes)
     lines.append(f"{regressions} regression(s)")
-    return "\n".join(lines)
+    return "\n".join([*notes, *lines])
