@@ -219,7 +219,7 @@ def _provenance(meta: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def render_report(results: list[str | Path], out: str | Path) -> Path:
+def render_report(results: list[str | Path], out: str | Path, history: str | None = None) -> Path:
     """Writes the report for one or more results.json (or their folders) and returns its path."""
     runs, taken = [], set()
     for item in results:
@@ -242,6 +242,7 @@ def render_report(results: list[str | Path], out: str | Path) -> Path:
             for r in runs
         ],  # fmt: skip
         plots=_plots(runs),
+        history=history,
     )
     out = Path(out)
     write_bytes_atomic(out, page.encode())
