@@ -63,15 +63,22 @@ def _imports(cfg) -> tuple[str, ...]:
     return tuple(cfg.get("custom_imports", {}).get("imports", []))
 
 
-def configured_fingerprint(spec: str) -> str:
-    """The config's bytes and its settings with its base configs merged, the checkpoint's
-    SHA-256, and the code of its custom imports with everything they import."""
-    config, checkpoint = parse(spec)
+def config_digest(config: Path) -> str:
+    """What an mmengine config (a derainer's, a detector's, a segmenter's) makes a model
+    from, for cache keys: its bytes, its settings with its ``_base_`` configs merged, and
+    the code of its custom imports with everything they import. ValueError if it does not
+    load."""
     cfg = _load_config(config)
     with _importable(config.resolve().parent):
         code = code_digest(_imports(cfg))
     settings = json.dumps(cfg.to_dict(), sort_keys=True, default=str)
-    digest = content_hash(config.read_bytes(), settings, sha256_of(checkpoint), code)
+    return content_hash(config.read_bytes(), settings, code)
+
+
+def configured_fingerprint(spec: str) -> str:
+    """The config's digest (:func:`config_digest`) and the checkpoint's SHA-256."""
+    config, checkpoint = parse(spec)
+    digest = content_hash(config_digest(config), sha256_of(checkpoint))
     return f"{config.name}+{checkpoint.name}:{digest}"
 
 

@@ -525,3 +525,28 @@ def test_the_gallery_shows_the_rain_where_derainers_differ_most():
     ]
     assert bench_runner.gallery_rain(settings, records) == "heavy/s3"
     assert bench_runner.gallery_rain(["light/s3", "heavy/s3", "heavy/s5"], []) == "heavy/s3"
+
+
+def test_a_users_detector_config_keys_its_base_configs(tmp_path):
+    """A detector of one's own (`{name, config, checkpoint}`) whose config inherits a base
+    file: an edit to the base alone changes the model's fingerprint, so its predictions."""
+    import shutil
+
+    from downstream.detection import EMBEDDED_DETECTORS, darknet_checkpoint
+
+    shutil.copy(EMBEDDED_DETECTORS["yolov3-tiny"], tmp_path / "base.py")
+    (tmp_path / "mine.py").write_text("_base_ = ['base.py']\n")
+    suite = yaml.safe_load(small_suite(tmp_path).read_text())
+    suite["detectors"] = [{"name": "mine", "config": str(tmp_path / "mine.py"),
+                           "checkpoint": str(darknet_checkpoint("yolov3-tiny"))}]  # fmt: skip
+    (tmp_path / "own.yaml").write_text(yaml.safe_dump(suite))
+
+    def fingerprint() -> str:
+        (model,) = bench_task_models.task_models(load_suite(tmp_path / "own.yaml"), "cpu")
+        return model.fingerprint
+
+    before = fingerprint()
+    assert fingerprint() == before
+    base = tmp_path / "base.py"
+    base.write_text(base.read_text().replace("score_thr=0.05", "score_thr=0.01"))
+    assert fingerprint() != before

@@ -43,6 +43,7 @@ def _model_spec(entry) -> tuple[str | None, str | None, str | None]:
 def task_models(suite: Suite, device: str) -> list[TaskModel]:
     from downstream.detection import EMBEDDED_DETECTORS, Detector, darknet_checkpoint
     from downstream.segmentation import EMBEDDED_SEGMENTERS, Segmenter, selfie_checkpoint
+    from rdmc.configured import config_digest
     from rdmc.weights import sha256_of
 
     code = content_hash(code_digest(*MODEL_CODE), device)
@@ -61,7 +62,10 @@ def task_models(suite: Suite, device: str) -> list[TaskModel]:
             for path, what in ((config, "config"), (checkpoint, "checkpoint")):
                 if path is None or not Path(path).is_file():
                     raise BenchError(f"{path}: {task} {what} file does not exist")
-            fingerprint = content_hash(Path(config).read_bytes(), sha256_of(Path(checkpoint)))
+            try:
+                fingerprint = content_hash(config_digest(Path(config)), sha256_of(Path(checkpoint)))
+            except ValueError as e:
+                raise BenchError(str(e)) from e
             name = name or Path(config).stem
             args = (name, config, checkpoint) if own else (name, None, checkpoint)
 
