@@ -139,3 +139,14 @@ def test_severity_curves_draw_the_interval_as_a_band():
         bands[1].get_paths()[0].vertices[:, 1].max(),
     )
     assert (low, high) == (11.0, 15.0)
+
+
+def test_report_links_the_history_page_and_says_where_segmenters_are_scored(results_dirs, tmp_path):
+    out = tmp_path / "report.html"
+    assert main(["report", str(results_dirs[0]), "-o", str(out), "--history", "history.html"]) == 0
+    html = out.read_text()
+    assert '<a href="history.html">history</a>' in html
+    # a folder of images says nothing of what each shows: the segmenter is scored on all
+    assert "scored on (segmentation:selfie-segmentation)" in html and "every image" in html
+    assert main(["report", str(results_dirs[0]), "-o", str(out)]) == 1  # exists: not replaced
+    assert '<a href="history.html">' in out.read_text()
