@@ -150,15 +150,15 @@ def _concat(root: Path, layout: str, concat_order: str | None) -> PairList:
 # never a substring (``candidates`` holds "did").
 _CONCATENATED_NAMES = {
     "rain800": {"rain800", "test_syn", "testsyn"},
-    "did": {"did", "didmdn", "did_mdn", "rain1200"},
+    "did": {"did", "didmdn", "rain1200"},
 }
 
 
 def _concatenated_layout_named(root: Path) -> str | None:
-    name = root.resolve().name.lower()
-    words = set(re.split(r"[^a-z0-9]+", name)) | {name, re.sub(r"[-_ ]", "_", name)}
-    parts = name.split("_")
-    words |= {"_".join(pair) for pair in zip(parts, parts[1:], strict=False)}
+    """The words of the folder's own name, and each two neighbours joined by ``_`` (``Test
+    Syn`` and ``test-syn`` read as ``test_syn``), looked up in ``_CONCATENATED_NAMES``."""
+    words = [w for w in re.split(r"[^a-z0-9]+", root.resolve().name.lower()) if w]
+    words = {*words, *("_".join(pair) for pair in zip(words, words[1:], strict=False))}
     for layout, names in _CONCATENATED_NAMES.items():
         if words & names:
             return layout
