@@ -115,33 +115,35 @@ def coco_image_names(path: Path, listed: list[str]) -> set[str]:
 VOC_CORNERS = ("xmin", "ymin", "xmax", "ymax")
 
 
-def voc_size(xml: Path) -> tuple[int, int] | None:
-    """(width, height) from a VOC file's ``<size>``, None where it has none."""
-    import xml.etree.ElementTree as ET
-
+def _voc_size(root) -> tuple[int, int] | None:
+    """(width, height) from a VOC annotation's ``<size>``, None where it has none."""
     try:
-        size = ET.parse(xml).getroot().find("size")
+        size = root.find("size")
         width, height = int(size.findtext("width")), int(size.findtext("height"))
-    except (OSError, ET.ParseError, AttributeError, TypeError, ValueError):
+    except (AttributeError, TypeError, ValueError):
         return None
     return (width, height) if width > 0 and height > 0 else None
 
 
-def check_voc_file(xml: Path, size: tuple[int, int] | None) -> None:
+def check_voc_file(xml: Path, size: tuple[int, int] | None = None) -> set[str]:
     """One Pascal VOC annotation, checked as COCO files are: every object has a name and a
-    box of four finite numbers with an area, inside its ``size`` (width, height; VOC counts
-    from 1, so up to the width itself). One BenchError line naming the file and the object."""
+    box of four finite numbers with an area, inside the image (``size``, width and height;
+    by default the file's own ``<size>``; VOC counts from 1, so up to the width itself). One
+    BenchError line naming the file and the object; else the class names of its objects."""
     import xml.etree.ElementTree as ET
 
     try:
-        objects = list(ET.parse(xml).getroot().iter("object"))
+        root = ET.parse(xml).getroot()
     except (OSError, ET.ParseError) as e:
         raise BenchError(f"{xml}: not valid XML ({e})") from e
-    for i, obj in enumerate(objects, 1):
+    size = size or _voc_size(root)
+    names = set()
+    for i, obj in enumerate(root.iter("object"), 1):
         name = (obj.findtext("name") or "").strip()
         where = f"{xml}: object {i}" + (f" ({name})" if name else "")
         if not name:
             raise BenchError(f"{where} has an empty <name>")
+        names.add(name)
         box = obj.find("bndbox")
         if box is None:
             raise BenchError(f"{where} has no <bndbox>")
@@ -165,6 +167,7 @@ def check_voc_file(xml: Path, size: tuple[int, int] | None) -> None:
                 f"{where}: box ({x1:g}, {y1:g}, {x2:g}, {y2:g}) lies outside the "
                 f"{size[0]}x{size[1]} image"
             )
+    return names
 
 
 def match_label_maps(folder: Path, images: list) -> dict[str, Path]:

@@ -149,16 +149,16 @@ def _box(x1, y1, x2, y2) -> str:
     ],
 )
 def test_a_bad_voc_object_is_one_line_naming_the_file_and_the_object(tmp_path, box, name, message):
-    from downstream.annotations import check_voc_file, voc_size
+    from downstream.annotations import check_voc_file
 
     xml = _voc(tmp_path, box, name)
     with pytest.raises(BenchError, match=message) as error:
-        check_voc_file(xml, voc_size(xml))
+        check_voc_file(xml)  # the image's size from the file's own <size>
     assert str(error.value).startswith(str(xml)) and "\n" not in str(error.value)
 
 
 def test_a_good_voc_object_passes(tmp_path):
-    from downstream.annotations import check_voc_file, voc_size
+    from downstream.annotations import check_voc_file
 
     xml = _voc(tmp_path, _box(1, 1, 50, 40))  # VOC counts from 1: the last pixel is 50
-    check_voc_file(xml, voc_size(xml))
+    assert check_voc_file(xml) == {"dog"}

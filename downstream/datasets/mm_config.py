@@ -13,7 +13,7 @@ import io
 import json
 from pathlib import Path
 
-from downstream.annotations import MMSEG_READER, check_voc_file, label_maps_digest, voc_size
+from downstream.annotations import MMSEG_READER, check_voc_file, label_maps_digest
 from downstream.datasets.base import Dataset, keep_usable, usable_clean
 from downstream.errors import BenchError
 from rdmc.imageio import read_image
@@ -57,7 +57,7 @@ def _check_xml_files(registry, config: dict) -> None:
     for img_id in list_from_file(lazy.ann_file):
         xml = Path(lazy.sub_data_root) / lazy.ann_subdir / f"{img_id}.xml"
         if xml.is_file():
-            check_voc_file(xml, voc_size(xml))
+            check_voc_file(xml)
 
 
 def _files_digest(config: dict) -> str:

@@ -8,7 +8,6 @@ there is no clean condition, so no PSNR and no recovery."""
 from __future__ import annotations
 
 import hashlib
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from downstream.annotations import check_voc_file, coco_image_names
@@ -55,8 +54,7 @@ def read_voc(voc: Path, ids: list[str]) -> tuple[dict[str, list[dict]], dict[str
             raise BenchError(f"{voc / 'JPEGImages'}: no image for annotation {xml.name}")
     names = set()
     for i, xml in xmls.items():
-        check_voc_file(xml, _size_or_none(photos[i]))
-        names |= {o.findtext("name").strip() for o in ET.parse(xml).getroot().iter("object")}
+        names |= check_voc_file(xml, _size_or_none(photos[i]))
     classes = tuple(sorted(names))
     parser = XMLDataset(
         data_root=str(voc),
