@@ -127,15 +127,14 @@ class BenchRun:
     # ------------------------------------------------------------ stages
 
     def _produce(self, dataset: Dataset, conditions: list[Condition], models: list[TaskModel],
-                 images: ConditionImages, rank: int, world: int) -> None:  # fmt: skip
-        """Every condition image and every prediction of this process's shard, into the cache."""
+                 images: ConditionImages, scored: dict[str, set[str]], rank: int,
+                 world: int) -> None:  # fmt: skip
+        """Every condition image, and every prediction of a model on the images it is scored
+        on (``scored``: model name -> image names), of this process's shard, into the cache."""
         from tqdm import tqdm
 
         units = [unit for group in shard_of(dataset.images, conditions, rank, world)
                  for unit in group]  # fmt: skip
-        scored = {
-            m.name: {im.name for im in scored_cells.scored_images(dataset, m)[0]} for m in models
-        }
         bar = tqdm(units, desc=f"{self.suite.name}: images and predictions", unit="img",
                    disable=not self.progress or rank != 0)  # fmt: skip
         for image, c in bar:
@@ -161,16 +160,20 @@ class BenchRun:
             )
         images = ConditionImages(self.suite, self.cache, self.device, self.precision, self.compile)
         images.attach_outputs(dataset, conditions)
-        self._produce(dataset, conditions, models, images, rank, world)
+        scoring = {m.name: scored_cells.scored_images(dataset, m) for m in models}
+        scored = {name: {im.name for im in ims} for name, (ims, _) in scoring.items()}
+        self._produce(dataset, conditions, models, images, scored, rank, world)
         self.timings["images_and_predictions_s"] = time.perf_counter() - start
         _barrier(world)
         if rank != 0:
             return self.out / "results.json"
         meta = self._meta(dataset, models, images, world)
         meta["scored_images"] = {
-            f"{m.task}:{m.name}": {"images": [im.name for im in scored], "rule": rule}
+            f"{m.task}:{m.name}": {
+                "images": [im.name for im in scoring[m.name][0]],
+                "rule": scoring[m.name][1],
+            }
             for m in models
-            for scored, rule in [scored_cells.scored_images(dataset, m)]
         }
         meta["complete"] = False  # until the last cell and the derived figures are written
         self._warn_unmapped(dataset, models, meta)
@@ -190,7 +193,7 @@ class BenchRun:
             self.write(meta)
         self.records += derived_records(self.records)
         add_intervals(self.records)
-        meta["gallery"] = self._gallery(dataset, conditions, models, images, self.records)
+        meta["gallery"] = self._gallery(dataset, conditions, models, images, self.records, scored)
         self.timings["total_s"] = time.perf_counter() - start
         meta["timings"] = dict(self.timings, cells=len(cells), cells_from_cache=hits)
         meta["complete"] = True
@@ -219,6 +222,7 @@ class BenchRun:
         models: list[TaskModel],
         images: ConditionImages,
         records: list[dict],
+        scored: dict[str, set[str]],
         count: int = 3,
     ) -> list[dict]:
         """Side-by-side panels (clean, rainy, each derainer) with detections and masks drawn
@@ -234,9 +238,6 @@ class BenchRun:
         rain = gallery_rain(settings, records)
         shown = [c for c in conditions if c == CLEAN or c.rain == rain]
         classes = next((m.model.classes for m in models if m.task == "detection"), [])
-        scored = {
-            m.name: {im.name for im in scored_cells.scored_images(dataset, m)[0]} for m in models
-        }
         gallery = []
         # the photos every model is scored on first (for the selfie segmenters: people)
         chosen = sorted(dataset.images, key=lambda im: -sum(im.name in s for s in scored.values()))
@@ -312,10 +313,11 @@ def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = 
     loaded = load_suite(suite)
     results = out / "results.json"
     # Rank 0 writes OUT; the other ranks of one torchrun job write only to the cache.
-    lock = exclusive(out) if int(os.environ.get("RANK", "0")) == 0 else contextlib.nullcontext()
+    writes_out = int(os.environ.get("RANK", "0")) == 0
+    lock = exclusive(out) if writes_out else contextlib.nullcontext()
     try:
         with lock:
-            if results.exists() and not resume and int(os.environ.get("RANK", "0")) == 0:
+            if results.exists() and not resume and writes_out:
                 raise BenchError(
                     f"{results} exists; pass --resume to continue or update it, "
                     "or pick another --out"
