@@ -17,6 +17,7 @@ from rdmc.data.layouts import LAYOUTS
 from rdmc.data.samples import SPLITS
 from rdmc.messages import first_line
 from rdmc.rain import PRESETS, SEVERITIES
+from rdmc.results_file import REFERENCE_CONDITIONS
 
 SUITE_DIR = Path(__file__).parent / "suites"
 
@@ -82,11 +83,6 @@ def _show(value: object) -> str:
 
 def _type_name(kind: type) -> str:
     return {str: "a string", int: "an integer", list: "a list", dict: "a mapping"}[kind]
-
-
-# The conditions every run has besides its derainers, and the derainer field of those: a
-# derainer may not take one of these names (its rows would merge into theirs).
-REFERENCE_CONDITIONS = ("clean", "rainy", "none")
 
 
 class _Checker:

@@ -662,8 +662,9 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 def _run_report(args: argparse.Namespace) -> int:
     from reports.html import render_report
+    from reports.tables import results_path
 
-    inputs = {(r / "results.json" if r.is_dir() else r).resolve() for r in args.results}
+    inputs = {results_path(r).resolve() for r in args.results}
     if args.output.resolve() in inputs:
         raise CommandError(f"{args.output} is one of the results files read; pick another -o")
     if args.output.exists() and not args.overwrite:
@@ -753,7 +754,7 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
 
 def _run_scoreboard(args: argparse.Namespace) -> int:
     from rdmc.rain import PRESETS
-    from rdmc.scoreboard import Entry, check_labels, run_scoreboard
+    from rdmc.scoreboard import Entry, LabelError, run_scoreboard
     from reports.tables import render_tables
 
     if args.dataset and args.rain:
@@ -763,14 +764,13 @@ def _run_scoreboard(args: argparse.Namespace) -> int:
         if preset not in PRESETS or not 1 <= severity <= 5:
             raise CommandError(f"{preset}/s{severity}: unknown rain setting (presets {PRESETS})")
     entries = [Entry.parse(d) for d in args.derainers]
-    try:
-        check_labels(entries)
-    except ValueError as e:
-        raise CommandError(str(e)) from e
     _check_scoreboard_out(args.out, args.resume, args.overwrite)
-    out, errors = run_scoreboard(entries, args.out, rain, args.split, args.seed,
-                                 args.latency_size, resume=args.resume,
-                                 precision=_precision(args), datasets=args.dataset)  # fmt: skip
+    try:
+        out, errors = run_scoreboard(entries, args.out, rain, args.split, args.seed,
+                                     args.latency_size, resume=args.resume,
+                                     precision=_precision(args), datasets=args.dataset)  # fmt: skip
+    except LabelError as e:
+        raise CommandError(str(e)) from e
     print(render_tables(out), end="")
     print(f"wrote {out}")
     return 1 if errors else 0
@@ -872,11 +872,11 @@ def _add_history(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_history_add(args: argparse.Namespace) -> int:
-    from reports.history import HistoryError, add
+    from reports.history import add
 
     try:
         path = add(args.run, args.to)
-    except HistoryError as e:
+    except ValueError as e:  # a run without results, or a results or speed file unreadable
         raise CommandError(str(e)) from e
     print(f"history: {path}")
     return 0

@@ -7,6 +7,10 @@ from __future__ import annotations
 import json
 import math
 
+# The rows every results file has besides its derainers' (the clean and rainy references, and
+# "none", the derainer field of those): no derainer may take one of these names, or its rows
+# would merge into theirs.
+REFERENCE_CONDITIONS = ("clean", "rainy", "none")
 NON_FINITE = {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}
 # Record fields that hold text, never a number written as text.
 TEXT_FIELDS = frozenset(

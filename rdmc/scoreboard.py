@@ -33,6 +33,7 @@ from rdmc.imageio import write_bytes_atomic
 from rdmc.intervals import add_intervals, mean_replicates, resample_counts
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import code_digest, git_commit, machine, versions
+from rdmc.results_file import REFERENCE_CONDITIONS
 from rdmc.scoreboard_data import (
     OUTPUTS,
     DatasetSpec,
@@ -64,18 +65,22 @@ class Entry:
         return cls(label, spec) if sep else cls(text, text)
 
 
+class LabelError(ValueError):
+    """A row label used twice or taken from a reference row; the message says which."""
+
+
 def check_labels(entries: list[Entry]) -> None:
     """Every row's label once, none a reference row's (``rainy``, ``clean``, ``none``):
-    ValueError naming the first that is not."""
+    LabelError naming the first that is not."""
     seen: dict[str, str] = {}
     for entry in entries:
-        if entry.label in ("clean", RAINY, "none"):
-            raise ValueError(
+        if entry.label in REFERENCE_CONDITIONS:
+            raise LabelError(
                 f"{entry.label}={entry.spec}: the label {entry.label!r} names a "
                 "reference row; pick another label"
             )
         if entry.label in seen:
-            raise ValueError(
+            raise LabelError(
                 f"the label {entry.label!r} is used twice ({seen[entry.label]} and "
                 f"{entry.spec}); give each derainer its own label"
             )

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from rdmc.imageio import write_bytes_atomic
-from rdmc.results_file import decode_numbers
 from reports.speed import is_speed_file, read_speed
+from reports.tables import load_results
 
 HISTORY_FILE = "history.jsonl"
 # The quality metrics drawn (per-class APs and IoUs would be hundreds of lines).
@@ -44,7 +44,7 @@ class HistoryError(ValueError):
 def _run_files(folder: Path) -> tuple[dict | None, Path | None, dict | None]:
     results = folder / "results.json" if (folder / "results.json").is_file() else None
     found = sorted(folder.rglob("results.json")) if results is None else [results]
-    data = json.loads(found[0].read_text()) if found else None
+    data = load_results(found[0]) if found else None  # checked; one line naming a bad file
     speed = None
     for f in sorted(folder.glob("*.json")):
         try:
@@ -69,8 +69,8 @@ def run_line(folder: Path, date: str | None = None) -> dict:
         "speed": {},
     }
     if results is not None:
-        line["commit"] = results.get("meta", {}).get("git_commit")
-        for r in decode_numbers(results.get("records", [])):
+        line["commit"] = results["meta"].get("git_commit")
+        for r in results["records"]:
             if r.get("metric") in TRENDED and isinstance(r.get("value"), int | float):
                 key = KEY_SEPARATOR.join(str(r.get(k)) for k in QUALITY_KEY)
                 line["quality"][key] = {"value": _finite(r["value"]), "ci95": r.get("ci95")}

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from rdmc.imageio import write_bytes_atomic
-from reports.tables import INCOMPLETE, is_incomplete, load_results, tables_for
+from reports.tables import INCOMPLETE, is_incomplete, load_results, results_path, tables_for
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAIN_METRICS = (("restoration", "PSNR", "PSNR (dB)"), ("detection", "mAP", "mAP (%)"),
@@ -223,8 +223,7 @@ def render_report(results: list[str | Path], out: str | Path, history: str | Non
     """Writes the report for one or more results.json (or their folders) and returns its path."""
     runs, taken = [], set()
     for item in results:
-        path = Path(item)
-        path = path / "results.json" if path.is_dir() else path
+        path = results_path(item)
         data = load_results(path)
         runs.append(Run(_label(path, data, taken), data, path.parent))
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)

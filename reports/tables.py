@@ -29,12 +29,16 @@ REFERENCE_ROWS = ("clean", "rainy")
 REQUIRED_FIELDS = ("condition", "rain", "task", "metric", "value", "unit")
 
 
+def results_path(path: str | Path) -> Path:
+    """A results file given as itself or as its run's folder."""
+    path = Path(path)
+    return path / "results.json" if path.is_dir() else path
+
+
 def load_results(path: str | Path) -> dict:
     """A results file (``rdmc bench`` or ``rdmc scoreboard``), checked: every record has the
     fields the tables read and a numeric (or null) value; one line naming the file if not."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "results.json"
+    path = results_path(path)
     try:
         data = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:

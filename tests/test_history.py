@@ -79,3 +79,12 @@ def test_history_errors_are_one_line(tmp_path, capsys):
     assert "no history" in capsys.readouterr().err
     assert main(["history", "add", str(tmp_path), "--to", str(tmp_path / "h")]) == 1
     assert "no results.json and no pytest-benchmark JSON" in capsys.readouterr().err
+
+
+def test_a_broken_results_file_is_one_line_naming_it(tmp_path, capsys):
+    run = _night(tmp_path / "n", "c1", 25.0, 0.5)
+    (run / "results.json").write_text("{not json")
+    assert main(["history", "add", str(run), "--to", str(tmp_path / "h")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert f"{run / 'results.json'}: not a readable results.json" in err and "\n" not in err
+    assert not (tmp_path / "h" / "history.jsonl").exists()
