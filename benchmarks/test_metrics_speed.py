@@ -1,10 +1,13 @@
-"""Throughput of PSNR/SSIM at 512x512, next to scikit-image's SSIM as the in-process baseline."""
+"""Throughput of PSNR/SSIM and of no-reference quality (NIQE, BRISQUE, PIQE) at 512x512, next
+to scikit-image's SSIM as the in-process baseline."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
+from rdmc.iqa import METRICS, score
 from rdmc.metrics import psnr, psnr_torch, rgb_to_y, ssim, ssim_torch
 
 
@@ -50,3 +53,12 @@ def test_psnr_ssim_torch_batch8(benchmark, photo_pair):
     # 0.65-0.77 s alone (warm-up rounds, the allocator, flush-denormal and OMP's wait
     # policy ruled out), so the gate's rerun of it alone cannot confirm a flag.
     benchmark.extra_info["report_only"] = "its time depends on what ran before it"
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_no_reference_quality(benchmark, photo_pair, metric):
+    """NIQE, BRISQUE, PIQE of one 512x512 RGB image (rdmc.iqa), next to SSIM above: the
+    cost the bench adds per condition image."""
+    benchmark.group = "metrics-512"
+    score(photo_pair[0], [metric])  # model files read and parsed once, outside the rounds
+    benchmark(score, photo_pair[0], [metric])

@@ -15,6 +15,7 @@ import yaml
 from downstream.errors import BenchError
 from rdmc.data.layouts import LAYOUTS
 from rdmc.data.samples import SPLITS
+from rdmc.iqa import METRICS as QUALITY_METRICS
 from rdmc.messages import first_line
 from rdmc.rain import PRESETS, SEVERITIES
 from rdmc.results_file import REFERENCE_CONDITIONS
@@ -24,7 +25,8 @@ SUITE_DIR = Path(__file__).parent / "suites"
 # key -> (type, required); every mapping in a suite is checked against one of these
 TOP_LEVEL = {"name": (str, False), "dataset": (dict, True), "rain": (list, False),
              "derainers": (list, True), "detectors": (list, False),
-             "segmenters": (list, False), "seed": (int, False)}  # fmt: skip
+             "segmenters": (list, False), "seed": (int, False),
+             "quality": (list, False)}  # fmt: skip
 DATASET_TYPES = {
     "samples": {"type": (str, True), "split": (str, False), "limit": (int, False)},
     "folder": {"type": (str, True), "root": (str, True), "name": (str, False),
@@ -65,6 +67,8 @@ class Suite:
     segmenters: list
     seed: int = 0
     source: str = ""
+    # no-reference quality metrics (rdmc.iqa) of every condition; all three unless chosen
+    quality: list[str] = field(default_factory=lambda: list(QUALITY_METRICS))
     outputs: dict[str, str] = field(default_factory=dict)  # name -> folder of derained images
     specs: dict[str, str] = field(default_factory=dict)  # name -> config:CONFIG:CHECKPOINT
 
@@ -183,6 +187,14 @@ class _Checker:
             names.append(entry.get("name") or entry["config"])
         self.once_each(names, where)
 
+    def quality(self, names: list) -> None:
+        for i, name in enumerate(names):
+            self.value(name, str, f"quality[{i}]")
+            if name not in QUALITY_METRICS:
+                raise self.fail(f"quality[{i}]", f"unknown metric {_show(name)} "
+                                f"(allowed: {', '.join(QUALITY_METRICS)})")  # fmt: skip
+        self.once_each(names, "quality")
+
     def once_each(self, names: list[str], where: str) -> None:
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
@@ -206,6 +218,7 @@ def check_suite(data: object, path: Path) -> Suite:
     check.derainers(data["derainers"])
     check.models(data.get("detectors", []), "detectors")
     check.models(data.get("segmenters", []), "segmenters")
+    check.quality(data.get("quality", list(QUALITY_METRICS)))
     entries = [d for d in data["derainers"] if isinstance(d, dict)]
     return Suite(
         name=data.get("name", path.stem),
@@ -216,6 +229,7 @@ def check_suite(data: object, path: Path) -> Suite:
         segmenters=data.get("segmenters", []),
         seed=data.get("seed", 0),
         source=str(path),
+        quality=data.get("quality", list(QUALITY_METRICS)),
         outputs={d["name"]: d["outputs"] for d in entries if "outputs" in d},
         specs={
             d["name"]: f"config:{d['config']}:{d['checkpoint']}" for d in entries if "config" in d

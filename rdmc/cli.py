@@ -49,6 +49,27 @@ def _add_overwrite(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _add_quality(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--quality",
+        default="niqe,brisque,piqe",
+        metavar="LIST",
+        help="no-reference quality of every row, comma-separated: niqe, brisque, piqe, or "
+        "none (default: all three)",
+    )
+
+
+def _quality_metrics(text: str) -> list[str]:
+    from rdmc.iqa import IqaError, parse_metrics
+
+    if text.strip().lower() == "none":
+        return []
+    try:
+        return parse_metrics(text)
+    except IqaError as e:
+        raise CommandError(f"--quality: {e}") from e
+
+
 def _add_max_pixels(p: argparse.ArgumentParser) -> None:
     from rdmc.imageio import DEFAULT_MAX_PIXELS
 
@@ -181,7 +202,7 @@ def _run_iqa(args: argparse.Namespace) -> int:
 
     try:
         metrics = parse_metrics(args.metrics)
-    except IqaError as e:
+    except IqaError as e:  # "none" is no choice here: the command only scores quality
         raise CommandError(f"--metrics: {e}") from e
     images, problems = _collect(args.inputs)
     report = score_files(images, metrics)
@@ -793,6 +814,7 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
         help="update an existing --out scoreboard, keeping rows whose weights are unchanged",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    _add_quality(p)
     _add_precision(p, default="fp32")
     p.set_defaults(func=_run_scoreboard)
 
@@ -813,7 +835,8 @@ def _run_scoreboard(args: argparse.Namespace) -> int:
     try:
         out, errors = run_scoreboard(entries, args.out, rain, args.split, args.seed,
                                      args.latency_size, resume=args.resume,
-                                     precision=_precision(args), datasets=args.dataset)  # fmt: skip
+                                     precision=_precision(args), datasets=args.dataset,
+                                     quality=_quality_metrics(args.quality))  # fmt: skip
     except LabelError as e:
         raise CommandError(str(e)) from e
     print(render_tables(out), end="")

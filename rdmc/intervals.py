@@ -5,7 +5,8 @@ the image count, so deterministic and shared by all conditions of a run): the
 figure recomputed on each resample gives its replicates, the 2.5 and 97.5
 percentiles give ``ci95``. A derainer against rainy is a paired comparison: the
 difference of their replicates on the same resamples gives the interval of the
-difference, and the verdict is "better" or "worse" when it excludes zero. Means
+difference, and the verdict is "better" or "worse" when it excludes zero (for a
+lower-is-better metric such as NIQE, a negative difference is "better"). Means
 over images (PSNR, SSIM) are re-averaged here; downstream.bootstrap recomputes
 COCO mAP and mIoU on the resamples.
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from rdmc.results_file import LOWER_IS_BETTER
 
 RESAMPLES = 1000
 SEED = 20261126
@@ -59,14 +62,18 @@ def _extended_interval(values: np.ndarray) -> list[float] | None:
     return [float(lo), float(hi)]
 
 
-def verdict(difference: np.ndarray) -> tuple[list[float] | None, str]:
-    """Interval of a paired difference (derainer - rainy) and what it says at ``LEVEL``."""
+def verdict(
+    difference: np.ndarray, lower_is_better: bool = False
+) -> tuple[list[float] | None, str]:
+    """Interval of a paired difference (derainer - rainy) and what it says at ``LEVEL``:
+    "better" when it excludes zero on the side that is better for the metric."""
     finite = bool(np.isfinite(difference).all())
     ci = interval(difference) if finite else _extended_interval(difference)
+    up, down = ("worse", "better") if lower_is_better else ("better", "worse")
     if ci is not None and ci[0] > 0:
-        return ci, "better"
+        return ci, up
     if ci is not None and ci[1] < 0:
-        return ci, "worse"
+        return ci, down
     return ci, "no difference"
 
 
@@ -94,7 +101,8 @@ def add_intervals(records: list[dict]) -> None:
         if r["condition"] in ("clean", "rainy") or base is None or relative:
             continue
         ci, word = verdict(
-            paired_difference(replicates, np.asarray(base["replicates"], np.float64))
+            paired_difference(replicates, np.asarray(base["replicates"], np.float64)),
+            lower_is_better=r["metric"] in LOWER_IS_BETTER,
         )
         difference = None
         if r["value"] is not None and base["value"] is not None:

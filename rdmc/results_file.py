@@ -11,6 +11,9 @@ import math
 # "none", the derainer field of those): no derainer may take one of these names, or its rows
 # would merge into theirs.
 REFERENCE_CONDITIONS = ("clean", "rainy", "none")
+# Metrics where a lower value is the better one (no-reference quality, rdmc.iqa); every
+# other quality figure is higher-is-better. Verdicts, table marks and `rdmc compare` read it.
+LOWER_IS_BETTER = frozenset({"NIQE", "BRISQUE", "PIQE"})
 NON_FINITE = {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}
 # Record fields that hold text, never a number written as text.
 TEXT_FIELDS = frozenset(

@@ -31,6 +31,7 @@ from rdmc import results_file
 from rdmc.analysis import complexity
 from rdmc.imageio import write_bytes_atomic
 from rdmc.intervals import add_intervals, mean_replicates, resample_counts
+from rdmc.iqa import METRICS, QUALITY_MODEL, QUALITY_UNIT, per_image_quality, quality_meta
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 from rdmc.provenance import code_digest, git_commit, machine, versions
 from rdmc.results_file import REFERENCE_CONDITIONS
@@ -47,7 +48,7 @@ RAINY = "rainy"
 # What a previous file's rows must share with this run to be kept by --resume.
 # What every kept row needs unchanged; each (derainer, dataset or rain setting) cell also
 # needs its own images unchanged (meta.dataset.settings).
-SAME_SETUP = ("seed", "restoration_convention", "latency", "precision", "code")
+SAME_SETUP = ("seed", "restoration_convention", "latency", "precision", "code", "quality")
 # The code a row depends on besides the derainer's weights: this module and everything it
 # imports (rain, data, the zoo, inference, metrics, intervals), and the libraries under them.
 SCORE_CODE = ("rdmc.scoreboard",)
@@ -109,6 +110,36 @@ def _restoration(label: str, spec: str, rain: str, pairs: list[tuple[np.ndarray,
     ]  # fmt: skip
 
 
+def _quality(label: str, spec: str, rain: str, images: list[np.ndarray], metrics: list[str]):
+    """No-reference quality (rdmc.iqa) of one row's images under one setting."""
+    named = [(f"image {i}", img) for i, img in enumerate(images)]
+    values, _ = per_image_quality(named, metrics)
+    return [
+        {
+            "condition": label,
+            "derainer": spec,
+            "rain": rain,
+            "task": "quality",
+            "model": QUALITY_MODEL,
+            "metric": k,
+            "value": float(np.mean(v)),
+            "unit": QUALITY_UNIT,
+            "gt": "none (no reference)",
+            "per_image": v,
+        }
+        for k, v in values.items()
+        if v
+    ]
+
+
+def _scored(
+    label: str, spec: str, rain: str, restored: list[np.ndarray], clean: list, metrics: list[str]
+) -> list[dict]:
+    """A row's records under one setting: PSNR / SSIM against clean, and quality."""
+    pairs = list(zip(restored, clean, strict=True))
+    return _restoration(label, spec, rain, pairs) + _quality(label, spec, rain, restored, metrics)
+
+
 def _complexity(label: str, spec: str, derainer, size: int, repeats: int):
     stats = complexity(derainer.net, size)
     values = {
@@ -141,10 +172,13 @@ def run_scoreboard(
     resume: bool = False,
     precision: str = "fp32",
     datasets: list[DatasetSpec] | None = None,
+    quality: list[str] = METRICS,
 ) -> tuple[Path, list[str]]:
     """Scores every entry into ``out`` on the embedded split under ``rain``, or on the paired
     ``datasets``; returns its path and the one-line errors of the entries that could not be
-    scored."""
+    scored. ``quality``: the no-reference metrics of every row (the clean images' too)."""
+    quality = list(quality)
+    quality_info = quality_meta(quality)
     check_labels(entries)
     previous = json.loads(out.read_text()) if resume and out.is_file() else None
     if previous is not None:
@@ -165,7 +199,14 @@ def run_scoreboard(
         "latency": {"size": latency_size, "repeats": latency_repeats, "statistic": "median"},
         "precision": precision,
         "code": code_digest(SCORE_CODE),
-        "units": {**RESTORATION_UNITS, "params": "M", "GFLOPs": "G", "latency": "ms"},
+        "quality": quality_info,
+        "units": {
+            **RESTORATION_UNITS,
+            "params": "M",
+            "GFLOPs": "G",
+            "latency": "ms",
+            **dict.fromkeys(quality_info["metrics"], QUALITY_UNIT),
+        },
         "versions": versions(),
         "git_commit": git_commit(),
         "machine": machine("cpu"),
@@ -177,16 +218,18 @@ def run_scoreboard(
         before = previous["meta"]["dataset"].get("settings", {})
         held = {s for s, d in dataset["settings"].items() if before.get(s) == d} | {"none"}
         previous["records"] = [r for r in previous["records"] if r["rain"] in held]
-    records = [
-        r
-        for s in settings
-        for r in _restoration(RAINY, "none", s, [(c.rainy, c.clean) for c in cases[s]])
-    ]
+    records = []
+    for s in settings:
+        clean = [c.clean for c in cases[s]]
+        records += _scored(RAINY, "none", s, [c.rainy for c in cases[s]], clean, quality)
+        records += _quality("clean", "none", s, clean, quality)
     errors = []
     for entry in entries:
         try:
             score = _score_outputs if entry.spec.startswith(OUTPUTS) else _score_model
-            info, rows = score(entry, cases, previous, precision, latency_size, latency_repeats)
+            info, rows = score(
+                entry, cases, previous, precision, latency_size, latency_repeats, quality
+            )
             meta["derainers"][entry.label] = info
         except (ValueError, OSError) as e:
             errors.append(f"{entry.label}: {e}")
@@ -200,7 +243,8 @@ def run_scoreboard(
 
 
 def _score_model(entry: Entry, cases: dict, previous: dict | None, precision: str,
-                 latency_size: int, latency_repeats: int) -> tuple[dict, list[dict]]:  # fmt: skip
+                 latency_size: int, latency_repeats: int,
+                 quality: list[str]) -> tuple[dict, list[dict]]:  # fmt: skip
     """A zoo derainer or a checkpoint: restoration on every setting, and its costs."""
     from rdmc.zoo import derainer_fingerprint, load_derainer
 
@@ -212,8 +256,13 @@ def _score_model(entry: Entry, cases: dict, previous: dict | None, precision: st
     derainer = load_derainer(entry.spec, precision=precision)
     rows = []
     for s, group in cases.items():
-        rows += kept.get(s) or _restoration(
-            entry.label, entry.spec, s, [(derainer(c.rainy), c.clean) for c in group]
+        rows += kept.get(s) or _scored(
+            entry.label,
+            entry.spec,
+            s,
+            [derainer(c.rainy) for c in group],
+            [c.clean for c in group],
+            quality,
         )
     rows += kept.get("none") or _complexity(
         entry.label, entry.spec, derainer, latency_size, latency_repeats
@@ -222,13 +271,14 @@ def _score_model(entry: Entry, cases: dict, previous: dict | None, precision: st
     return info, rows
 
 
-def _score_outputs(entry: Entry, cases: dict, previous: dict | None, *_) -> tuple[dict, list]:
-    """A method run elsewhere (``outputs:DIR``): restoration only, every output required."""
+def _score_outputs(entry: Entry, cases: dict, previous: dict | None, *rest) -> tuple[dict, list]:
+    """A method run elsewhere (``outputs:DIR``): restoration and quality, no costs; every
+    output required."""
+    quality = rest[-1]
     outputs = {s: method_outputs(entry.spec, s, group) for s, group in cases.items()}
     fingerprint = "outputs:" + digest([f"{s} {d}" for s, (_, d) in outputs.items()])
-    rows = [r for s, group in cases.items() for r in _restoration(
-        entry.label, entry.spec, s,
-        [(out, c.clean) for out, c in zip(outputs[s][0], group, strict=True)])]  # fmt: skip
+    rows = [r for s, group in cases.items() for r in _scored(
+        entry.label, entry.spec, s, outputs[s][0], [c.clean for c in group], quality)]  # fmt: skip
     return {"spec": entry.spec, "fingerprint": fingerprint, "training": {}}, rows
 
 

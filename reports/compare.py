@@ -2,8 +2,9 @@
 
 Quality: every record of the baseline's results.json is looked up in the
 current one (same dataset, condition, derainer, rain, task, model, metric). For
-quality metrics (higher is better) a drop of more than the absolute tolerance
-that also falls below the baseline's 95% bootstrap interval (where it has one),
+quality metrics (higher is better; NIQE, BRISQUE and PIQE the other way round) a
+drop of more than the absolute tolerance that also falls outside the baseline's
+95% bootstrap interval (where it has one),
 a value that became NaN, or a missing record, is a regression. Default
 tolerances per unit: 0.5 points for percentages, 0.1 dB for PSNR, 0.005 for
 unit-less values. Latency (ms) is lower-is-better but a median without its
@@ -36,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdmc.results_file import decode_numbers
+from rdmc.results_file import LOWER_IS_BETTER, decode_numbers
 from reports.speed import (
     SpeedFileError,
     SpeedRun,
@@ -144,10 +145,13 @@ def _checked_results(path: Path, data: dict) -> dict:
 
 
 def direction(metric: str, unit: str) -> str:
-    """How a metric is judged: "higher" (quality), "lower" (latency) or "report" (a
-    network's size: a change is listed, never a regression)."""
+    """How a metric is judged: "higher" (quality), "lower-quality" (NIQE, BRISQUE, PIQE:
+    judged as quality, the other way round), "lower" (latency) or "report" (a network's
+    size: a change is listed, never a regression)."""
     if metric in REPORT_ONLY:
         return "report"
+    if metric in LOWER_IS_BETTER:
+        return "lower-quality"
     return "lower" if unit in LOWER_IS_BETTER_UNITS else "higher"
 
 
@@ -157,6 +161,7 @@ def _judge(r: dict, now: float, limit: float) -> tuple[bool, str]:
     if math.isnan(now):
         return way != "report", "not a number in current"
     worse = now < base if way == "higher" else now > base
+    sign = -1 if way == "lower-quality" else 1  # a rise of NIQE is a drop of quality
     if not (math.isfinite(base) and math.isfinite(now)):
         return worse and way != "report", f"{base} -> {now} {unit}"
     if way == "lower":  # one median, no samples: no significance to judge by
@@ -171,7 +176,8 @@ def _judge(r: dict, now: float, limit: float) -> tuple[bool, str]:
         if isinstance(ci, list) and len(ci) == 2 and all(isinstance(v, int | float) for v in ci)
         else None
     )
-    worse = delta < -limit and (ci is None or now < ci[0])
+    outside = ci is None or (now < ci[0] if sign > 0 else now > ci[1])
+    worse = sign * delta < -limit and outside
     note = f"{delta:+.4g} {unit} (tolerance {limit:g}"
     note += f"; baseline 95% CI [{ci[0]:.4g}, {ci[1]:.4g}])" if ci else ")"
     return worse, note

@@ -17,11 +17,12 @@ from pathlib import Path
 import jinja2
 
 from rdmc.imageio import write_bytes_atomic
+from reports.agreement import agreement
 from reports.tables import INCOMPLETE, is_incomplete, load_results, results_path, tables_for
 
 TEMPLATES = Path(__file__).parent / "templates"
-MAIN_METRICS = (("restoration", "PSNR", "PSNR (dB)"), ("detection", "mAP", "mAP (%)"),
-                ("segmentation", "mIoU", "mIoU (%)"))  # fmt: skip
+MAIN_METRICS = (("restoration", "PSNR", "PSNR (dB)"), ("quality", "NIQE", "NIQE (lower is better)"),
+                ("detection", "mAP", "mAP (%)"), ("segmentation", "mIoU", "mIoU (%)"))  # fmt: skip
 
 
 @dataclass
@@ -163,6 +164,25 @@ def _html_table(table) -> dict:
     return {"caption": table.caption, "columns": table.columns, "rows": rows}
 
 
+def _agreement_rows(data: dict) -> list[dict]:
+    """The Spearman correlations of each quality metric with PSNR, as table text."""
+
+    def text(rho: float, ci: list[float] | None) -> str:
+        shown = "–" if rho != rho else f"{rho:+.2f}"
+        return shown + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
+
+    return [
+        {
+            "metric": row["metric"],
+            "per_image": text(row["per_image"], row["per_image_ci95"]),
+            "points": row["points"],
+            "per_condition": text(row["per_condition"], row["per_condition_ci95"]),
+            "conditions": row["conditions"],
+        }
+        for row in agreement(data["records"])
+    ]
+
+
 def _inside(folder: Path, name: str) -> Path | None:
     """``folder / name`` if it is a file inside ``folder`` (links resolved), else None: a
     results file may only embed its own gallery, never another file of the machine."""
@@ -236,6 +256,7 @@ def render_report(results: list[str | Path], out: str | Path, history: str | Non
                 "incomplete": INCOMPLETE if is_incomplete(r.data) else "",
                 "tables": [_html_table(t) for t in tables_for(r.data)],
                 "gallery": _gallery(r),
+                "agreement": _agreement_rows(r.data),
                 "provenance": _provenance(r.data["meta"]),
             }
             for r in runs

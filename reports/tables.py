@@ -1,6 +1,8 @@
 """`rdmc tables`: paper-style tables from results.json (LaTeX with booktabs, or Markdown).
 
 - Restoration: methods x rain settings, PSNR / SSIM of each copy against clean.
+- No-reference quality: methods x rain settings, NIQE / BRISQUE / PIQE (lower is better),
+  the clean row included; on real rain the only image-quality figures.
 - Downstream: methods x (mAP, mIoU, recovery) per rain setting.
 - Scoreboard (``rdmc scoreboard``): methods x (PSNR / SSIM per rain setting, parameters,
   GFLOPs, CPU latency).
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdmc.results_file import decode_numbers
+from rdmc.results_file import LOWER_IS_BETTER, decode_numbers
 
 REFERENCE_ROWS = ("clean", "rainy")
 
@@ -190,6 +192,26 @@ def _ci_note(intervals: list | None) -> str:
             "(underlined) only where beyond the intervals.")  # fmt: skip
 
 
+def quality_table(data: dict, rain: Sequence[str] | None = None) -> Table:
+    """No-reference quality (NIQE / BRISQUE / PIQE, lower is better) of every copy: the
+    clean row too, so a reader sees how far the metric is from a clean photo; on real rain
+    the only image-quality columns."""
+    records = [r for r in data["records"] if r["task"] == "quality"]
+    metrics = list(dict.fromkeys(r["metric"] for r in records))
+    settings = list(rain or _main_rain_settings(records))
+    columns = [f"{s} {m} ↓" for s in settings for m in metrics]
+    keys = [(s, "quality", m) for s in settings for m in metrics]
+    rows, intervals = _cells(records, _methods(records), keys)
+    variants = data["meta"].get("quality", {}).get("variants", {})
+    named = "; ".join(variants.get(m, m) for m in metrics)
+    caption = (
+        f"No-reference quality on {data['meta']['dataset']['name']} ({named}); lower is better, "
+        "no clean image is used." + _ci_note(intervals)
+    )
+    lower = [m in LOWER_IS_BETTER for _, _, m in keys]
+    return Table(caption, columns, rows, [2] * len(columns), lower, intervals)
+
+
 def downstream_table(
     data: dict, metrics: Sequence[str] = ("mAP", "mIoU"), rain: Sequence[str] | None = None
 ) -> Table:
@@ -236,7 +258,7 @@ def scoreboard_table(data: dict) -> Table:
     groups = settings + (["average"] if average else [])
     columns = [f"{s} {m}" for s in groups for m in ("PSNR", "SSIM")] + [c[1] for c in costs]
     rows, intervals = [], []
-    for m in _methods(records):
+    for m in [m for m in _methods(records) if m != "clean"]:  # clean has quality rows only
         values = [_value(records, m, s, "restoration", metric)
                   for s in settings for metric in ("PSNR", "SSIM")]  # fmt: skip
         spans = [_interval(records, m, s, "restoration", metric)
@@ -352,11 +374,14 @@ def to_latex(table: Table) -> str:
 def tables_for(data: dict, metrics: Sequence[str] = ("mAP", "mIoU"),
                rain: Sequence[str] | None = None) -> list[Table]:  # fmt: skip
     """The tables of a results file: a scoreboard's one, or a bench run's two."""
+    tasks = {r["task"] for r in data["records"]}
     if data["meta"].get("kind") == "scoreboard":
         tables = [scoreboard_table(data)]
     else:
-        restored = any(r["task"] == "restoration" for r in data["records"])
-        tables = [restoration_table(data, rain)] if restored else []  # real rain: no clean
+        tables = [restoration_table(data, rain)] if "restoration" in tasks else []  # real rain
+    if "quality" in tasks:
+        tables.append(quality_table(data, rain))
+    if data["meta"].get("kind") != "scoreboard":
         tables.append(downstream_table(data, metrics, rain))
     if is_incomplete(data):
         for table in tables:

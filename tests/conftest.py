@@ -43,17 +43,21 @@ def isolated_cache(tmp_path_factory):
 TINY_RDMC = {"type": "RDMC", "widths": [4, 4, 4, 4, 4], "dilations": [1, 2], "stages": 2}
 
 
-@pytest.fixture
-def tiny_checkpoint(tmp_path):
-    """A checkpoint file of a tiny, untrained RDMC in the format `rdmc train` writes."""
+def write_tiny_checkpoint(path):
+    """Writes a checkpoint of a tiny, untrained RDMC in the format `rdmc train` writes."""
     import torch
 
     from rdmc.registry import build_model
 
     torch.manual_seed(0)
     net = build_model(dict(TINY_RDMC))
-    path = tmp_path / "tiny.pth"
     torch.save(
         {"meta": {"arch": dict(TINY_RDMC), "name": "tiny"}, "state_dict": net.state_dict()}, path
     )
     return path
+
+
+@pytest.fixture
+def tiny_checkpoint(tmp_path):
+    """A checkpoint file of a tiny, untrained RDMC in the format `rdmc train` writes."""
+    return write_tiny_checkpoint(tmp_path / "tiny.pth")

@@ -147,8 +147,9 @@ def test_changing_one_derainer_recomputes_only_its_cells(tmp_path, tiny_checkpoi
             suite, tmp_path / "out", resume=True, progress=False, cache_dir=tmp_path / "cache"
         ).read_text()
     )["meta"]
-    # per rain setting (2): restoration + detection + segmentation cells of the changed derainer
-    assert meta["timings"]["cells"] - meta["timings"]["cells_from_cache"] == 2 * 3
+    # per rain setting (2): restoration, detection, segmentation and quality cells of the
+    # changed derainer
+    assert meta["timings"]["cells"] - meta["timings"]["cells_from_cache"] == 2 * 4
 
 
 def test_a_crashed_run_keeps_its_cells_and_resumes(tmp_path, monkeypatch):

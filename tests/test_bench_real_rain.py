@@ -103,6 +103,12 @@ def test_real_rain_with_coco_boxes_scores_map_and_its_change_but_no_psnr(
     assert main(["tables", str(tmp_path / "out" / "results.json"), "--format", "markdown"]) == 0
     tables = capsys.readouterr().out
     assert "Restoration" not in tables and "| method | RID mAP | RID change(mAP) |" in tables
+    # Real rain has no clean image: no-reference quality is its image-quality column.
+    (niqe,) = by(records, condition="identity", metric="NIQE")
+    (rainy_niqe,) = by(records, condition="rainy", metric="NIQE")
+    assert niqe["value"] == rainy_niqe["value"] and niqe["vs_rainy"]["verdict"] == "no difference"
+    assert len(niqe["per_image"]) == len(paths) and niqe["gt"] == "none (no reference)"
+    assert "| method | RID NIQE ↓ | RID BRISQUE ↓ | RID PIQE ↓ |" in tables
     assert main(["report", str(tmp_path / "out" / "results.json"),
                  "-o", str(tmp_path / "report.html")]) == 0  # fmt: skip
 

@@ -60,7 +60,7 @@ def test_report_in_a_headless_browser(results_dirs, tmp_path):
     assert main(["report", str(results_dirs[0]), "-o", str(out)]) == 0
     shot = tmp_path / "shot.png"
     done = subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,3000",
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,4500",
          f"--screenshot={shot}", out.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -68,7 +68,7 @@ def test_report_in_a_headless_browser(results_dirs, tmp_path):
     console = [line for line in done.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert not console, console
     image = cv2.imread(str(shot))
-    assert image.shape[:2] == (3000, 1280)
+    assert image.shape[:2] == (4500, 1280)
     # Plots are in the page: many strongly coloured pixels (seaborn lines, bars, heatmap cells).
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
     colourful = (hsv[..., 1] > 80) & (hsv[..., 2] > 60)

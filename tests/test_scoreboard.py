@@ -20,10 +20,15 @@ def test_entries_are_zoo_names_or_labelled_paths():
     assert Entry.parse("mine=work/best.pth") == Entry("mine", "work/best.pth")
 
 
-@pytest.fixture
-def scoreboard(tmp_path, tiny_checkpoint):
-    out = tmp_path / "scores.json"
-    entries = [Entry.parse("guided-filter"), Entry("tiny", str(tiny_checkpoint))]
+@pytest.fixture(scope="module")
+def scoreboard(tmp_path_factory):
+    """One scoreboard for the tests that only read it (scored once: quality included)."""
+    from conftest import write_tiny_checkpoint
+
+    folder = tmp_path_factory.mktemp("scoreboard")
+    out = folder / "scores.json"
+    tiny = write_tiny_checkpoint(folder / "tiny.pth")
+    entries = [Entry.parse("guided-filter"), Entry("tiny", str(tiny))]
     path, errors = run_scoreboard(entries, out, [("light", 3)], split="val", latency_repeats=2)
     assert errors == []
     return load_results(path)
@@ -65,12 +70,15 @@ def test_unloadable_derainer_is_named_and_the_rest_are_kept(tmp_path, capsys, mo
     broken.write_bytes(b"not a checkpoint")
     out = tmp_path / "scores.json"
     code = main(["scoreboard", f"broken={broken}", "guided-filter", "--out", str(out),
-                 "--rain", "light/s2", "--split", "val"])  # fmt: skip
+                 "--rain", "light/s2", "--split", "val", "--quality", "piqe"])  # fmt: skip
     assert code == 1
     err = capsys.readouterr().err
     assert f"broken: {broken}: not a readable checkpoint" in err
     data = json.loads(out.read_text())
-    assert {r["condition"] for r in data["records"]} == {"rainy", "guided-filter"}
+    # the clean images have quality rows only (no-reference: NIQE, BRISQUE, PIQE)
+    assert {r["condition"] for r in data["records"]} == {"clean", "rainy", "guided-filter"}
+    assert {r["task"] for r in data["records"] if r["condition"] == "clean"} == {"quality"}
+    assert {r["metric"] for r in data["records"] if r["task"] == "quality"} == {"PIQE"}
 
     # A rerun with --resume keeps the scored rows: nothing is derained again.
     def must_not_load(*args, **kwargs):
@@ -78,20 +86,26 @@ def test_unloadable_derainer_is_named_and_the_rest_are_kept(tmp_path, capsys, mo
 
     monkeypatch.setattr(rdmc.zoo, "load_derainer", must_not_load)
     assert main(["scoreboard", "guided-filter", "--out", str(out), "--rain", "light/s2",
-                 "--split", "val", "--resume"]) == 0  # fmt: skip
+                 "--split", "val", "--resume", "--quality", "piqe"]) == 0  # fmt: skip
     assert json.loads(out.read_text())["records"] == data["records"]
+
+    # Other quality metrics keep nothing: the rows are scored again.
+    capsys.readouterr()
+    assert main(["scoreboard", "guided-filter", "--out", str(out), "--rain", "light/s2",
+                 "--split", "val", "--resume", "--quality", "niqe"]) != 0  # fmt: skip
+    assert "derainer loaded again" in capsys.readouterr().err
 
     # Other code (here: a changed metric module) keeps nothing either.
     monkeypatch.setattr(rdmc.scoreboard, "code_digest", lambda *a: "changed code")
     capsys.readouterr()
     assert main(["scoreboard", "guided-filter", "--out", str(out), "--rain", "light/s2",
-                 "--split", "val", "--resume"]) != 0  # fmt: skip
+                 "--split", "val", "--resume", "--quality", "piqe"]) != 0  # fmt: skip
     assert "derainer loaded again" in capsys.readouterr().err  # it was scored again
 
     # Other rain settings: the stored rows do not carry over, the derainer is scored again.
     monkeypatch.undo()
     assert main(["scoreboard", "guided-filter", "--out", str(out), "--rain", "light/s4",
-                 "--split", "val", "--resume"]) == 0  # fmt: skip
+                 "--split", "val", "--resume", "--quality", "piqe"]) == 0  # fmt: skip
     rains = {r["rain"] for r in json.loads(out.read_text())["records"]}
     assert rains == {"light/s4", "none"}
 
@@ -185,10 +199,10 @@ def test_outputs_of_a_method_run_elsewhere_score_as_rdmc_eval_does(tmp_path, pho
 
 def test_scoreboard_rows_carry_intervals_and_verdicts(scoreboard):
     for r in scoreboard["records"]:
-        if r["metric"] in ("PSNR", "SSIM"):
+        if r["metric"] in ("PSNR", "SSIM", "NIQE", "BRISQUE", "PIQE"):
             lo, hi = r["ci95"]
             assert lo <= r["value"] <= hi
-            if r["condition"] != "rainy":
+            if r["condition"] not in ("rainy", "clean"):  # clean: quality rows only
                 assert r["vs_rainy"]["verdict"] in ("better", "worse", "no difference")
         assert "replicates" not in r
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from downstream.bench import cells as scored_cells
 from downstream.bench.conditions import CLEAN, Condition, ConditionImages, conditions_of
+from downstream.bench.quality import quality_cells
 from downstream.bench.task_models import TaskModel, predict, task_models
 from downstream.cache import Cache
 from downstream.checkpoints import DownstreamModelError
@@ -25,6 +26,7 @@ from rdmc import results_file
 from rdmc.data.samples import default_cache_dir, photo_credit
 from rdmc.imageio import write_bytes_atomic
 from rdmc.intervals import add_intervals
+from rdmc.iqa import QUALITY_UNIT, RECORD_NAMES, quality_meta
 from rdmc.locking import FolderLocked, exclusive
 from rdmc.metrics import convention
 from rdmc.provenance import git_commit, machine, versions
@@ -178,6 +180,7 @@ class BenchRun:
         meta["complete"] = False  # until the last cell and the derived figures are written
         self._warn_unmapped(dataset, models, meta)
         cells = list(scored_cells.cells(dataset, conditions, models, images, self.cache))
+        cells += quality_cells(dataset, conditions, images, self.suite.quality)
         bar = tqdm(
             cells, desc=f"{self.suite.name}: scoring", unit="cell", disable=not self.progress
         )
@@ -282,6 +285,7 @@ class BenchRun:
             "models": {f"{m.task}:{m.name}": m.fingerprint for m in models},
             "ground_truth": gt,
             "restoration_convention": convention(),
+            "quality": quality_meta(self.suite.quality),
             "units": {
                 "mAP": "%",
                 "mIoU": "%",
@@ -289,6 +293,7 @@ class BenchRun:
                 "SSIM": "1",
                 "recovery": "1",
                 "rPC": "1",
+                **{RECORD_NAMES[m]: QUALITY_UNIT for m in self.suite.quality},
             },
             "versions": versions(),
             "git_commit": git_commit(),

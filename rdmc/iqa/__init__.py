@@ -68,3 +68,44 @@ def score(img: np.ndarray, metrics: Sequence[str] = METRICS) -> dict[str, float]
     """The named metrics of one image (RGB/RGBA or gray, uint8 or uint16)."""
     img = _to_uint8_scale(img)
     return {name: _scorer(name)(img) for name in metrics}
+
+
+# The registry files (rdmc.weights) each metric reads.
+MODEL_FILES = {"niqe": ("niqe-pristine",), "brisque": ("brisque-model", "brisque-ranges")}
+# The metric names results files and tables use.
+RECORD_NAMES = {"niqe": "NIQE", "brisque": "BRISQUE", "piqe": "PIQE"}
+QUALITY_UNIT = "1"
+QUALITY_MODEL = "no reference"  # the record's model field: nothing is compared against
+
+
+def per_image_quality(
+    images: Sequence[tuple[str, np.ndarray]], metrics: Sequence[str]
+) -> tuple[dict[str, list[float]], list[str]]:
+    """Each metric's values over the (name, image) pairs that it can score, by record name,
+    and one line per image that cannot be scored (too small for NIQE's 96x96 blocks), which
+    is then left out of every metric so that all conditions keep the same images."""
+    values: dict[str, list[float]] = {RECORD_NAMES[m]: [] for m in metrics}
+    skipped = []
+    for name, img in images:
+        try:
+            scores = score(img, metrics)
+        except IqaError as e:
+            skipped.append(f"{name}: {e}")
+            continue
+        for metric, value in scores.items():
+            values[RECORD_NAMES[metric]].append(value)
+    return values, skipped
+
+
+def quality_meta(metrics: Sequence[str]) -> dict:
+    """What a results file says of its quality records: the metrics, the variant of each
+    (every table names it), lower is better, and the SHA-256 of each model file read."""
+    from rdmc.weights import file_digest, resolve_weights
+
+    files = [name for m in metrics for name in MODEL_FILES.get(m, ())]
+    return {
+        "metrics": [RECORD_NAMES[m] for m in metrics],
+        "variants": {RECORD_NAMES[m]: VARIANTS[m] for m in metrics},
+        "lower_is_better": True,
+        "model_files": {name: file_digest(resolve_weights(name)) for name in files},
+    }

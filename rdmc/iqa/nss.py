@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.ndimage import correlate, maximum_filter, minimum_filter
+from scipy.ndimage import correlate1d, maximum_filter, minimum_filter
 from scipy.special import gamma
 
 from rdmc.iqa.matlab import fspecial_gaussian
@@ -70,9 +70,15 @@ def mscn(img: np.ndarray, border: str) -> tuple[np.ndarray, np.ndarray]:
     residue (about 1e-14) would otherwise decide the shape fitted to a flat block, and
     MATLAB's and numpy's residues differ."""
     mode = {"replicate": "nearest", "zero": "constant"}[border]
-    window = fspecial_gaussian(WINDOW, WINDOW_SIGMA)
-    mu = correlate(img, window, mode=mode)
-    sigma = np.sqrt(np.abs(correlate(img * img, window, mode=mode) - mu * mu))
+    # fspecial's window is the outer product of one normalised 1-D Gaussian: filter rows,
+    # then columns (a quarter of the work of the 7x7 window)
+    taps = fspecial_gaussian(WINDOW, WINDOW_SIGMA).sum(axis=0)
+
+    def blur(x: np.ndarray) -> np.ndarray:
+        return correlate1d(correlate1d(x, taps, axis=0, mode=mode), taps, axis=1, mode=mode)
+
+    mu = blur(img)
+    sigma = np.sqrt(np.abs(blur(img * img) - mu * mu))
     spread = maximum_filter(img, WINDOW, mode=mode) - minimum_filter(img, WINDOW, mode=mode)
     flat = spread <= FLAT_TOLERANCE
     coefficients = np.where(flat, 0.0, (img - mu) / (sigma + 1))
