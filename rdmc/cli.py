@@ -187,9 +187,11 @@ def _add_iqa(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
     p.add_argument(
-        "--metrics", default="niqe,brisque,piqe", metavar="LIST",
+        "--metrics",
+        default="niqe,brisque,piqe",
+        metavar="LIST",
         help="comma-separated: niqe, brisque, piqe (default: all three)",
-    )  # fmt: skip
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_max_pixels(p)
     p.set_defaults(func=_run_iqa)

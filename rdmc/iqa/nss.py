@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import cv2
 import numpy as np
-from scipy.ndimage import correlate1d, maximum_filter, minimum_filter
 from scipy.special import gamma
 
 from rdmc.iqa.matlab import fspecial_gaussian
@@ -29,12 +29,31 @@ def _shape_grid() -> tuple[np.ndarray, np.ndarray]:
     return shapes, ratio
 
 
+@lru_cache(maxsize=1)
+def _inverse_grid() -> np.ndarray:
+    return 1.0 / _shape_grid()[1]
+
+
+def _nearest(increasing: np.ndarray, target: float) -> int:
+    """np.argmin((increasing - target) ** 2) for a sorted grid, by bisection: the first of
+    two equally near entries, and entry 0 for NaN (as MATLAB's min over NaNs)."""
+    if target != target:
+        return 0
+    i = int(np.searchsorted(increasing, target))
+    if i == 0:
+        return 0
+    if i == len(increasing):
+        return i - 1
+    return i - 1 if (increasing[i - 1] - target) ** 2 <= (increasing[i] - target) ** 2 else i
+
+
 def ggd_fit(values: np.ndarray) -> tuple[float, float]:
     """(shape, sigma) of a zero-mean generalised Gaussian (BRISQUE's estimateggdparam)."""
     shapes, ratio = _shape_grid()
     sigma_sq = np.mean(values**2)
     rho = sigma_sq / np.mean(np.abs(values)) ** 2
-    return float(shapes[np.argmin(np.abs(rho - 1.0 / ratio))]), float(np.sqrt(sigma_sq))
+    inverse = _inverse_grid()
+    return float(shapes[len(inverse) - 1 - _nearest(inverse[::-1], rho)]), float(np.sqrt(sigma_sq))
 
 
 def _side_std(values: np.ndarray) -> float:
@@ -51,8 +70,7 @@ def aggd_fit(values: np.ndarray) -> tuple[float, float, float]:
         gamma_hat = left / right
         r_hat = np.mean(np.abs(values)) ** 2 / np.mean(values**2)
         r_hat_norm = r_hat * (gamma_hat**3 + 1) * (gamma_hat + 1) / (gamma_hat**2 + 1) ** 2
-    shape = shapes[np.argmin((ratio - r_hat_norm) ** 2)]
-    return float(shape), left, right
+    return float(shapes[_nearest(ratio, r_hat_norm)]), left, right
 
 
 def neighbour_products(mscn: np.ndarray) -> list[np.ndarray]:
@@ -69,17 +87,20 @@ def mscn(img: np.ndarray, border: str) -> tuple[np.ndarray, np.ndarray]:
     Where the 7x7 neighbourhood is constant the coefficient is exactly 0: floating-point
     residue (about 1e-14) would otherwise decide the shape fitted to a flat block, and
     MATLAB's and numpy's residues differ."""
-    mode = {"replicate": "nearest", "zero": "constant"}[border]
+    edge = {"replicate": cv2.BORDER_REPLICATE, "zero": cv2.BORDER_CONSTANT}[border]
     # fspecial's window is the outer product of one normalised 1-D Gaussian: filter rows,
     # then columns (a quarter of the work of the 7x7 window)
     taps = fspecial_gaussian(WINDOW, WINDOW_SIGMA).sum(axis=0)
+    img = np.ascontiguousarray(img, dtype=np.float64)
 
     def blur(x: np.ndarray) -> np.ndarray:
-        return correlate1d(correlate1d(x, taps, axis=0, mode=mode), taps, axis=1, mode=mode)
+        return cv2.sepFilter2D(x, cv2.CV_64F, taps, taps, borderType=edge)
 
     mu = blur(img)
     sigma = np.sqrt(np.abs(blur(img * img) - mu * mu))
-    spread = maximum_filter(img, WINDOW, mode=mode) - minimum_filter(img, WINDOW, mode=mode)
-    flat = spread <= FLAT_TOLERANCE
+    square = np.ones((WINDOW, WINDOW), np.uint8)
+    highest = cv2.dilate(img, square, borderType=edge, borderValue=0)
+    lowest = cv2.erode(img, square, borderType=edge, borderValue=0)
+    flat = highest - lowest <= FLAT_TOLERANCE
     coefficients = np.where(flat, 0.0, (img - mu) / (sigma + 1))
     return coefficients, np.where(flat, 0.0, sigma)
