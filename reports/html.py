@@ -68,6 +68,22 @@ def _interval_bands(grid, part, palette: dict) -> None:
                             linewidth=0)  # fmt: skip
 
 
+def _clean_level(grid, clean) -> None:
+    """A dashed line per run at the clean photos' value (no-reference metrics score them too)."""
+    for value in clean["value"].dropna():
+        for ax in grid.axes.flat:
+            ax.axhline(value, color="0.35", linestyle="--", linewidth=1)
+            ax.annotate(
+                "clean",
+                (1, value),
+                xycoords=("axes fraction", "data"),
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color="0.35",
+            )
+
+
 def _png(figure) -> str:
     import matplotlib.pyplot as plt
 
@@ -101,6 +117,8 @@ def _plots(runs: list[Run]) -> list[dict]:
                                aspect=1.3,
                                facet_kws={"sharey": True})  # fmt: skip
             _interval_bands(grid, part, palette)
+            if task == "quality":  # the clean photos' level: where a derainer may overshoot
+                _clean_level(grid, df[(df["metric"] == metric) & (df["condition"] == "clean")])
             grid.set_axis_labels("rain severity", axis)
             plots.append(
                 {"title": f"{axis} against rain severity, per method", "png": _png(grid.figure)}
