@@ -213,7 +213,7 @@ def derived_records(records: list[dict]) -> list[dict]:
     """From a run's records: recovery per derainer and rain setting (without a clean image:
     the change against rainy), and mPC / rPC per condition over each severity sweep of a
     preset (as MMDetection's robustness_eval does apart from its test run)."""
-    from rdmc.rain import PRESETS
+    from rdmc.choices import PRESETS
 
     main_metrics = {"detection": "mAP", "segmentation": "mIoU", "restoration": "PSNR"}
     table = {(r["task"], r["model"], r["metric"], r["condition"], r["rain"]): r

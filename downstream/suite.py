@@ -13,11 +13,11 @@ from pathlib import Path
 import yaml
 
 from downstream.errors import BenchError
+from rdmc.choices import PRESETS, SEVERITIES
 from rdmc.data.layouts import LAYOUTS
 from rdmc.data.samples import SPLITS
 from rdmc.iqa import METRICS as QUALITY_METRICS
 from rdmc.messages import first_line
-from rdmc.rain import PRESETS, SEVERITIES
 from rdmc.results_file import REFERENCE_CONDITIONS
 
 SUITE_DIR = Path(__file__).parent / "suites"

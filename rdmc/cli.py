@@ -71,7 +71,7 @@ def _quality_metrics(text: str) -> list[str]:
 
 
 def _add_max_pixels(p: argparse.ArgumentParser) -> None:
-    from rdmc.imageio import DEFAULT_MAX_PIXELS
+    from rdmc.choices import DEFAULT_MAX_PIXELS
 
     p.add_argument(
         "--max-pixels",
@@ -224,7 +224,7 @@ def _run_iqa(args: argparse.Namespace) -> int:
 
 
 def _add_rain(sub: argparse._SubParsersAction) -> None:
-    from rdmc.rain import PRESETS, SEVERITIES
+    from rdmc.choices import PRESETS, SEVERITIES
 
     p = sub.add_parser(
         "rain",
@@ -445,7 +445,7 @@ def _add_compile(p: argparse.ArgumentParser) -> None:
 
 
 def _add_precision(p: argparse.ArgumentParser, default: str) -> None:
-    from rdmc.inference import PRECISIONS
+    from rdmc.choices import PRECISIONS
 
     p.add_argument(
         "--precision", choices=PRECISIONS, default=default,
@@ -822,7 +822,7 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_scoreboard(args: argparse.Namespace) -> int:
-    from rdmc.rain import PRESETS
+    from rdmc.choices import PRESETS
     from rdmc.scoreboard import Entry, LabelError, run_scoreboard
     from reports.tables import render_tables
 

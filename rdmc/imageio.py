@@ -15,6 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from rdmc.choices import DEFAULT_MAX_PIXELS
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 
@@ -33,7 +35,6 @@ def list_images(folder: Path) -> list[Path]:
 
 # Images larger than this are skipped unread (a 30000x30000 PNG of 875 KB decodes into 2.5 GB,
 # its 16-bit RGBA twin into 7 GB); `--max-pixels` changes it.
-DEFAULT_MAX_PIXELS = 100_000_000
 _max_pixels = DEFAULT_MAX_PIXELS
 
 

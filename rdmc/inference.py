@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rdmc.choices import PRECISIONS
 from rdmc.models.derain_model import stage_outputs
 from rdmc.models.rdmc import pad_to_multiple
 from rdmc.models.shared_gates import has_global_gates, recording, replaying
@@ -74,7 +75,6 @@ def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tens
     return w
 
 
-PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 
 
 def cpu_has_bf16() -> bool:

@@ -31,6 +31,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from rdmc.choices import PRESETS
+
 # Published input PSNR / SSIM (Y channel) of the standard test sets; see module docstring.
 PUBLISHED_INPUT_PSNR = {"Rain100L": 26.90, "Rain100H": 13.56, "Rain1400": 25.24}
 PUBLISHED_INPUT_SSIM = {"Rain100L": 0.8384, "Rain100H": 0.3709, "Rain1400": 0.8097}
@@ -100,8 +102,6 @@ def _rain1400_types() -> tuple[RainPreset, ...]:
 
 
 RAIN1400_TYPES = _rain1400_types()
-PRESETS = ("light", "heavy", "rain1400")
-SEVERITIES = (1, 2, 3, 4, 5)
 
 # Severity scales a preset's density, intensity and veil; 3 is the preset as calibrated.
 _SEVERITY_SCALE = {1: 0.35, 2: 0.65, 3: 1.0, 4: 1.4, 5: 1.9}

@@ -14,9 +14,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from rdmc.choices import PRESETS, SEVERITIES
 from rdmc.data.layouts import Pair, find_pairs
 from rdmc.imageio import ImageError, list_images, read_image
-from rdmc.rain import PRESETS, RAIN1400_TYPES, SEVERITIES, add_rain, seed_for
+from rdmc.rain import RAIN1400_TYPES, add_rain, seed_for
 from rdmc.registry import DATASETS
 
 logger = logging.getLogger(__name__)
