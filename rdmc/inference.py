@@ -77,6 +77,10 @@ def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tens
 
 
 
+class NonFiniteOutput(ValueError):
+    """A network gave NaN or infinity: an error for that image, never an image."""
+
+
 def cpu_has_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), from /proc/cpuinfo."""
     try:
@@ -216,13 +220,22 @@ class Derainer:
     def _network(self, x: torch.Tensor, eager: bool) -> torch.Tensor:
         if self.compiled is not None and not eager:
             try:
-                return stage_outputs(self.compiled, x)[-1]
+                out = stage_outputs(self.compiled, x)[-1]
+                if bool(torch.isfinite(out).all()):
+                    return out
+                # e.g. Restormer-lite's attention compiled as one under bf16 autocast
+                reason = "its output is not finite"
             except Exception as error:  # noqa: BLE001 - inductor's failures have many types
                 reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-                print(f"warning: torch.compile failed ({reason[:200]}); running eagerly",
-                      file=sys.stderr)  # fmt: skip
-                self.compiled = None
-        return stage_outputs(self.net, x)[-1]
+            print(f"warning: torch.compile failed ({reason[:200]}); running eagerly",
+                  file=sys.stderr)  # fmt: skip
+            self.compiled = None
+        out = stage_outputs(self.net, x)[-1]
+        if not bool(torch.isfinite(out).all()):
+            raise NonFiniteOutput(
+                f"{self.name} ({self.precision}) gave NaN or infinite pixels; no image written"
+            )
+        return out
 
     def _forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
         x = x.to(self.device)

@@ -321,3 +321,40 @@ def test_precision_choices(monkeypatch):
         resolve_precision("fp16", "cpu")
     with pytest.raises(ValueError, match="precision must be one of"):
         resolve_precision("fp64", "cpu")
+
+
+class _NaNNet(torch.nn.Module):
+    """Stands for a wrong path (e.g. a compiled graph that computes NaN everywhere)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * float("nan")
+
+
+def test_a_non_finite_output_is_an_error_never_an_image(tmp_path, photos, capsys):
+    from rdmc.inference import NonFiniteOutput
+
+    derainer = Derainer(_NaNNet(), name="broken")
+    with pytest.raises(NonFiniteOutput, match=r"broken \(fp32\) gave NaN or infinite pixels"):
+        derainer(photos["coffee"][:64, :64])
+
+    # A compiled graph that returns NaN falls back to the eager network, with one warning.
+    good = Derainer(torch.nn.Identity(), compile=False)
+    good.compiled = _NaNNet()
+    img = photos["coffee"][:64, :64]
+    assert np.array_equal(good(img), img)
+    assert good.compiled is None
+    assert "torch.compile failed (its output is not finite); running eagerly" in (
+        capsys.readouterr().err
+    )
+
+
+def test_cli_derain_names_an_image_whose_output_is_not_finite(
+    tmp_path, photos, capsys, monkeypatch
+):
+    import rdmc.zoo
+
+    write_image(tmp_path / "in" / "a.png", photos["coffee"][:64, :64])
+    monkeypatch.setattr(rdmc.zoo, "load_derainer", lambda *a, **k: Derainer(_NaNNet()))
+    assert main(["derain", str(tmp_path / "in"), "-o", str(tmp_path / "out")]) == 1
+    assert "gave NaN or infinite pixels" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "a.png").exists()
