@@ -75,8 +75,6 @@ def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tens
     return w
 
 
-
-
 class NonFiniteOutput(ValueError):
     """A network gave NaN or infinity: an error for that image, never an image."""
 
