@@ -45,6 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rdmc.models.interpolation import resize, scale_size
 from rdmc.models.shared_gates import GlobalGate
 from rdmc.registry import MODELS
 
@@ -144,8 +145,8 @@ class MixedUpsample(nn.Module):
     def forward(self, x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         w = torch.softmax(self.logits, dim=0)
         corners = self.align_corners
-        bilinear = F.interpolate(x, size=size, mode="bilinear", align_corners=corners)
-        bicubic = F.interpolate(x, size=size, mode="bicubic", align_corners=corners)
+        bilinear = resize(x, size, "bilinear", corners)
+        bicubic = resize(x, size, "bicubic", corners)
         return w[0] * bilinear + w[1] * bicubic
 
 
@@ -173,7 +174,7 @@ class UpPath(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.upsample:
-            x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+            x = resize(x, scale_size(x, 2), "bilinear", align_corners=True)
         return self.conv(x)
 
 

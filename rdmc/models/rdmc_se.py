@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from rdmc.models.interpolation import resize
 from rdmc.models.rdmc import MixedUpsample, pad_to_multiple
 from rdmc.registry import MODELS
 
@@ -122,7 +122,7 @@ class CrossLevelRecruitment(nn.Module):
         if self.from_finer is not None:
             paths.append(self.from_finer(finer))
         if self.from_coarser is not None:
-            up = F.interpolate(coarser, size=size, mode="bilinear", align_corners=False)
+            up = resize(coarser, size, "bilinear", align_corners=False)
             paths.append(self.from_coarser(up))
         return paths
 
