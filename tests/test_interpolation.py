@@ -42,3 +42,18 @@ def test_resize_follows_autocast_and_scale_size():
     with torch.no_grad():  # inference: F.interpolate itself, the same numbers to the bit
         plain = F.interpolate(x, size=(16, 12), mode="bicubic", align_corners=True)
         assert torch.equal(resize(x, (16, 12), "bicubic", True), plain)
+
+
+def test_a_trace_records_the_plain_operator():
+    """Exporters trace with gradients on; the trace must not capture cached matrices."""
+
+    class Up(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = torch.nn.Parameter(torch.ones(1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return resize(x * self.scale, (12, 10), "bicubic", True)
+
+    traced = torch.jit.trace(Up(), torch.rand(1, 2, 6, 5))  # check_trace compares two runs
+    assert "upsample_bicubic2d" in str(traced.graph)

@@ -71,9 +71,10 @@ def resize(x: torch.Tensor, size: tuple[int, int], mode: str, align_corners: boo
     "bilinear" or "bicubic" on an N x C x H x W tensor, as two matrix products."""
     if mode not in ("bilinear", "bicubic"):
         raise ValueError(f"mode must be bilinear or bicubic, got {mode!r}")
-    if not (torch.is_grad_enabled() and x.requires_grad):
+    if not (torch.is_grad_enabled() and x.requires_grad) or torch.jit.is_tracing():
         # Without a backward pass F.interpolate's kernels are as fast or faster (one rdmc-s
-        # forward at 512x512: 1245 against 1350 ms in fp32), and give the same numbers.
+        # forward at 512x512: 1245 against 1350 ms in fp32), and give the same numbers; a
+        # trace (ONNX, OpenVINO export) records the plain operator, not cached matrices.
         return F.interpolate(x, size=size, mode=mode, align_corners=align_corners)
     (h, w), (out_h, out_w) = x.shape[-2:], (int(size[0]), int(size[1]))
     dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
