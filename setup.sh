@@ -58,7 +58,7 @@ else
     say "using cached mmcv wheel from $MMCV_WHEEL_DIR"
 fi
 
-say "installing rdmc (editable) with mmengine, mmcv, mmdet, mmsegmentation and the test/lint tools"
+say "installing rdmc (editable) with mmengine, mmcv, mmdet, mmsegmentation, OpenVINO and the test/lint tools"
 "${PIP[@]}" install -q --no-compile -c "$REPO/constraints.txt" --find-links "$MMCV_WHEEL_DIR" --only-binary mmcv \
     -e "$REPO[dev]"
 

@@ -431,6 +431,16 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     _add_precision(p, default="auto")
     _add_compile(p)
+    from rdmc.choices import BACKENDS
+
+    p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="torch",
+        help="torch (default), or openvino (CPU, `pip install 'rdmc[fast]'`): the network "
+        "converted once per image size and kept in the user cache; --precision picks f32 or "
+        "bf16 there",
+    )
     _add_max_pixels(p)
     _add_overwrite(p)
     p.set_defaults(func=_run_derain)
@@ -467,6 +477,7 @@ def _precision(args: argparse.Namespace) -> str:
 def _run_derain(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from rdmc.backend import BackendUnavailable
     from rdmc.imageio import ImageError, read_image, write_image
     from rdmc.inference import check_tiling
     from rdmc.zoo import load_derainer
@@ -477,9 +488,11 @@ def _run_derain(args: argparse.Namespace) -> int:
         raise CommandError(f"--tile/--tile-overlap: {e}") from e
     images, problems = _collect(args.inputs)
     _check_outputs([(p, args.output / p.name) for p in images], args.overwrite)
-    derainer = load_derainer(
-        args.model, args.device, args.tile, args.tile_overlap, _precision(args), args.compile
-    )
+    try:
+        derainer = load_derainer(args.model, args.device, args.tile, args.tile_overlap,
+                                 _precision(args), args.compile, args.backend)  # fmt: skip
+    except BackendUnavailable as e:
+        raise CommandError(str(e)) from e
     failed, written = len(problems), 0
     for path in tqdm(images, desc=f"derain ({args.model})", unit="img", disable=len(images) < 2):
         try:

@@ -79,6 +79,20 @@ class NonFiniteOutput(ValueError):
     """A network gave NaN or infinity: an error for that image, never an image."""
 
 
+def _backend_runner(
+    backend: str, net: nn.Module, device: torch.device, dtype: torch.dtype, compile: bool
+):
+    from rdmc.backend import BACKENDS, OpenVinoRunner
+
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if device.type != "cpu":
+        raise ValueError(f"--backend {backend} runs on the CPU; use --device cpu")
+    if compile:
+        raise ValueError(f"--compile is torch's; it does not apply to --backend {backend}")
+    return OpenVinoRunner(net.to(device).eval(), bf16=dtype == torch.bfloat16)
+
+
 def cpu_has_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), from /proc/cpuinfo."""
     try:
@@ -180,6 +194,10 @@ class Derainer:
             replay shared gates (tiling) run eagerly.
         name: for messages and reports.
         meta: what the checkpoint says about the network (architecture, training run).
+        backend: "torch", or "openvino" (CPU; the network converted per input shape and
+            cached, see :mod:`rdmc.backend`; ``precision`` fp32 runs it in f32, bf16 in
+            bf16, auto in bf16 where the CPU has it). Tiles that replay shared gates run
+            in torch.
     """
 
     def __init__(
@@ -192,12 +210,17 @@ class Derainer:
         name: str = "derainer",
         meta: dict | None = None,
         compile: bool = False,
+        backend: str = "torch",
     ) -> None:
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise ValueError("--device cuda was asked for, but no CUDA device is available")
         check_tiling(tile, tile_overlap)
         self.device = torch.device(device)
         self.dtype, self.channels_last = resolve_precision(precision, self.device.type)
+        self.runner = None
+        if backend != "torch":
+            self.runner = _backend_runner(backend, net, self.device, self.dtype, compile)
+            self.dtype, self.channels_last = torch.float32, False  # torch runs fp32 beside it
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
         self.net = net.to(self.device, memory_format=memory_format).eval()
         if tile_overlap is None:
@@ -210,7 +233,10 @@ class Derainer:
 
     @property
     def precision(self) -> str:
-        """The path it runs, e.g. ``bf16+channels-last`` or ``fp32+compiled``."""
+        """The path it runs, e.g. ``bf16+channels-last``, ``fp32+compiled`` or
+        ``openvino-bf16``."""
+        if self.runner is not None:
+            return self.runner.precision
         name = {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.dtype]
         return (name + ("+channels-last" if self.channels_last else "")
                 + ("+compiled" if self.compiled is not None else ""))  # fmt: skip
@@ -228,7 +254,9 @@ class Derainer:
             print(f"warning: torch.compile failed ({reason[:200]}); running eagerly",
                   file=sys.stderr)  # fmt: skip
             self.compiled = None
-        out = stage_outputs(self.net, x)[-1]
+        return self._finite(stage_outputs(self.net, x)[-1])
+
+    def _finite(self, out: torch.Tensor) -> torch.Tensor:
         if not bool(torch.isfinite(out).all()):
             raise NonFiniteOutput(
                 f"{self.name} ({self.precision}) gave NaN or infinite pixels; no image written"
@@ -237,6 +265,8 @@ class Derainer:
 
     def _forward(self, x: torch.Tensor, eager: bool = False) -> torch.Tensor:
         x = x.to(self.device)
+        if self.runner is not None and not eager:
+            return self._finite(self.runner(x)).clamp_(0, 1).contiguous()
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         if self.dtype == torch.float32:

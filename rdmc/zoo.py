@@ -254,9 +254,11 @@ def load_derainer(
     tile_overlap: int | None = None,
     precision: str = "fp32",
     compile: bool = False,
+    backend: str = "torch",
 ) -> Derainer:
     """A ready :class:`Derainer` from a zoo name, a checkpoint file, or a user's config and
-    checkpoint (``config:CONFIG:CHECKPOINT``, see :mod:`rdmc.configured`)."""
+    checkpoint (``config:CONFIG:CHECKPOINT``, see :mod:`rdmc.configured`); ``backend``:
+    "torch" or "openvino" (see :mod:`rdmc.backend`)."""
     key = str(name_or_path)
     meta: dict = {}
     if key in NON_LEARNED:
@@ -276,4 +278,4 @@ def load_derainer(
         known = ", ".join(dict.fromkeys([*NON_LEARNED, *CHECKPOINTS, *ARCHITECTURES]))
         raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
     return Derainer(net, device, tile, tile_overlap, precision, name=key, meta=meta,
-                    compile=compile)  # fmt: skip
+                    compile=compile, backend=backend)  # fmt: skip

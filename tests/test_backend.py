@@ -1,0 +1,81 @@
+"""`--backend openvino`: the same images as torch (fp32 exact to a grey level, bf16 within
+0.05 dB), the converted graph cached and reused, and one-line errors."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from rdmc.cli import main
+from rdmc.data.samples import default_cache_dir, sample_image
+from rdmc.imageio import write_image
+from rdmc.inference import Derainer, NonFiniteOutput, cpu_has_bf16
+from rdmc.metrics import psnr
+from rdmc.rain import add_rain
+from rdmc.zoo import load_checkpoint, load_derainer
+
+
+@pytest.fixture(scope="module")
+def rainy_pair():
+    clean = sample_image("astronaut")[:256, :256]
+    return add_rain(clean, "heavy", 3, 0).rainy, clean
+
+
+def test_openvino_gives_torchs_image_and_caches_the_graph(tiny_checkpoint, rainy_pair, monkeypatch):
+    import openvino
+
+    rainy, _ = rainy_pair
+    net, _ = load_checkpoint(tiny_checkpoint)
+    reference = Derainer(net, precision="fp32")(rainy)
+    derainer = Derainer(load_checkpoint(tiny_checkpoint)[0], precision="fp32", backend="openvino")
+    assert derainer.precision == "openvino-f32"
+    out = derainer(rainy)
+    assert np.abs(out.astype(int) - reference.astype(int)).max() <= 1
+    graphs = sorted((default_cache_dir() / "exported").glob("openvino-*-256x256.xml"))
+    assert graphs and graphs[0].with_suffix(".bin").is_file()
+
+    def must_not_convert(*args, **kwargs):
+        raise AssertionError("the cached graph was converted again")
+
+    monkeypatch.setattr(openvino, "convert_model", must_not_convert)
+    again = Derainer(load_checkpoint(tiny_checkpoint)[0], precision="fp32", backend="openvino")
+    assert np.array_equal(again(rainy), out)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_shipped_rdmc_s_keeps_its_psnr_through_openvino(rainy_pair, precision):
+    if precision == "bf16" and not cpu_has_bf16():
+        pytest.skip("bf16 needs AVX512-BF16 or AMX; this CPU would run f32")
+    rainy, clean = rainy_pair
+    reference = psnr(load_derainer("rdmc-s", precision="fp32")(rainy), clean)
+    derainer = load_derainer("rdmc-s", precision=precision, backend="openvino")
+    assert derainer.precision == f"openvino-{'f32' if precision == 'fp32' else 'bf16'}"
+    assert abs(psnr(derainer(rainy), clean) - reference) <= 0.05
+
+
+class _NaNNet(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * float("nan")
+
+
+def test_a_non_finite_openvino_output_is_an_error(rainy_pair):
+    derainer = Derainer(_NaNNet(), precision="fp32", backend="openvino", name="nan")
+    with pytest.raises(NonFiniteOutput, match=r"nan \(openvino-f32\) gave NaN"):
+        derainer(rainy_pair[0][:64, :64])
+
+
+def test_backend_errors_are_one_line(tmp_path, capsys, monkeypatch):
+    write_image(tmp_path / "in" / "a.png", sample_image("coffee")[:64, :64])
+    with pytest.raises(ValueError, match="--compile is torch's"):
+        load_derainer("guided-filter", backend="openvino", compile=True)
+    monkeypatch.setitem(sys.modules, "openvino", None)  # as if it were not installed
+    argv = ["derain", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--backend", "openvino"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "error: --backend openvino needs the openvino package: pip install 'rdmc[fast]' "
+        "(bash setup.sh installs it)"
+    )
