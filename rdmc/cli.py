@@ -431,6 +431,13 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     _add_precision(p, default="auto")
     _add_compile(p)
+    _add_backend(p)
+    _add_max_pixels(p)
+    _add_overwrite(p)
+    p.set_defaults(func=_run_derain)
+
+
+def _add_backend(p: argparse.ArgumentParser) -> None:
     from rdmc.choices import BACKENDS
 
     p.add_argument(
@@ -441,9 +448,6 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
         "converted once per image size and kept in the user cache; --precision picks f32 or "
         "bf16 there",
     )
-    _add_max_pixels(p)
-    _add_overwrite(p)
-    p.set_defaults(func=_run_derain)
 
 
 def _add_compile(p: argparse.ArgumentParser) -> None:
@@ -701,6 +705,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     _add_precision(p, default="fp32")
     _add_max_pixels(p)
     _add_compile(p)
+    _add_backend(p)
     p.set_defaults(func=_run_bench)
 
 
@@ -709,7 +714,7 @@ def _run_bench(args: argparse.Namespace) -> int:
 
     results = run_bench(args.suite, args.out, args.resume, args.device,
                         cache_dir=args.cache_dir, precision=_precision(args),
-                        compile=args.compile)  # fmt: skip
+                        compile=args.compile, backend=args.backend)  # fmt: skip
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     dataset = json.loads(results.read_text())["meta"]["dataset"]
@@ -831,6 +836,7 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     _add_quality(p)
     _add_precision(p, default="fp32")
+    _add_backend(p)
     p.set_defaults(func=_run_scoreboard)
 
 
@@ -851,7 +857,8 @@ def _run_scoreboard(args: argparse.Namespace) -> int:
         out, errors = run_scoreboard(entries, args.out, rain, args.split, args.seed,
                                      args.latency_size, resume=args.resume,
                                      precision=_precision(args), datasets=args.dataset,
-                                     quality=_quality_metrics(args.quality))  # fmt: skip
+                                     quality=_quality_metrics(args.quality),
+                                     backend=args.backend)  # fmt: skip
     except LabelError as e:
         raise CommandError(str(e)) from e
     print(render_tables(out), end="")

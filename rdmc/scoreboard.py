@@ -48,7 +48,8 @@ RAINY = "rainy"
 # What a previous file's rows must share with this run to be kept by --resume.
 # What every kept row needs unchanged; each (derainer, dataset or rain setting) cell also
 # needs its own images unchanged (meta.dataset.settings).
-SAME_SETUP = ("seed", "restoration_convention", "latency", "precision", "code", "quality")
+SAME_SETUP = ("seed", "restoration_convention", "latency", "precision", "backend", "code",
+              "quality")  # fmt: skip
 # The code a row depends on besides the derainer's weights: this module and everything it
 # imports (rain, data, the zoo, inference, metrics, intervals), and the libraries under them.
 SCORE_CODE = ("rdmc.scoreboard",)
@@ -173,6 +174,7 @@ def run_scoreboard(
     precision: str = "fp32",
     datasets: list[DatasetSpec] | None = None,
     quality: list[str] = METRICS,
+    backend: str = "torch",
 ) -> tuple[Path, list[str]]:
     """Scores every entry into ``out`` on the embedded split under ``rain``, or on the paired
     ``datasets``; returns its path and the one-line errors of the entries that could not be
@@ -198,6 +200,7 @@ def run_scoreboard(
         "restoration_convention": convention(),
         "latency": {"size": latency_size, "repeats": latency_repeats, "statistic": "median"},
         "precision": precision,
+        "backend": backend,
         "code": code_digest(SCORE_CODE),
         "quality": quality_info,
         "units": {
@@ -228,7 +231,7 @@ def run_scoreboard(
         try:
             score = _score_outputs if entry.spec.startswith(OUTPUTS) else _score_model
             info, rows = score(
-                entry, cases, previous, precision, latency_size, latency_repeats, quality
+                entry, cases, previous, precision, latency_size, latency_repeats, quality, backend
             )
             meta["derainers"][entry.label] = info
         except (ValueError, OSError) as e:
@@ -243,8 +246,8 @@ def run_scoreboard(
 
 
 def _score_model(entry: Entry, cases: dict, previous: dict | None, precision: str,
-                 latency_size: int, latency_repeats: int,
-                 quality: list[str]) -> tuple[dict, list[dict]]:  # fmt: skip
+                 latency_size: int, latency_repeats: int, quality: list[str],
+                 backend: str) -> tuple[dict, list[dict]]:  # fmt: skip
     """A zoo derainer or a checkpoint: restoration on every setting, and its costs."""
     from rdmc.zoo import derainer_fingerprint, load_derainer
 
@@ -253,7 +256,7 @@ def _score_model(entry: Entry, cases: dict, previous: dict | None, precision: st
     if all(s in kept for s in [*cases, "none"]):
         return previous["meta"]["derainers"][entry.label], [r for s in [*cases, "none"]
                                                            for r in kept[s]]  # fmt: skip
-    derainer = load_derainer(entry.spec, precision=precision)
+    derainer = load_derainer(entry.spec, precision=precision, backend=backend)
     rows = []
     for s, group in cases.items():
         rows += kept.get(s) or _scored(
@@ -274,7 +277,7 @@ def _score_model(entry: Entry, cases: dict, previous: dict | None, precision: st
 def _score_outputs(entry: Entry, cases: dict, previous: dict | None, *rest) -> tuple[dict, list]:
     """A method run elsewhere (``outputs:DIR``): restoration and quality, no costs; every
     output required."""
-    quality = rest[-1]
+    quality = rest[-2]
     outputs = {s: method_outputs(entry.spec, s, group) for s, group in cases.items()}
     fingerprint = "outputs:" + digest([f"{s} {d}" for s, (_, d) in outputs.items()])
     rows = [r for s, group in cases.items() for r in _scored(

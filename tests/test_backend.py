@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+import rdmc.zoo
 from rdmc.cli import main
 from rdmc.data.samples import default_cache_dir, sample_image
 from rdmc.imageio import write_image
@@ -79,3 +80,44 @@ def test_backend_errors_are_one_line(tmp_path, capsys, monkeypatch):
         "error: --backend openvino needs the openvino package: pip install 'rdmc[fast]' "
         "(bash setup.sh installs it)"
     )
+
+
+def test_bench_and_scoreboard_take_the_backend_into_meta_and_keys(
+    tmp_path, tiny_checkpoint, monkeypatch
+):
+    import json
+
+    from test_bench import make_suite
+
+    from downstream.bench import run_bench
+    from rdmc.scoreboard import Entry, run_scoreboard
+
+    suite = make_suite(tmp_path, derainers=(str(tiny_checkpoint),), images=("astronaut",))
+    runs = {}
+    for backend in ("torch", "openvino"):
+        out = run_bench(suite, tmp_path / backend, progress=False, cache_dir=tmp_path / "c",
+                        backend=backend)  # fmt: skip
+        runs[backend] = json.loads(out.read_text())
+    meta = runs["openvino"]["meta"]
+    assert meta["derainer_precision"] == {str(tiny_checkpoint): "openvino-f32"}
+    assert meta["timings"]["cells_from_cache"] < meta["timings"]["cells"]  # other keys
+
+    def psnr_of(data):
+        return {r["rain"]: r["value"] for r in data["records"]
+                if r["metric"] == "PSNR" and r["condition"] == str(tiny_checkpoint)}  # fmt: skip
+
+    for rain, value in psnr_of(runs["torch"]).items():
+        assert psnr_of(runs["openvino"])[rain] == pytest.approx(value, abs=0.01)
+
+    # The scoreboard loads each derainer on the backend asked for and records it.
+    asked = []
+
+    def loading(spec, **kwargs):
+        asked.append(kwargs["backend"])
+        return Derainer(load_checkpoint(spec)[0])
+
+    monkeypatch.setattr(rdmc.zoo, "load_derainer", loading)
+    out = tmp_path / "scores.json"
+    run_scoreboard([Entry("tiny", str(tiny_checkpoint))], out, [("light", 3)], split="val",
+                   latency_repeats=1, quality=[], backend="openvino")  # fmt: skip
+    assert asked == ["openvino"] and json.loads(out.read_text())["meta"]["backend"] == "openvino"

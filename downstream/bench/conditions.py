@@ -22,6 +22,15 @@ RAIN_CODE = ("rdmc.rain", "downstream.datasets")
 DERAIN_CODE = ("rdmc.zoo", "rdmc.inference")
 
 
+def _installed_version(package: str) -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
 @dataclass(frozen=True)
 class Condition:
     name: str  # "clean", "rainy", or the derainer's name
@@ -58,15 +67,17 @@ class ConditionImages:
     """Makes (and caches) each condition's copy of every image."""
 
     def __init__(self, suite: Suite, cache: Cache, device: str, precision: str = "fp32",
-                 compile: bool = False) -> None:  # fmt: skip
+                 compile: bool = False, backend: str = "torch") -> None:  # fmt: skip
         from rdmc.inference import resolve_precision
         from rdmc.zoo import derainer_fingerprint
 
         self.suite, self.cache, self.device, self.precision = suite, cache, device, precision
-        self.compile = compile
+        self.compile, self.backend = compile, backend
         self.rain_code = code_digest(RAIN_CODE)
         path = [str(v) for v in resolve_precision(precision, device.split(":")[0])]
         path += ["compiled"] if compile else []
+        if backend != "torch":  # the backend and its version: its kernels make the pixels
+            path += [backend, _installed_version(backend)]
         self.derain_code = content_hash(code_digest(DERAIN_CODE), device, path)
         self.fingerprints = {}
         self._derainers: dict = {}
@@ -161,5 +172,6 @@ class ConditionImages:
                 self.device,
                 precision=self.precision,
                 compile=self.compile,
+                backend=self.backend,
             )
         return self._derainers[name]

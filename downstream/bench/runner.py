@@ -113,6 +113,7 @@ class BenchRun:
     cache_dir: Path | None = None
     precision: str = "fp32"  # of the derainers (see rdmc.inference.PRECISIONS)
     compile: bool = False  # the derainers through torch.compile
+    backend: str = "torch"  # what runs the derainers' networks (see rdmc.backend)
 
     def __post_init__(self) -> None:
         self.cache = Cache(self.cache_dir or default_cache_dir() / "bench")
@@ -160,7 +161,9 @@ class BenchRun:
                 f"{self.suite.source}: {dataset.name} has no clean images for "
                 "pseudo ground truth and no label maps: drop the segmenters"
             )
-        images = ConditionImages(self.suite, self.cache, self.device, self.precision, self.compile)
+        images = ConditionImages(
+            self.suite, self.cache, self.device, self.precision, self.compile, self.backend
+        )
         images.attach_outputs(dataset, conditions)
         scoring = {m.name: scored_cells.scored_images(dataset, m) for m in models}
         scored = {name: {im.name for im in ims} for name, (ims, _) in scoring.items()}
@@ -309,12 +312,14 @@ class BenchRun:
 
 def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = "cpu",
               progress: bool = True, cache_dir: Path | None = None,
-              precision: str = "fp32", compile: bool = False) -> Path:  # fmt: skip
+              precision: str = "fp32", compile: bool = False,
+              backend: str = "torch") -> Path:  # fmt: skip
     """Runs a suite into ``out`` and returns the path of results.json.
 
     ``cache_dir``: where derived images, predictions and scored cells are kept
     (default ``<user cache>/bench``); ``precision``: the derainers' (fp32 by default, so
-    results compare across machines); ``compile``: derainers through torch.compile."""
+    results compare across machines); ``compile``: derainers through torch.compile;
+    ``backend``: torch (default) or openvino."""
     loaded = load_suite(suite)
     results = out / "results.json"
     # Rank 0 writes OUT; the other ranks of one torchrun job write only to the cache.
@@ -328,6 +333,7 @@ def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = 
                     "or pick another --out"
                 )
             out.mkdir(parents=True, exist_ok=True)
-            return BenchRun(loaded, out, device, progress, cache_dir, precision, compile).run()
+            run = BenchRun(loaded, out, device, progress, cache_dir, precision, compile, backend)
+            return run.run()
     except (DownstreamModelError, FolderLocked) as e:
         raise BenchError(str(e)) from e
