@@ -6,6 +6,10 @@ OpenVINO IR, keyed by the weights' SHA-256, the shape and OpenVINO's version: a 
 it, without tracing. OpenVINO then runs it in f32 or, on a CPU with AVX512-BF16 or AMX,
 bf16 (its ``INFERENCE_PRECISION_HINT``). openvino is an optional extra (``pip install
 .[fast]``; setup.sh installs it).
+
+``--backend auto`` (:func:`choose_backend`) times torch and OpenVINO at the asked precision
+on a probe image and takes the faster one whose PSNR stays within 0.05 dB of torch fp32's
+(torch fp32 if neither does); the probe is cached per machine, weights and versions.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from torch import nn
 
 from rdmc.choices import BACKENDS
 from rdmc.data.samples import default_cache_dir
+from rdmc.imageio import write_bytes_atomic
 
-__all__ = ["BACKENDS", "BackendUnavailable", "OpenVinoRunner", "weights_digest"]
+__all__ = ["BACKENDS", "BackendUnavailable", "OpenVinoRunner", "choose_backend", "weights_digest"]
 
 
 class BackendUnavailable(ValueError):
@@ -91,3 +96,86 @@ class OpenVinoRunner:
         compiled = self.compiled[shape]
         result = compiled(np.ascontiguousarray(x.float().numpy()))
         return torch.from_numpy(np.asarray(result[compiled.outputs[-1]]).copy())
+
+
+# ---------------------------------------------------------------- auto
+
+PROBE_SIZE = 256
+FIDELITY_DB = 0.05  # a path's PSNR on the probe may differ from torch fp32's by this much
+
+
+def machine_fingerprint() -> str:
+    """The CPU model, its bf16 units and its core count: what a probe's timings hold for."""
+    model, flags = "unknown", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    units = sorted(flags & {"avx512_bf16", "amx_bf16", "avx512f", "avx2"})
+    text = f"{model} {' '.join(units)} {os.cpu_count()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _probe_pair() -> tuple[np.ndarray, np.ndarray]:
+    from rdmc.data.samples import sample_image
+    from rdmc.rain import add_rain
+
+    clean = sample_image("astronaut")[:PROBE_SIZE, :PROBE_SIZE]
+    return add_rain(clean, "heavy", 3, 0).rainy, clean
+
+
+def _median_ms(derainer, rainy: np.ndarray, rounds: int = 3) -> float:
+    import time
+
+    derainer(rainy)  # warm-up (and OpenVINO's conversion, cached for the real images' size)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        derainer(rainy)
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def choose_backend(make, net: nn.Module, precision: str, cache_dir: Path | None = None) -> dict:
+    """The fastest of torch and OpenVINO at ``precision`` for this network on this CPU whose
+    PSNR on a probe image (a rainy 256x256 crop of an embedded photo) is within 0.05 dB of
+    torch fp32's; torch fp32 when neither is. ``make(backend, precision)`` builds a
+    Derainer. The probe's result is cached per machine fingerprint, weights and versions."""
+    import json
+
+    import torch as torch_module
+
+    from rdmc.metrics import psnr
+
+    try:
+        ov = _openvino()
+    except BackendUnavailable:
+        return {"backend": "torch", "precision": precision, "why": "openvino is not installed"}
+    names = [machine_fingerprint(), weights_digest(net)[:16], precision,
+             ov.__version__.split("-")[0], torch_module.__version__]  # fmt: skip
+    path = (cache_dir or default_cache_dir()) / "backend-probe" / f"{'-'.join(names)}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    rainy, clean = _probe_pair()
+    reference = psnr(make("torch", "fp32")(rainy), clean)
+    trials = []
+    for backend in ("torch", "openvino"):
+        derainer = make(backend, precision)
+        change = psnr(derainer(rainy), clean) - reference
+        ms = _median_ms(derainer, rainy)
+        trials.append({"backend": backend, "precision": precision, "path": derainer.precision,
+                       "ms": ms, "psnr_change": change})  # fmt: skip
+    faithful = [t for t in trials if abs(t["psnr_change"]) <= FIDELITY_DB]
+    best = min(faithful, key=lambda t: t["ms"]) if faithful else None
+    choice = {"backend": best["backend"] if best else "torch",
+              "precision": precision if best else "fp32"}  # fmt: skip
+    shown = ", ".join(f"{t['path']} {t['ms']:.0f} ms ({t['psnr_change']:+.3f} dB)" for t in trials)
+    choice["why"] = f"probe at {PROBE_SIZE}x{PROBE_SIZE}: {shown}"
+    choice["trials"] = trials
+    write_bytes_atomic(path, (json.dumps(choice, indent=1) + "\n").encode())
+    return choice

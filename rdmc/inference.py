@@ -84,7 +84,7 @@ def _backend_runner(
 ):
     from rdmc.backend import BACKENDS, OpenVinoRunner
 
-    if backend not in BACKENDS:
+    if backend not in BACKENDS or backend == "auto":  # auto is resolved by rdmc.zoo
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if device.type != "cpu":
         raise ValueError(f"--backend {backend} runs on the CPU; use --device cpu")

@@ -121,3 +121,51 @@ def test_bench_and_scoreboard_take_the_backend_into_meta_and_keys(
     run_scoreboard([Entry("tiny", str(tiny_checkpoint))], out, [("light", 3)], split="val",
                    latency_repeats=1, quality=[], backend="openvino")  # fmt: skip
     assert asked == ["openvino"] and json.loads(out.read_text())["meta"]["backend"] == "openvino"
+
+
+class _Fake:
+    """A derainer stand-in for the probe: a path name and what it does to the image."""
+
+    def __init__(self, path: str, noise: float) -> None:
+        self.precision, self.noise = path, noise
+
+    def __call__(self, img: np.ndarray) -> np.ndarray:
+        rng = np.random.default_rng(0)
+        return np.clip(img + rng.normal(0, self.noise, img.shape), 0, 255).astype(np.uint8)
+
+
+def test_auto_takes_the_fastest_faithful_path_and_caches_the_probe(tmp_path, monkeypatch):
+    from rdmc import backend
+
+    noise = {("torch", "fp32"): 0.0, ("torch", "bf16"): 0.0, ("openvino", "bf16"): 0.0}
+    speed = {"torch-bf16": 5.0, "openvino-bf16": 2.0}
+    monkeypatch.setattr(backend, "_median_ms", lambda d, rainy: speed[d.precision])
+
+    def make(name, precision):
+        return _Fake(f"{name}-{precision}", noise[(name, precision)])
+
+    net = torch.nn.Conv2d(3, 3, 1)
+    choice = backend.choose_backend(make, net, "bf16", cache_dir=tmp_path)
+    assert (choice["backend"], choice["precision"]) == ("openvino", "bf16")
+    assert "openvino-bf16 2 ms" in choice["why"]
+    speed["openvino-bf16"] = 9.0  # the cached probe answers: nothing is timed again
+    assert backend.choose_backend(make, net, "bf16", cache_dir=tmp_path)["backend"] == "openvino"
+
+    noise[("openvino", "bf16")] = 20.0  # far from fp32's image: refused, however fast
+    speed["openvino-bf16"] = 1.0
+    other = torch.nn.Conv2d(3, 3, 1)  # other weights: another probe
+    assert backend.choose_backend(make, other, "bf16", cache_dir=tmp_path)["backend"] == "torch"
+    noise[("torch", "bf16")] = 20.0  # neither faithful: torch fp32
+    third = torch.nn.Conv2d(3, 3, 1)
+    choice = backend.choose_backend(make, third, "bf16", cache_dir=tmp_path)
+    assert (choice["backend"], choice["precision"]) == ("torch", "fp32")
+
+
+def test_derain_auto_says_what_it_picked(tmp_path, tiny_checkpoint, capsys):
+    write_image(tmp_path / "in" / "a.png", sample_image("coffee")[:64, :64])
+    argv = ["derain", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--backend", "auto",
+            "--model", str(tiny_checkpoint)]  # fmt: skip
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "backend auto: " in err and "probe at 256x256" in err
+    assert (tmp_path / "out" / "a.png").is_file()

@@ -130,12 +130,16 @@ class ConditionImages:
             rainy = content_hash("rainy file", own.key, self.rain_code)
             if c.derainer is None:
                 return rainy
-            return content_hash(rainy, ("derain", self.fingerprints[c.derainer], self.derain_code))
+            return content_hash(rainy, self._derain_key(c.derainer))
         rain = ("rain", c.preset, c.severity, seed_for(image.name, self.suite.seed))
         if c.derainer is None:
             return content_hash(image.key, rain, self.rain_code)
-        derain = ("derain", self.fingerprints[c.derainer], self.derain_code)
-        return content_hash(image.key, rain, self.rain_code, derain)
+        return content_hash(image.key, rain, self.rain_code, self._derain_key(c.derainer))
+
+    def _derain_key(self, name: str) -> tuple:
+        """The derainer's weights, the inference code and device, and the path it runs
+        (with --backend auto, the one the probe chose)."""
+        return ("derain", self.fingerprints[name], self.derain_code, self.derainer(name).precision)
 
     def get(self, image: Image, c: Condition) -> np.ndarray:
         if c.preset is None:
