@@ -23,7 +23,6 @@ import torch
 from torch import nn
 
 from rdmc.choices import BACKENDS
-from rdmc.data.samples import default_cache_dir
 from rdmc.imageio import write_bytes_atomic
 
 __all__ = ["BACKENDS", "BackendUnavailable", "OpenVinoRunner", "choose_backend", "weights_digest"]
@@ -42,6 +41,12 @@ def _openvino():
             "(bash setup.sh installs it)"
         ) from e
     return openvino
+
+
+def _user_cache() -> Path:
+    from rdmc.data.samples import default_cache_dir  # rdmc.data is slow to import (0.25 s)
+
+    return default_cache_dir()
 
 
 def weights_digest(net: nn.Module) -> str:
@@ -63,7 +68,7 @@ class OpenVinoRunner:
         self.net = net
         self.hint = "bf16" if bf16 else "f32"
         self.key = weights_digest(net)[:16]
-        self.folder = (cache_dir or default_cache_dir()) / "exported"
+        self.folder = (cache_dir or _user_cache()) / "exported"
         self.core = self.ov.Core()
         self.compiled: dict[tuple[int, int], object] = {}
 
@@ -158,7 +163,7 @@ def choose_backend(make, net: nn.Module, precision: str, cache_dir: Path | None 
         return {"backend": "torch", "precision": precision, "why": "openvino is not installed"}
     names = [machine_fingerprint(), weights_digest(net)[:16], precision,
              ov.__version__.split("-")[0], torch_module.__version__]  # fmt: skip
-    path = (cache_dir or default_cache_dir()) / "backend-probe" / f"{'-'.join(names)}.json"
+    path = (cache_dir or _user_cache()) / "backend-probe" / f"{'-'.join(names)}.json"
     if path.is_file():
         return json.loads(path.read_text())
     rainy, clean = _probe_pair()
