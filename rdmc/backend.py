@@ -1,4 +1,4 @@
-"""Running a derainer through OpenVINO instead of torch (``--backend openvino``).
+"""Running a derainer through OpenVINO or ONNX Runtime instead of torch (``--backend``).
 
 The network is converted once per input shape (OpenVINO's PyTorch frontend traces it; the
 spatial shape of the converted graph is fixed) and the graph is kept in the user cache as
@@ -25,7 +25,8 @@ from torch import nn
 from rdmc.choices import BACKENDS
 from rdmc.imageio import write_bytes_atomic
 
-__all__ = ["BACKENDS", "BackendUnavailable", "OpenVinoRunner", "choose_backend", "weights_digest"]
+__all__ = ["BACKENDS", "BackendUnavailable", "OnnxRuntimeRunner", "OpenVinoRunner",
+           "choose_backend", "weights_digest"]  # fmt: skip
 
 
 class BackendUnavailable(ValueError):
@@ -41,6 +42,17 @@ def _openvino():
             "(bash setup.sh installs it)"
         ) from e
     return openvino
+
+
+def _onnxruntime():
+    try:
+        import onnxruntime
+    except ImportError as e:
+        raise BackendUnavailable(
+            "--backend onnxruntime needs the onnxruntime package: pip install 'rdmc[fast]' "
+            "(bash setup.sh installs it)"
+        ) from e
+    return onnxruntime
 
 
 def _user_cache() -> Path:
@@ -103,6 +115,49 @@ class OpenVinoRunner:
         return torch.from_numpy(np.asarray(result[compiled.outputs[-1]]).copy())
 
 
+class OnnxRuntimeRunner:
+    """Calls a derainer's network through ONNX Runtime (CPU, fp32): exported per input shape
+    with torch's TorchScript-based ONNX exporter (opset 17; the dynamo exporter cannot
+    follow RDMC's data-dependent path list) and cached as .onnx, keyed by the weights'
+    SHA-256, the shape, and the torch and ONNX Runtime versions."""
+
+    OPSET = 17
+
+    def __init__(self, net: nn.Module, cache_dir: Path | None = None) -> None:
+        self.ort = _onnxruntime()
+        self.net = net
+        self.key = weights_digest(net)[:16]
+        self.folder = (cache_dir or _user_cache()) / "exported"
+        self.sessions: dict[tuple[int, int], object] = {}
+
+    @property
+    def precision(self) -> str:
+        return "onnxruntime-fp32"
+
+    def graph_path(self, height: int, width: int) -> Path:
+        versions = f"{self.ort.__version__}-torch{torch.__version__.split('+')[0]}"
+        name = f"onnxruntime-{versions}-opset{self.OPSET}-{self.key}-{height}x{width}.onnx"
+        return self.folder / name
+
+    def _session(self, x: torch.Tensor):
+        path = self.graph_path(*x.shape[-2:])
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.stem}.{os.getpid()}.onnx")
+            with torch.no_grad():
+                torch.onnx.export(self.net, (x,), str(tmp), opset_version=self.OPSET, dynamo=False)
+            os.replace(tmp, path)
+        return self.ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        shape = tuple(x.shape[-2:])
+        if shape not in self.sessions:
+            self.sessions[shape] = self._session(x)
+        session = self.sessions[shape]
+        feed = {session.get_inputs()[0].name: np.ascontiguousarray(x.float().numpy())}
+        return torch.from_numpy(np.asarray(session.run(None, feed)[-1]).copy())
+
+
 # ---------------------------------------------------------------- auto
 
 PROBE_SIZE = 256
@@ -147,38 +202,52 @@ def _median_ms(derainer, rainy: np.ndarray, rounds: int = 3) -> float:
 
 
 def choose_backend(make, net: nn.Module, precision: str, cache_dir: Path | None = None) -> dict:
-    """The fastest of torch and OpenVINO at ``precision`` for this network on this CPU whose
-    PSNR on a probe image (a rainy 256x256 crop of an embedded photo) is within 0.05 dB of
-    torch fp32's; torch fp32 when neither is. ``make(backend, precision)`` builds a
-    Derainer. The probe's result is cached per machine fingerprint, weights and versions."""
+    """The fastest installed backend (torch and OpenVINO at ``precision``, ONNX Runtime at
+    fp32) for this network on this CPU whose PSNR on a probe image (a rainy 256x256 crop of
+    an embedded photo) is within 0.05 dB of torch fp32's; torch fp32 when none is.
+    ``make(backend, precision)`` builds a Derainer. The probe's result is cached per
+    machine fingerprint, weights and versions."""
     import json
 
     import torch as torch_module
 
     from rdmc.metrics import psnr
 
-    try:
-        ov = _openvino()
-    except BackendUnavailable:
-        return {"backend": "torch", "precision": precision, "why": "openvino is not installed"}
-    names = [machine_fingerprint(), weights_digest(net)[:16], precision,
-             ov.__version__.split("-")[0], torch_module.__version__]  # fmt: skip
+    candidates = [("torch", precision)]
+    versions = [torch_module.__version__]
+    others = (("openvino", _openvino, precision), ("onnxruntime", _onnxruntime, "fp32"))
+    for backend, load, path_precision in others:
+        try:
+            versions.append(f"{backend}{load().__version__.split('-')[0]}")
+            candidates.append((backend, path_precision))
+        except BackendUnavailable:
+            continue
+    if len(candidates) == 1:
+        return {"backend": "torch", "precision": precision, "why": "no other backend installed"}
+    names = [machine_fingerprint(), weights_digest(net)[:16], precision, *versions]
     path = (cache_dir or _user_cache()) / "backend-probe" / f"{'-'.join(names)}.json"
     if path.is_file():
         return json.loads(path.read_text())
     rainy, clean = _probe_pair()
     reference = psnr(make("torch", "fp32")(rainy), clean)
     trials = []
-    for backend in ("torch", "openvino"):
-        derainer = make(backend, precision)
+    for backend, path_precision in candidates:
+        derainer = make(backend, path_precision)
         change = psnr(derainer(rainy), clean) - reference
         ms = _median_ms(derainer, rainy)
-        trials.append({"backend": backend, "precision": precision, "path": derainer.precision,
-                       "ms": ms, "psnr_change": change})  # fmt: skip
+        trials.append(
+            {
+                "backend": backend,
+                "precision": path_precision,
+                "path": derainer.precision,
+                "ms": ms,
+                "psnr_change": change,
+            }
+        )
     faithful = [t for t in trials if abs(t["psnr_change"]) <= FIDELITY_DB]
     best = min(faithful, key=lambda t: t["ms"]) if faithful else None
     choice = {"backend": best["backend"] if best else "torch",
-              "precision": precision if best else "fp32"}  # fmt: skip
+              "precision": best["precision"] if best else "fp32"}  # fmt: skip
     shown = ", ".join(f"{t['path']} {t['ms']:.0f} ms ({t['psnr_change']:+.3f} dB)" for t in trials)
     choice["why"] = f"probe at {PROBE_SIZE}x{PROBE_SIZE}: {shown}"
     choice["trials"] = trials

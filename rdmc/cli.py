@@ -444,9 +444,10 @@ def _add_backend(p: argparse.ArgumentParser) -> None:
         "--backend",
         choices=BACKENDS,
         default="torch",
-        help="torch (default), or openvino (CPU, `pip install 'rdmc[fast]'`): the network "
-        "converted once per image size and kept in the user cache; --precision picks f32 or "
-        "bf16 there",
+        help="torch (default); openvino (f32 or bf16 by --precision) or onnxruntime (fp32), "
+        "CPU, `pip install 'rdmc[fast]'`: the network converted once per image size and kept "
+        "in the user cache; auto: the fastest whose output stays within 0.05 dB of torch fp32 "
+        "on a probe (cached per machine)",
     )
 
 

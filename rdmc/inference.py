@@ -79,10 +79,9 @@ class NonFiniteOutput(ValueError):
     """A network gave NaN or infinity: an error for that image, never an image."""
 
 
-def _backend_runner(
-    backend: str, net: nn.Module, device: torch.device, dtype: torch.dtype, compile: bool
-):
-    from rdmc.backend import BACKENDS, OpenVinoRunner
+def _backend_runner(backend: str, net: nn.Module, device: torch.device, precision: str,
+                    compile: bool):  # fmt: skip
+    from rdmc.backend import BACKENDS, OnnxRuntimeRunner, OpenVinoRunner
 
     if backend not in BACKENDS or backend == "auto":  # auto is resolved by rdmc.zoo
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -90,7 +89,12 @@ def _backend_runner(
         raise ValueError(f"--backend {backend} runs on the CPU; use --device cpu")
     if compile:
         raise ValueError(f"--compile is torch's; it does not apply to --backend {backend}")
-    return OpenVinoRunner(net.to(device).eval(), bf16=dtype == torch.bfloat16)
+    net = net.to(device).eval()
+    if backend == "onnxruntime":
+        if precision in ("bf16", "fp16"):  # auto means the best this backend has: fp32
+            raise ValueError(f"--backend onnxruntime runs fp32 only, not {precision}")
+        return OnnxRuntimeRunner(net)
+    return OpenVinoRunner(net, bf16=resolve_precision(precision, "cpu")[0] == torch.bfloat16)
 
 
 def cpu_has_bf16() -> bool:
@@ -219,7 +223,7 @@ class Derainer:
         self.dtype, self.channels_last = resolve_precision(precision, self.device.type)
         self.runner = None
         if backend != "torch":
-            self.runner = _backend_runner(backend, net, self.device, self.dtype, compile)
+            self.runner = _backend_runner(backend, net, self.device, precision, compile)
             self.dtype, self.channels_last = torch.float32, False  # torch runs fp32 beside it
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
         self.net = net.to(self.device, memory_format=memory_format).eval()

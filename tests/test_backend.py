@@ -1,5 +1,5 @@
 """`--backend openvino` and `auto`, checked in a pytest process of their own
-(tests/openvino_checks.py): once OpenVINO's CPU plugin has run in a process, a fork there
+(tests/backend_checks.py): once OpenVINO's CPU plugin has run in a process, a fork there
 (DataLoader workers) crashes it with SIGSEGV, and so does OpenVINO after such a fork
 (reproduced both ways with the data-loader worker test), so the main test process never
 loads OpenVINO."""
@@ -14,7 +14,7 @@ from rdmc.inference import cpu_has_bf16
 
 
 def test_openvino_backend_checks_pass_in_their_own_process():
-    checks = Path(__file__).with_name("openvino_checks.py")
+    checks = Path(__file__).with_name("backend_checks.py")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(checks), "-q", "-p", "no:cacheprovider"],
         capture_output=True,

@@ -1,4 +1,5 @@
-"""`--backend openvino` and `auto` (run by tests/test_backend.py in a process of its own):
+"""`--backend openvino`, `onnxruntime` and `auto` (run by tests/test_backend.py in a process
+of its own):
 the same images as torch (fp32 exact to a grey level, bf16 within 0.05 dB), the converted
 graph cached and reused, the probe's choice, and one-line errors."""
 
@@ -138,8 +139,9 @@ class _Fake:
 def test_auto_takes_the_fastest_faithful_path_and_caches_the_probe(tmp_path, monkeypatch):
     from rdmc import backend
 
-    noise = {("torch", "fp32"): 0.0, ("torch", "bf16"): 0.0, ("openvino", "bf16"): 0.0}
-    speed = {"torch-bf16": 5.0, "openvino-bf16": 2.0}
+    noise = {("torch", "fp32"): 0.0, ("torch", "bf16"): 0.0, ("openvino", "bf16"): 0.0,
+             ("onnxruntime", "fp32"): 0.0}  # fmt: skip
+    speed = {"torch-bf16": 5.0, "openvino-bf16": 2.0, "onnxruntime-fp32": 8.0}
     monkeypatch.setattr(backend, "_median_ms", lambda d, rainy: speed[d.precision])
 
     def make(name, precision):
@@ -156,7 +158,8 @@ def test_auto_takes_the_fastest_faithful_path_and_caches_the_probe(tmp_path, mon
     speed["openvino-bf16"] = 1.0
     other = torch.nn.Conv2d(3, 3, 1)  # other weights: another probe
     assert backend.choose_backend(make, other, "bf16", cache_dir=tmp_path)["backend"] == "torch"
-    noise[("torch", "bf16")] = 20.0  # neither faithful: torch fp32
+    noise[("torch", "bf16")] = 20.0  # none faithful: torch fp32
+    noise[("onnxruntime", "fp32")] = 20.0
     third = torch.nn.Conv2d(3, 3, 1)
     choice = backend.choose_backend(make, third, "bf16", cache_dir=tmp_path)
     assert (choice["backend"], choice["precision"]) == ("torch", "fp32")
@@ -170,3 +173,29 @@ def test_derain_auto_says_what_it_picked(tmp_path, tiny_checkpoint, capsys):
     err = capsys.readouterr().err
     assert "backend auto: " in err and "probe at 256x256" in err
     assert (tmp_path / "out" / "a.png").is_file()
+
+
+def test_onnxruntime_gives_torchs_image_and_caches_the_graph(
+    tiny_checkpoint, rainy_pair, monkeypatch
+):
+    rainy, clean = rainy_pair
+    reference = Derainer(load_checkpoint(tiny_checkpoint)[0], precision="fp32")(rainy)
+    tiny = load_checkpoint(tiny_checkpoint)[0]
+    derainer = Derainer(tiny, precision="auto", backend="onnxruntime")
+    assert derainer.precision == "onnxruntime-fp32"  # auto: the best this backend has
+    out = derainer(rainy)
+    assert np.abs(out.astype(int) - reference.astype(int)).max() <= 1
+    assert sorted((default_cache_dir() / "exported").glob("onnxruntime-*-256x256.onnx"))
+
+    def must_not_export(*args, **kwargs):
+        raise AssertionError("the cached graph was exported again")
+
+    monkeypatch.setattr(torch.onnx, "export", must_not_export)
+    again = Derainer(load_checkpoint(tiny_checkpoint)[0], backend="onnxruntime", precision="fp32")
+    assert np.array_equal(again(rainy), out)
+    with pytest.raises(ValueError, match="onnxruntime runs fp32 only, not bf16"):
+        Derainer(load_checkpoint(tiny_checkpoint)[0], backend="onnxruntime", precision="bf16")
+    monkeypatch.undo()
+    shipped = load_derainer("rdmc-s", precision="fp32", backend="onnxruntime")
+    torch_psnr = psnr(load_derainer("rdmc-s", precision="fp32")(rainy), clean)
+    assert abs(psnr(shipped(rainy), clean) - torch_psnr) <= 0.05
