@@ -15,7 +15,7 @@ from downstream.checkpoints import (
     load_openmmlab_model,
     quiet_openmmlab,
 )
-from rdmc.data.samples import default_cache_dir
+from rdmc.cache_dir import default_cache_dir
 from rdmc.weights import file_digest, resolve_weights
 
 CONFIG_DIR = Path(__file__).parent / "configs"

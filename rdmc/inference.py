@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rdmc.choices import PRECISIONS
-from rdmc.models.derain_model import stage_outputs
+from rdmc.models.outputs import stage_outputs
 from rdmc.models.rdmc import pad_to_multiple
 from rdmc.models.shared_gates import has_global_gates, recording, replaying
 

@@ -9,7 +9,10 @@ the parents.
 from mmengine import registry as mm
 from mmengine.registry import Registry
 
-MODELS = Registry("model", parent=mm.MODELS, locations=["rdmc.models", "rdmc.losses"])
+# The architectures only: the training model and the losses register themselves when
+# rdmc.train (or rdmc.models.derain_model) is imported, so that inference never imports
+# mmengine's model and optimizer packages (0.9 s) nor SciPy.
+MODELS = Registry("model", parent=mm.MODELS, locations=["rdmc.models"])
 DATASETS = Registry("dataset", parent=mm.DATASETS, locations=["rdmc.data", "rdmc.search"])
 METRICS = Registry("metric", parent=mm.METRICS, locations=["rdmc.metrics"])
 HOOKS = Registry("hook", parent=mm.HOOKS, locations=["rdmc.train", "rdmc.search"])
@@ -36,18 +39,20 @@ LOG_PROCESSORS = Registry("log_processor", parent=mm.LOG_PROCESSORS)
 FUNCTIONS = Registry("function", parent=mm.FUNCTIONS)
 
 
-def _build_in_rdmc_scope(registry: Registry, cfg: dict):
+def _build_in_rdmc_scope(registry: Registry, cfg: dict, build=None):
     """Builds from our registry whatever mmengine's current default scope is (mmdet and
     mmseg set their own when their models load, and a type is looked up in that scope)."""
     from mmengine.registry import DefaultScope
 
     with DefaultScope.overwrite_default_scope("rdmc"):
-        return registry.build(cfg)
+        return build(cfg, registry) if build else registry.build(cfg)
 
 
 def build_model(cfg: dict):
-    """One of our modules (or mmengine's) from its config."""
-    return _build_in_rdmc_scope(MODELS, cfg)
+    """One of our modules (or mmengine's) from its config. Built with mmengine's plain
+    ``build_from_cfg``: the model registry's own build function imports mmengine.model
+    (and its optimizers, 0.9 s) for list configs that we never pass."""
+    return _build_in_rdmc_scope(MODELS, cfg, mm.build_from_cfg)
 
 
 def build_optim_wrapper(cfg: dict):

@@ -25,6 +25,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner, find_latest_checkpoint
 
+import rdmc.models.derain_model  # noqa: F401 - registers DerainModel for the configs
 from rdmc.messages import first_line
 from rdmc.registry import HOOKS, OPTIM_WRAPPERS
 from rdmc.zoo import save_checkpoint

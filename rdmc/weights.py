@@ -28,7 +28,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdmc.data.samples import default_cache_dir
+from rdmc.cache_dir import default_cache_dir
 
 
 class WeightsError(RuntimeError):

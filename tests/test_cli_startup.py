@@ -40,3 +40,31 @@ def test_every_help_imports_no_heavy_library():
     loaded = json.loads(done.stdout)
     assert {"rdmc", "derain", "bench", "data prepare", "history add", "iqa"} <= set(loaded)
     assert {cmd: mods for cmd, mods in loaded.items() if mods} == {}
+
+
+DERAIN_PROBE = """
+import sys
+from rdmc.cli import main
+
+code = main(["derain", sys.argv[1], "-o", sys.argv[2], "--model", "rdmc-s"])
+training = ("mmengine.model", "mmengine.optim", "mmengine.runner", "mmdet", "mmseg", "mmcv",
+            "rdmc.data", "rdmc.train", "skimage", "scipy", "pandas", "matplotlib")
+print(code, sorted(m for m in sys.modules if m.startswith(training)))
+"""
+
+
+def test_derain_imports_only_what_inference_needs(tmp_path):
+    """`rdmc derain` costs import torch + loading the model + the forward pass: not
+    mmengine's training stack (0.9 s), the data package, mmdet/mmseg or plotting."""
+    import numpy as np
+
+    from rdmc.imageio import write_image
+
+    write_image(tmp_path / "in" / "a.png", np.full((64, 64, 3), 128, np.uint8))
+    done = subprocess.run(
+        [sys.executable, "-c", DERAIN_PROBE, str(tmp_path / "in"), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout + done.stderr[-2000:]

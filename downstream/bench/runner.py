@@ -23,7 +23,8 @@ from downstream.errors import BenchError
 from downstream.scoring import derived_records
 from downstream.suite import Suite, load_suite
 from rdmc import results_file
-from rdmc.data.samples import default_cache_dir, photo_credit
+from rdmc.cache_dir import default_cache_dir
+from rdmc.data.samples import photo_credit
 from rdmc.imageio import write_bytes_atomic
 from rdmc.intervals import add_intervals
 from rdmc.iqa import QUALITY_UNIT, RECORD_NAMES, quality_meta

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -25,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from rdmc.cache_dir import default_cache_dir
 from rdmc.data.catalogue import PHOTOS, SamplePhoto
 from rdmc.data.debian import PackageUnavailable, fetch_package, package_version, read_members
 from rdmc.imageio import read_image, write_bytes_atomic, write_image
@@ -84,14 +84,6 @@ def fit_split(photo: SamplePhoto, img: np.ndarray) -> np.ndarray:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(img)
-
-
-def default_cache_dir() -> Path:
-    """``$RDMC_CACHE_DIR`` or ``${XDG_CACHE_HOME:-~/.cache}/rdmc``."""
-    if os.environ.get("RDMC_CACHE_DIR"):
-        return Path(os.environ["RDMC_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "rdmc"
 
 
 def samples_dir(cache_dir: Path | None = None) -> Path:

@@ -12,12 +12,9 @@ import torch
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 
+import rdmc.losses  # noqa: F401 - registers the losses a config names
+from rdmc.models.outputs import stage_outputs
 from rdmc.registry import MODELS, build_model
-
-
-def stage_outputs(arch: torch.nn.Module, rainy: torch.Tensor) -> list[torch.Tensor]:
-    out = arch(rainy)
-    return list(out) if isinstance(out, list | tuple) else [out]
 
 
 @MODELS.register_module()
