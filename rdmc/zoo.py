@@ -19,6 +19,7 @@ from torch import nn
 
 from rdmc.authors import from_authors_state_dict, is_authors_state_dict
 from rdmc.configured import CONFIGURED, configured_fingerprint, configured_network
+from rdmc.fidelity import PathRefused, check_path
 from rdmc.inference import Derainer
 from rdmc.messages import first_line
 from rdmc.models.rdmc import PRESETS
@@ -256,11 +257,15 @@ def load_derainer(
     precision: str = "fp32",
     compile: bool = False,
     backend: str = "torch",
+    check: bool = True,
 ) -> Derainer:
     """A ready :class:`Derainer` from a zoo name, a checkpoint file, or a user's config and
     checkpoint (``config:CONFIG:CHECKPOINT``, see :mod:`rdmc.configured`); ``backend``:
-    "torch", "openvino", or "auto": the faster of the two whose output stays within 0.05 dB
-    of torch fp32, from a probe cached per machine (see :mod:`rdmc.backend`)."""
+    "torch", "openvino", "onnxruntime", or "auto": the fastest whose output stays within
+    0.05 dB of torch fp32, from a probe cached per machine (see :mod:`rdmc.backend`).
+    A path measured beyond that bar for a shipped model is refused (:mod:`rdmc.fidelity`;
+    ``check=False`` skips this, to measure it), except that ``precision="auto"`` steps down
+    to fp32."""
     key = str(name_or_path)
     meta: dict = {}
     if key in NON_LEARNED:
@@ -281,11 +286,23 @@ def load_derainer(
         raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
 
     def make(backend: str, precision: str) -> Derainer:
-        return Derainer(net, device, tile, tile_overlap, precision, name=key, meta=meta,
-                        compile=compile, backend=backend)  # fmt: skip
+        derainer = Derainer(net, device, tile, tile_overlap, precision, name=key, meta=meta,
+                            compile=compile, backend=backend)  # fmt: skip
+        if check and key in CHECKPOINTS:
+            check_path(key, CHECKPOINTS[key].sha256, derainer.precision)
+        return derainer
 
     if backend != "auto":
-        return make(backend, precision)
+        try:
+            return make(backend, precision)
+        except PathRefused:
+            if precision != "auto":
+                raise
+        # --precision auto means the fastest faithful one: fp32 where bf16 is refused
+        derainer = make(backend, "fp32")
+        print(f"precision auto: {derainer.precision} for {key} (bf16 is refused for it: "
+              "rdmc.fidelity)", file=sys.stderr)  # fmt: skip
+        return derainer
     if device != "cpu" or compile:
         return make("torch", precision)  # OpenVINO runs on the CPU and does not compile
     from rdmc.backend import choose_backend
