@@ -21,8 +21,15 @@ def photo_pair() -> tuple[np.ndarray, np.ndarray]:
 def pytest_collection_modifyitems(config, items: list) -> None:
     """The calibrators first, in a fresh process: their times must not depend on what ran
     before them, as the gate's rerun of a few benchmarks holds them too (in a fresh process,
-    the fp32 conv peak ran 13% faster than after the other suites)."""
-    items.sort(key=lambda item: item.get_closest_marker("calibration") is None)
+    the fp32 conv peak ran 13% faster than after the other suites). The backend suite runs
+    last."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("calibration") is None,
+            # last: a process that has run OpenVINO crashes when it later forks
+            item.module.__name__.endswith("test_backend_speed"),
+        )
+    )
 
 
 def pytest_benchmark_update_machine_info(config, machine_info: dict) -> None:

@@ -1,0 +1,97 @@
+"""Every shipped learned derainer at 512x512 on each CPU path: torch fp32 (the baseline),
+torch bf16 channels-last (``--precision auto`` on a CPU with bf16), OpenVINO f32 and bf16,
+ONNX Runtime fp32. Each result's ``extra_info`` holds its speed-up over torch fp32 of the
+same model in this run and its fraction of this run's conv peak (``conv3x3_peak``, bf16 for
+the bf16 paths) counted over the network's convolutions alone: conv multiply-adds over the
+whole forward's time.
+
+These run last (conftest): a process that has run OpenVINO crashes when it later forks, as
+DataLoader workers do. The first call of a converted path (export, compile) is a warm-up
+round, not timed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from rdmc.inference import cpu_has_bf16
+from rdmc.zoo import CHECKPOINTS, load_derainer
+from reports.speed import TORCH_BF16, TORCH_FP32
+
+SIZE = 512
+PATHS = {  # name -> (backend, precision)
+    "torch-fp32": ("torch", "fp32"),
+    "torch-bf16": ("torch", "bf16"),
+    "openvino-f32": ("openvino", "fp32"),
+    "openvino-bf16": ("openvino", "bf16"),
+    "onnxruntime-fp32": ("onnxruntime", "fp32"),
+}
+fp32_medians: dict[str, float] = {}  # model -> torch fp32 median of this run
+
+
+def conv_gmacs(net: nn.Module, size: int) -> float:
+    """Multiply-adds (billions) of the network's convolutions on one size x size image."""
+    macs = 0
+
+    def count(conv, inputs, output):
+        nonlocal macs
+        macs += output.numel() * conv.in_channels // conv.groups * math.prod(conv.kernel_size)
+
+    hooks = [m.register_forward_hook(count) for m in net.modules() if isinstance(m, nn.Conv2d)]
+    try:
+        with torch.inference_mode():
+            net(torch.rand(1, 3, size, size))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return macs / 1e9
+
+
+@pytest.fixture(scope="module")
+def conv_peaks() -> dict[str, float]:
+    """This run's 3x3 conv peak (GFLOP/s, 64 -> 64 channels at 256, channels-last), fp32 and
+    bf16, as benchmarks/test_peak_speed.py measures it (median of 20)."""
+    peaks = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        conv = nn.Conv2d(64, 64, 3, padding=1, bias=False).to(
+            dtype, memory_format=torch.channels_last
+        )
+        x = torch.rand(1, 64, 256, 256, dtype=dtype).contiguous(memory_format=torch.channels_last)
+        times = []
+        with torch.inference_mode():
+            for _ in range(22):
+                start = time.perf_counter()
+                conv(x)
+                times.append(time.perf_counter() - start)
+        peaks[name] = 64 * 64 * 9 * 256 * 256 / float(np.median(times[2:])) / 1e9
+    return peaks
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("model", list(CHECKPOINTS))
+def test_backend_512(benchmark, conv_peaks, model, path):
+    benchmark.group = f"{model}-512-backend"
+    backend, precision = PATHS[path]
+    if precision == "bf16" and not cpu_has_bf16():
+        pytest.skip("bf16 needs AVX512-BF16 or AMX")
+    if backend != "torch":
+        pytest.importorskip(backend, reason="the fast extra (pip install '.[fast]')")
+    derainer = load_derainer(model, tile=None, precision=precision, backend=backend, check=False)
+    x = torch.rand(1, 3, SIZE, SIZE)
+    rounds = 3 if model in ("prenet", "restormer-lite") and path == "torch-fp32" else 5
+    benchmark.pedantic(derainer.derain_tensor, args=(x,), rounds=rounds, warmup_rounds=1)
+    median = benchmark.stats.stats.median
+    if path == "torch-fp32":
+        fp32_medians[model] = median
+    elif model in fp32_medians:
+        benchmark.extra_info["speedup_vs_torch_fp32"] = fp32_medians[model] / median
+    peak = conv_peaks["bf16" if precision == "bf16" else "fp32"]
+    benchmark.extra_info["conv_peak_fraction"] = conv_gmacs(derainer.net, SIZE) / median / peak
+    benchmark.extra_info["path"] = derainer.precision
+    benchmark.extra_info["calibrator"] = TORCH_BF16 if precision == "bf16" else TORCH_FP32
