@@ -63,8 +63,9 @@ def read_coco(path: Path, image_names: list[str]) -> dict[str, list[dict]]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BenchError(f"{path}: not a readable JSON file ({type(e).__name__})") from e
     if not isinstance(data, dict):
-        raise BenchError(f"{path}: a COCO file is a JSON object with images, annotations, "
-                         "categories")  # fmt: skip
+        raise BenchError(
+            f"{path}: a COCO file is a JSON object with images, annotations, categories"
+        )
     categories = _names_by_id(data, "categories", "name", path)
     images = _names_by_id(data, "images", "file_name", path)
     known = set(image_names)
@@ -82,15 +83,19 @@ def read_coco(path: Path, image_names: list[str]) -> dict[str, list[dict]]:
             raise BenchError(f"{path}: {where}: category_id {category_id} is not in categories")
         bbox = ann.get("bbox")
         if not (isinstance(bbox, list) and len(bbox) == 4 and all(_number(v) for v in bbox)):
-            raise BenchError(f"{path}: {where}: bbox must be 4 numbers [x, y, w, h], "
-                             f"got {bbox!r:.40}")  # fmt: skip
+            raise BenchError(
+                f"{path}: {where}: bbox must be 4 numbers [x, y, w, h], got {bbox!r:.40}"
+            )
         x, y, w, h = bbox
         if w < 0 or h < 0:
             raise BenchError(f"{path}: {where}: bbox has a negative width or height ({bbox})")
         result[images[image_id]].append(
-            {"bbox": [x, y, x + w, y + h], "category": categories[category_id],
-             "ignore_flag": int(bool(ann.get("iscrowd", 0)))}
-        )  # fmt: skip
+            {
+                "bbox": [x, y, x + w, y + h],
+                "category": categories[category_id],
+                "ignore_flag": int(bool(ann.get("iscrowd", 0))),
+            }
+        )
     return result
 
 
@@ -193,17 +198,17 @@ def check_label_map(path: Path, image_name: str, shape: tuple[int, int]) -> None
     except ImageError as e:
         raise BenchError(str(e)) from e
     if label.ndim != 2 or label.shape != tuple(shape):
-        raise BenchError(f"{path}: label map of shape {label.shape} does not fit "
-                         f"{image_name} ({shape[0]}x{shape[1]}, one channel expected)")  # fmt: skip
+        raise BenchError(
+            f"{path}: label map of shape {label.shape} does not fit "
+            f"{image_name} ({shape[0]}x{shape[1]}, one channel expected)"
+        )
 
 
 def label_maps_digest(labels: dict[str, Path]) -> list[tuple[str, str]]:
     """(image name, SHA-256 of its label map), for cache keys."""
-    import hashlib
+    from rdmc.digests import sha256_of
 
-    return [
-        (name, hashlib.sha256(p.read_bytes()).hexdigest()) for name, p in sorted(labels.items())
-    ]
+    return [(name, sha256_of(p)) for name, p in sorted(labels.items())]
 
 
 # Cityscapes label ids of the 19 evaluated classes, in train-id order (road ... bicycle);
@@ -224,9 +229,13 @@ def read_label_map(path: Path, reader: str | None = None) -> np.ndarray:
         settings = json.loads(reader.removeprefix(MMSEG_READER))
         label_map = {int(k): v for k, v in (settings["label_map"] or {}).items()} or None
         loaded = LoadAnnotations(reduce_zero_label=settings["reduce_zero_label"])(
-            {"seg_map_path": str(path), "reduce_zero_label": settings["reduce_zero_label"],
-             "label_map": label_map, "seg_fields": []}
-        )  # fmt: skip
+            {
+                "seg_map_path": str(path),
+                "reduce_zero_label": settings["reduce_zero_label"],
+                "label_map": label_map,
+                "seg_fields": [],
+            }
+        )
         return loaded["gt_seg_map"].astype(np.int64)
     label = read_image(path).astype(np.int64)
     if reader is None:
@@ -237,8 +246,14 @@ def read_label_map(path: Path, reader: str | None = None) -> np.ndarray:
 
 
 # Pascal VOC class names that COCO-trained detectors spell differently.
-VOC_TO_COCO = {"aeroplane": "airplane", "diningtable": "dining table", "motorbike": "motorcycle",
-               "pottedplant": "potted plant", "sofa": "couch", "tvmonitor": "tv"}  # fmt: skip
+VOC_TO_COCO = {
+    "aeroplane": "airplane",
+    "diningtable": "dining table",
+    "motorbike": "motorcycle",
+    "pottedplant": "potted plant",
+    "sofa": "couch",
+    "tvmonitor": "tv",
+}
 
 
 def model_class(category: str, classes: list[str]) -> str | None:

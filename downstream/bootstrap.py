@@ -17,8 +17,9 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def iou_replicates(areas: Sequence[Sequence], counts: np.ndarray,
-                   classes: Sequence[str] = ()) -> dict[str, np.ndarray]:  # fmt: skip
+def iou_replicates(
+    areas: Sequence[Sequence], counts: np.ndarray, classes: Sequence[str] = ()
+) -> dict[str, np.ndarray]:
     """mIoU and per-class IoU (``IoU[name]``) in % of each resample from per-image IoUMetric
     results (intersection, union, prediction and label areas per class), through mmseg's own
     total-to-metric step; a class absent from a resample is NaN there."""
@@ -36,8 +37,9 @@ def iou_replicates(areas: Sequence[Sequence], counts: np.ndarray,
     return out
 
 
-def coco_replicates(coco_eval, counts: np.ndarray,
-                    classes: Sequence[str] = ()) -> dict[str, np.ndarray]:  # fmt: skip
+def coco_replicates(
+    coco_eval, counts: np.ndarray, classes: Sequence[str] = ()
+) -> dict[str, np.ndarray]:
     """mAP, mAP50, mAP75 and per-class AP (``AP[name]``, for the ``classes`` named in
     category order) in % of each resample, from a COCOeval that has run evaluate()."""
     p = coco_eval.params
@@ -74,8 +76,9 @@ def coco_replicates(coco_eval, counts: np.ndarray,
     return out
 
 
-def _weighted_precision(evals: list, counts: np.ndarray, iou_thrs: np.ndarray,
-                        rec_thrs: np.ndarray, max_det: int) -> np.ndarray | None:  # fmt: skip
+def _weighted_precision(
+    evals: list, counts: np.ndarray, iou_thrs: np.ndarray, rec_thrs: np.ndarray, max_det: int
+) -> np.ndarray | None:
     """pycocotools' accumulate for one category and area range, each image weighted by its
     count in each resample: (resamples, T, R) precision, -1 where a resample has no gt."""
     present = [(i, e) for i, e in enumerate(evals) if e is not None]
@@ -127,9 +130,13 @@ def _searchsorted_rows(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.cumsum(per_place, axis=1)[:, :k]
 
 
-def voc_replicates(dets: Sequence[list[np.ndarray]], gts: Sequence[dict], classes: Sequence[str],
-                   counts: np.ndarray, eval_mode: str = "11points"
-                   ) -> dict[str, np.ndarray]:  # fmt: skip
+def voc_replicates(
+    dets: Sequence[list[np.ndarray]],
+    gts: Sequence[dict],
+    classes: Sequence[str],
+    counts: np.ndarray,
+    eval_mode: str = "11points",
+) -> dict[str, np.ndarray]:
     """mAP and per-class AP (``AP[name]``) in % of each resample, as mmdet's VOCMetric
     computes them (eval_map at IoU 0.5, legacy coordinates): each image's detections are
     matched once by mmdet's tpfp_default, a resample weights them by the image's count, and
@@ -144,8 +151,9 @@ def voc_replicates(dets: Sequence[list[np.ndarray]], gts: Sequence[dict], classe
         for i, (det, gt) in enumerate(zip(dets, gts, strict=True)):
             own = gt["labels"] == c
             ignored = gt["bboxes_ignore"][gt["labels_ignore"] == c]
-            tp, fp = tpfp_default(det[c], gt["bboxes"][own], ignored, 0.5,
-                                  use_legacy_coordinate=True)  # fmt: skip
+            tp, fp = tpfp_default(
+                det[c], gt["bboxes"][own], ignored, 0.5, use_legacy_coordinate=True
+            )
             boxes.append(det[c])
             matches.append(np.stack([tp[0], fp[0]]))
             image.append(np.full(len(det[c]), i))

@@ -32,16 +32,18 @@ def derived_checkpoint(target: Path, build: Callable[[], tuple[dict, dict]]) -> 
     of its bytes beside it (``NAME.pth.sha256``). It is rebuilt with ``build() -> (meta,
     state_dict)`` when it is missing, when the digest is missing, or when the bytes no longer
     match (a truncated or altered file)."""
+    from rdmc.digests import sha256_of
     from rdmc.imageio import write_bytes_atomic
-    from rdmc.weights import sha256_of
     from rdmc.zoo import save_checkpoint
 
     digest_file = target.with_name(f"{target.name}.sha256")
     if target.is_file() and digest_file.is_file():
         if digest_file.read_text().strip() == sha256_of(target):
             return target
-        print(f"warning: {target}: does not match its recorded SHA-256; rebuilding it",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"warning: {target}: does not match its recorded SHA-256; rebuilding it",
+            file=sys.stderr,
+        )
     meta, state = build()
     save_checkpoint(target, meta, state)
     write_bytes_atomic(digest_file, sha256_of(target).encode())
@@ -73,8 +75,9 @@ def read_state_dict(checkpoint: Path) -> dict:
     return state
 
 
-def check_checkpoint_fits(model: torch.nn.Module, state: dict, checkpoint: Path,
-                          config: Path) -> None:  # fmt: skip
+def check_checkpoint_fits(
+    model: torch.nn.Module, state: dict, checkpoint: Path, config: Path
+) -> None:
     """mmengine loads checkpoints non-strictly and only warns; a benchmark must not run a
     half-initialised model, so every parameter and buffer must be in the checkpoint's
     ``state`` (extra tensors are allowed)."""

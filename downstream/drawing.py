@@ -23,8 +23,11 @@ def draw_panel(
     scale = width / rgb.shape[1]
     out = cv2.resize(rgb, (width, round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA)
     if segmentation is not None:
-        labels = cv2.resize(segmentation["labels"].astype(np.uint8), out.shape[1::-1],
-                            interpolation=cv2.INTER_NEAREST)  # fmt: skip
+        labels = cv2.resize(
+            segmentation["labels"].astype(np.uint8),
+            out.shape[1::-1],
+            interpolation=cv2.INTER_NEAREST,
+        )
         tinted = out.astype(np.float32)
         tinted[labels > 0] = 0.55 * tinted[labels > 0] + 0.45 * _MASK
         out = tinted.astype(np.uint8)

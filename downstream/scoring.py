@@ -128,8 +128,13 @@ def voc_detection_scores(
     for pred, gt in zip(predictions, ground_truth, strict=True):
         kept = [a for a in gt if not a["ignore_flag"]]
         ignored = [a for a in gt if a["ignore_flag"]]
-        samples.append({"gt_instances": _instances(kept), "ignored_instances": _instances(ignored),
-                        "pred_instances": _prediction(pred)})  # fmt: skip
+        samples.append(
+            {
+                "gt_instances": _instances(kept),
+                "ignored_instances": _instances(ignored),
+                "pred_instances": _prediction(pred),
+            }
+        )
     metric.process({}, samples)
     per_class: list = []
     original = voc_metric.eval_map
@@ -159,9 +164,11 @@ def _instances(boxes: list[dict]) -> dict[str, torch.Tensor]:
 
 
 def _prediction(pred: dict) -> dict[str, torch.Tensor]:
-    return {"bboxes": torch.as_tensor(pred["bboxes"], dtype=torch.float32).reshape(-1, 4),
-            "scores": torch.as_tensor(pred["scores"], dtype=torch.float32),
-            "labels": torch.as_tensor(pred["labels"], dtype=torch.int64)}  # fmt: skip
+    return {
+        "bboxes": torch.as_tensor(pred["bboxes"], dtype=torch.float32).reshape(-1, 4),
+        "scores": torch.as_tensor(pred["scores"], dtype=torch.float32),
+        "labels": torch.as_tensor(pred["labels"], dtype=torch.int64),
+    }
 
 
 def segmentation_scores(
@@ -216,8 +223,11 @@ def derived_records(records: list[dict]) -> list[dict]:
     from rdmc.choices import PRESETS
 
     main_metrics = {"detection": "mAP", "segmentation": "mIoU", "restoration": "PSNR"}
-    table = {(r["task"], r["model"], r["metric"], r["condition"], r["rain"]): r
-             for r in records if r["metric"] == main_metrics.get(r["task"])}  # fmt: skip
+    table = {
+        (r["task"], r["model"], r["metric"], r["condition"], r["rain"]): r
+        for r in records
+        if r["metric"] == main_metrics.get(r["task"])
+    }
     derived = []
     for (task, model, metric, condition, rain), r in table.items():
         clean = table.get((task, model, metric, "clean", "none"))
@@ -236,8 +246,11 @@ def derived_records(records: list[dict]) -> list[dict]:
         if task == "restoration" or condition == "clean" or clean is None:
             continue
         for preset in PRESETS:
-            sweep = [r for k, r in table.items() if k[:4] == (task, model, metric, condition)
-                     and k[4].startswith(f"{preset}/")]  # fmt: skip
+            sweep = [
+                r
+                for k, r in table.items()
+                if k[:4] == (task, model, metric, condition) and k[4].startswith(f"{preset}/")
+            ]
             if len(sweep) > 1:
                 mpc, rpc = mpc_rpc([r["value"] for r in sweep], clean["value"])
                 base = {

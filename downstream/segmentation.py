@@ -16,7 +16,8 @@ from downstream.checkpoints import (
     quiet_openmmlab,
 )
 from rdmc.cache_dir import default_cache_dir
-from rdmc.weights import file_digest, resolve_weights
+from rdmc.digests import file_digest
+from rdmc.weights import resolve_weights
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 EMBEDDED_SEGMENTERS = {
@@ -62,9 +63,15 @@ class Segmenter:
         from mmseg.apis import init_model
 
         self.name, self.config, self.checkpoint, self.model = load_openmmlab_model(
-            "segmenter", name, config, checkpoint, EMBEDDED_SEGMENTERS, selfie_checkpoint,
-            init_model, device,
-        )  # fmt: skip
+            "segmenter",
+            name,
+            config,
+            checkpoint,
+            EMBEDDED_SEGMENTERS,
+            selfie_checkpoint,
+            init_model,
+            device,
+        )
         self.classes = list(self.model.dataset_meta["classes"])
         # An embedded model's pipeline only resizes, so it takes the RGB image as is, without
         # the BGR copy that mmseg's preprocessor flips back (a copy of the image per call).

@@ -23,27 +23,65 @@ from rdmc.results_file import REFERENCE_CONDITIONS
 SUITE_DIR = Path(__file__).parent / "suites"
 
 # key -> (type, required); every mapping in a suite is checked against one of these
-TOP_LEVEL = {"name": (str, False), "dataset": (dict, True), "rain": (list, False),
-             "derainers": (list, True), "detectors": (list, False),
-             "segmenters": (list, False), "seed": (int, False),
-             "quality": (list, False)}  # fmt: skip
+TOP_LEVEL = {
+    "name": (str, False),
+    "dataset": (dict, True),
+    "rain": (list, False),
+    "derainers": (list, True),
+    "detectors": (list, False),
+    "segmenters": (list, False),
+    "seed": (int, False),
+    "quality": (list, False),
+}
 DATASET_TYPES = {
     "samples": {"type": (str, True), "split": (str, False), "limit": (int, False)},
-    "folder": {"type": (str, True), "root": (str, True), "name": (str, False),
-               "limit": (int, False), "coco_json": (str, False), "seg_labels": (str, False)},
-    "paired": {"type": (str, True), "root": (str, True), "layout": (str, False),
-               "name": (str, False), "limit": (int, False), "coco_json": (str, False),
-               "seg_labels": (str, False)},
-    "real-rain": {"type": (str, True), "root": (str, False), "coco_json": (str, False),
-                  "voc": (str, False), "image_set": (str, False), "name": (str, False),
-                  "limit": (int, False)},
-    "cityscapes": {"type": (str, True), "root": (str, True), "split": (str, False),
-                   "rain": (str, False), "name": (str, False), "limit": (int, False)},
-    "mmdet": {"type": (str, True), "dataset": (dict, True), "name": (str, False),
-              "limit": (int, False)},
-    "mmseg": {"type": (str, True), "dataset": (dict, True), "name": (str, False),
-              "limit": (int, False)},
-}  # fmt: skip
+    "folder": {
+        "type": (str, True),
+        "root": (str, True),
+        "name": (str, False),
+        "limit": (int, False),
+        "coco_json": (str, False),
+        "seg_labels": (str, False),
+    },
+    "paired": {
+        "type": (str, True),
+        "root": (str, True),
+        "layout": (str, False),
+        "name": (str, False),
+        "limit": (int, False),
+        "coco_json": (str, False),
+        "seg_labels": (str, False),
+    },
+    "real-rain": {
+        "type": (str, True),
+        "root": (str, False),
+        "coco_json": (str, False),
+        "voc": (str, False),
+        "image_set": (str, False),
+        "name": (str, False),
+        "limit": (int, False),
+    },
+    "cityscapes": {
+        "type": (str, True),
+        "root": (str, True),
+        "split": (str, False),
+        "rain": (str, False),
+        "name": (str, False),
+        "limit": (int, False),
+    },
+    "mmdet": {
+        "type": (str, True),
+        "dataset": (dict, True),
+        "name": (str, False),
+        "limit": (int, False),
+    },
+    "mmseg": {
+        "type": (str, True),
+        "dataset": (dict, True),
+        "name": (str, False),
+        "limit": (int, False),
+    },
+}
 RAIN_ENTRY = {"preset": (str, True), "severities": (list, True)}
 OUTPUTS_ENTRY = {"name": (str, True), "outputs": (str, True)}  # a method run elsewhere
 CONFIGURED_ENTRY = {"name": (str, True), "config": (str, True), "checkpoint": (str, True)}
@@ -128,8 +166,10 @@ class _Checker:
         if "limit" in spec and spec["limit"] < 1:
             raise self.fail("dataset.limit", f"must be at least 1, got {spec['limit']}")
         if "layout" in spec and spec["layout"] not in LAYOUTS:
-            raise self.fail("dataset.layout", f"unknown layout {_show(spec['layout'])} "
-                            f"(allowed: {', '.join(LAYOUTS)})")  # fmt: skip
+            raise self.fail(
+                "dataset.layout",
+                f"unknown layout {_show(spec['layout'])} (allowed: {', '.join(LAYOUTS)})",
+            )
         if kind == "real-rain" and ("coco_json" in spec) == ("voc" in spec):
             raise self.fail("dataset", "a real-rain dataset takes coco_json (with root) or voc")
         if kind == "real-rain" and "coco_json" in spec and "root" not in spec:
@@ -141,8 +181,10 @@ class _Checker:
             where = f"rain[{i}]"
             self.mapping(entry, RAIN_ENTRY, where)
             if entry["preset"] not in PRESETS:
-                raise self.fail(f"{where}.preset", f"unknown preset {_show(entry['preset'])} "
-                                f"(allowed: {', '.join(PRESETS)})")  # fmt: skip
+                raise self.fail(
+                    f"{where}.preset",
+                    f"unknown preset {_show(entry['preset'])} (allowed: {', '.join(PRESETS)})",
+                )
             if not entry["severities"]:
                 raise self.fail(f"{where}.severities", "empty list")
             for j, severity in enumerate(entry["severities"]):
@@ -156,8 +198,11 @@ class _Checker:
     def derainers(self, entries: list) -> None:
         for i, entry in enumerate(entries):
             if not isinstance(entry, str | dict):
-                raise self.fail(f"derainers[{i}]", "expected a name, {name, outputs} or "
-                                f"{{name, config, checkpoint}}, got {_show(entry)}")  # fmt: skip
+                raise self.fail(
+                    f"derainers[{i}]",
+                    "expected a name, {name, outputs} or "
+                    f"{{name, config, checkpoint}}, got {_show(entry)}",
+                )
             if isinstance(entry, dict):
                 schema = CONFIGURED_ENTRY if "config" in entry else OUTPUTS_ENTRY
                 self.mapping(entry, schema, f"derainers[{i}]")
@@ -191,8 +236,10 @@ class _Checker:
         for i, name in enumerate(names):
             self.value(name, str, f"quality[{i}]")
             if name not in QUALITY_METRICS:
-                raise self.fail(f"quality[{i}]", f"unknown metric {_show(name)} "
-                                f"(allowed: {', '.join(QUALITY_METRICS)})")  # fmt: skip
+                raise self.fail(
+                    f"quality[{i}]",
+                    f"unknown metric {_show(name)} (allowed: {', '.join(QUALITY_METRICS)})",
+                )
         self.once_each(names, "quality")
 
     def once_each(self, names: list[str], where: str) -> None:
@@ -210,8 +257,9 @@ def check_suite(data: object, path: Path) -> Suite:
     check.dataset(data["dataset"])
     own_rain = has_own_rain(data["dataset"])
     if own_rain and "rain" in data:
-        raise check.fail("rain", f"a {data['dataset']['type']} dataset is its own rain; "
-                         "remove this key")  # fmt: skip
+        raise check.fail(
+            "rain", f"a {data['dataset']['type']} dataset is its own rain; remove this key"
+        )
     if not own_rain and "rain" not in data:
         raise check.fail("suite", "missing key 'rain'")
     check.rain(data.get("rain", []))
@@ -233,7 +281,7 @@ def check_suite(data: object, path: Path) -> Suite:
         outputs={d["name"]: d["outputs"] for d in entries if "outputs" in d},
         specs={
             d["name"]: f"config:{d['config']}:{d['checkpoint']}" for d in entries if "config" in d
-        },  # fmt: skip
+        },
     )
 
 

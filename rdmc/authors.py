@@ -19,20 +19,30 @@ from rdmc.models.rdmc import PRESETS, RDMC
 MARKER = "inc1.conv.0.op.0.weight"  # the first tensor of their UNet
 
 _RENAMES = (
-    (re.compile(r"^inc(\d)\.conv\.0\.op\.(.+)$"),
-     lambda m: f"net.encoder.branches.{int(m[1]) - 1}.levels.0.0.{m[2]}"),
-    (re.compile(r"^down(\d)_(\d)\.mpconv\.1\.op\.(.+)$"),
-     lambda m: f"net.encoder.branches.{int(m[1]) - 1}.levels.{m[2]}.1.{m[3]}"),
+    (
+        re.compile(r"^inc(\d)\.conv\.0\.op\.(.+)$"),
+        lambda m: f"net.encoder.branches.{int(m[1]) - 1}.levels.0.0.{m[2]}",
+    ),
+    (
+        re.compile(r"^down(\d)_(\d)\.mpconv\.1\.op\.(.+)$"),
+        lambda m: f"net.encoder.branches.{int(m[1]) - 1}.levels.{m[2]}.1.{m[3]}",
+    ),
     (re.compile(r"^up(\d)\.conv\.conv\.(.+)$"), lambda m: f"net.decoder.{4 - int(m[1])}.{m[2]}"),
     (re.compile(r"^outc\.conv\.(.+)$"), lambda m: f"net.head.{m[1]}"),
     (re.compile(r"^skip_down_0_1\.op\.(.+)$"), lambda m: f"net.recruit.paths.enc0_dec1.{m[1]}"),
-    (re.compile(r"^skip_down_(\d)_(\d)\.op\.0\.1\.(.+)$"),
-     lambda m: f"net.recruit.paths.enc{m[1]}_dec{m[2]}.1.{m[3]}"),
-    (re.compile(r"^skip_down_(\d)_(\d)\.op\.1\.(.+)$"),
-     lambda m: f"net.recruit.paths.enc{m[1]}_dec{m[2]}.2.{m[3]}"),
-    (re.compile(r"^skip_up_(\d)_(\d)\.conv\.conv\.(.+)$"),
-     lambda m: f"net.recruit.paths.enc{m[1]}_dec{m[2]}.conv.{m[3]}"),
-)  # fmt: skip
+    (
+        re.compile(r"^skip_down_(\d)_(\d)\.op\.0\.1\.(.+)$"),
+        lambda m: f"net.recruit.paths.enc{m[1]}_dec{m[2]}.1.{m[3]}",
+    ),
+    (
+        re.compile(r"^skip_down_(\d)_(\d)\.op\.1\.(.+)$"),
+        lambda m: f"net.recruit.paths.enc{m[1]}_dec{m[2]}.2.{m[3]}",
+    ),
+    (
+        re.compile(r"^skip_up_(\d)_(\d)\.conv\.conv\.(.+)$"),
+        lambda m: f"net.recruit.paths.enc{m[1]}_dec{m[2]}.conv.{m[3]}",
+    ),
+)
 
 
 def is_authors_state_dict(state: object) -> bool:
@@ -60,8 +70,10 @@ def from_authors_state_dict(state: dict, mask: list[bool] | None = None) -> RDMC
     missing = [k for k in ours if k not in converted and not _architecture_entry(k)]
     if wrong or missing:
         example = (wrong or missing)[0]
-        raise ValueError(f"not the authors' UNet at paper size ({len(wrong)} tensors do not fit, "
-                         f"{len(missing)} missing, e.g. {example})")  # fmt: skip
+        raise ValueError(
+            f"not the authors' UNet at paper size ({len(wrong)} tensors do not fit, "
+            f"{len(missing)} missing, e.g. {example})"
+        )
     net.load_state_dict(converted, strict=False)
     return net.eval()
 

@@ -24,10 +24,17 @@ from torch import nn
 
 from rdmc.cache_dir import default_cache_dir
 from rdmc.choices import BACKENDS
+from rdmc.digests import sha256_text
 from rdmc.imageio import write_bytes_atomic
 
-__all__ = ["BACKENDS", "BackendUnavailable", "OnnxRuntimeRunner", "OpenVinoRunner",
-           "choose_backend", "weights_digest"]  # fmt: skip
+__all__ = [
+    "BACKENDS",
+    "BackendUnavailable",
+    "OnnxRuntimeRunner",
+    "OpenVinoRunner",
+    "choose_backend",
+    "weights_digest",
+]
 
 
 class BackendUnavailable(ValueError):
@@ -173,7 +180,7 @@ def machine_fingerprint() -> str:
         pass
     units = sorted(flags & {"avx512_bf16", "amx_bf16", "avx512f", "avx2"})
     text = f"{model} {' '.join(units)} {os.cpu_count()}"
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return sha256_text(text)[:12]
 
 
 def _probe_pair() -> tuple[np.ndarray, np.ndarray]:
@@ -245,8 +252,10 @@ def choose_backend(make, net: nn.Module, precision: str, cache_dir: Path | None 
         )
     faithful = [t for t in trials if abs(t["psnr_change"]) <= FIDELITY_DB]
     best = min(faithful, key=lambda t: t["ms"]) if faithful else None
-    choice = {"backend": best["backend"] if best else "torch",
-              "precision": best["precision"] if best else "fp32"}  # fmt: skip
+    choice = {
+        "backend": best["backend"] if best else "torch",
+        "precision": best["precision"] if best else "fp32",
+    }
     shown = ", ".join(f"{t['path']} {t['ms']:.0f} ms ({t['psnr_change']:+.3f} dB)" for t in trials)
     choice["why"] = f"probe at {PROBE_SIZE}x{PROBE_SIZE}: {shown}"
     choice["trials"] = trials

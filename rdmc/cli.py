@@ -44,9 +44,10 @@ def _note_ignored(paths: list[Path]) -> None:
 
 def _add_overwrite(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--overwrite", action="store_true",
+        "--overwrite",
+        action="store_true",
         help="replace output files that exist (input files included, when OUT is their folder)",
-    )  # fmt: skip
+    )
 
 
 def _add_quality(p: argparse.ArgumentParser) -> None:
@@ -132,9 +133,10 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rgb", action="store_true", help="score RGB channels instead of the Y channel")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument(
-        "--subset", action="store_true",
+        "--subset",
+        action="store_true",
         help="score the matched pairs even when most ground-truth images have no prediction",
-    )  # fmt: skip
+    )
     _add_max_pixels(p)
     p.set_defaults(func=_run_eval)
 
@@ -365,9 +367,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--work-dir", type=Path, help="output folder (default work_dirs/<config name>)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument(
-        "--cfg-options", nargs="+", default=[], metavar="KEY=VALUE",
+        "--cfg-options",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
         help="override config values, e.g. train_cfg.max_iters=500",
-    )  # fmt: skip
+    )
     p.set_defaults(func=_run_train)
 
 
@@ -419,15 +424,21 @@ def _add_derain(sub: argparse._SubParsersAction) -> None:
         "shipped derainer that improves rain made by a recipe none was trained on)",
     )
     p.add_argument(
-        "--tile", type=_tile_arg, default="auto", metavar="N",
+        "--tile",
+        type=_tile_arg,
+        default="auto",
+        metavar="N",
         help="tile size in pixels; 0 = never tile; auto (default) = 512 new pixels plus the "
         "overlap, for images over 1 MP",
-    )  # fmt: skip
+    )
     p.add_argument(
-        "--tile-overlap", type=int, default=None, metavar="N",
+        "--tile-overlap",
+        type=int,
+        default=None,
+        metavar="N",
         help="pixels shared by neighbouring tiles (default: what the network needs, rdmc "
         "192, others 32; at most a quarter of --tile N)",
-    )  # fmt: skip
+    )
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     _add_precision(p, default="auto")
     _add_compile(p)
@@ -453,24 +464,30 @@ def _add_backend(p: argparse.ArgumentParser) -> None:
 
 def _add_compile(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--compile", action="store_true",
+        "--compile",
+        action="store_true",
         help="run the derainers through torch.compile: seconds to compile per image size, "
         "faster after; falls back to eager (with a warning) where it cannot compile",
-    )  # fmt: skip
+    )
 
 
 def _add_precision(p: argparse.ArgumentParser, default: str) -> None:
     from rdmc.choices import PRECISIONS
 
     p.add_argument(
-        "--precision", choices=PRECISIONS, default=default,
+        "--precision",
+        choices=PRECISIONS,
+        default=default,
         help=f"fp32 (the reference), bf16, fp16 (CUDA), or auto: fp16 on CUDA, bf16 on a CPU "
         f"with AVX512-BF16/AMX, else fp32; all but fp32 run channels-last (default {default})",
-    )  # fmt: skip
+    )
     p.add_argument(
-        "--fp16", dest="precision", action="store_const", const="half",
+        "--fp16",
+        dest="precision",
+        action="store_const",
+        const="half",
         help="alias: fp16 on CUDA, bf16 on CPU",
-    )  # fmt: skip
+    )
 
 
 def _precision(args: argparse.Namespace) -> str:
@@ -494,8 +511,15 @@ def _run_derain(args: argparse.Namespace) -> int:
     images, problems = _collect(args.inputs)
     _check_outputs([(p, args.output / p.name) for p in images], args.overwrite)
     try:
-        derainer = load_derainer(args.model, args.device, args.tile, args.tile_overlap,
-                                 _precision(args), args.compile, args.backend)  # fmt: skip
+        derainer = load_derainer(
+            args.model,
+            args.device,
+            args.tile,
+            args.tile_overlap,
+            _precision(args),
+            args.compile,
+            args.backend,
+        )
     except BackendUnavailable as e:
         raise CommandError(str(e)) from e
     failed, written = len(problems), 0
@@ -713,9 +737,16 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 def _run_bench(args: argparse.Namespace) -> int:
     from downstream.bench import run_bench
 
-    results = run_bench(args.suite, args.out, args.resume, args.device,
-                        cache_dir=args.cache_dir, precision=_precision(args),
-                        compile=args.compile, backend=args.backend)  # fmt: skip
+    results = run_bench(
+        args.suite,
+        args.out,
+        args.resume,
+        args.device,
+        cache_dir=args.cache_dir,
+        precision=_precision(args),
+        compile=args.compile,
+        backend=args.backend,
+    )
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     dataset = json.loads(results.read_text())["meta"]["dataset"]
@@ -855,11 +886,19 @@ def _run_scoreboard(args: argparse.Namespace) -> int:
     entries = [Entry.parse(d) for d in args.derainers]
     _check_scoreboard_out(args.out, args.resume, args.overwrite)
     try:
-        out, errors = run_scoreboard(entries, args.out, rain, args.split, args.seed,
-                                     args.latency_size, resume=args.resume,
-                                     precision=_precision(args), datasets=args.dataset,
-                                     quality=_quality_metrics(args.quality),
-                                     backend=args.backend)  # fmt: skip
+        out, errors = run_scoreboard(
+            entries,
+            args.out,
+            rain,
+            args.split,
+            args.seed,
+            args.latency_size,
+            resume=args.resume,
+            precision=_precision(args),
+            datasets=args.dataset,
+            quality=_quality_metrics(args.quality),
+            backend=args.backend,
+        )
     except LabelError as e:
         raise CommandError(str(e)) from e
     print(render_tables(out), end="")
@@ -902,15 +941,19 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     p.add_argument("current", type=Path, help="file or folder (e.g. bench-results)")
     p.add_argument("--quality-tol", type=float, metavar="X", help="one absolute tolerance for all")
     p.add_argument(
-        "--speed-tol", type=lambda v: float(v.rstrip("%")), default=10.0, metavar="P%",
+        "--speed-tol",
+        type=lambda v: float(v.rstrip("%")),
+        default=10.0,
+        metavar="P%",
         help="the normalised slowdown a regression must exceed with 95%% confidence "
         "(default 10%%; a benchmark's extra_info['threshold'] overrides it)",
-    )  # fmt: skip
+    )
     p.add_argument(
-        "--confirm", action="store_true",
+        "--confirm",
+        action="store_true",
         help="rerun flagged speed benchmarks once with their calibrators (by pytest from the "
         "current folder) and fail only on those flagged again",
-    )  # fmt: skip
+    )
     p.set_defaults(func=_run_compare)
 
 
@@ -920,8 +963,17 @@ def _pytest_rerun(node_ids: list[str]) -> Path:
     import tempfile
 
     out = Path(tempfile.mkdtemp(prefix="rdmc-rerun-")) / "speed.json"
-    command = [sys.executable, "-m", "pytest", *node_ids, "--benchmark-only", "-q",
-               "-p", "no:cacheprovider", f"--benchmark-json={out}"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *node_ids,
+        "--benchmark-only",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--benchmark-json={out}",
+    ]
     print(f"rerunning to confirm: {' '.join(node_ids)}")
     subprocess.run(command, check=False, stdout=subprocess.DEVNULL)
     return out

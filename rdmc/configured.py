@@ -20,10 +20,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from rdmc.digests import sha256_of
 from rdmc.messages import first_line
 from rdmc.provenance import code_digest, content_hash
 from rdmc.registry import build_model
-from rdmc.weights import sha256_of
 
 CONFIGURED = "config:"
 

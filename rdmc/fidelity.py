@@ -30,8 +30,16 @@ PATHS = {
     "openvino-bf16": ("openvino", "bf16", False),
     "onnxruntime-fp32": ("onnxruntime", "fp32", False),
 }
-PHOTOS = ("astronaut", "cameraman", "chelsea", "coffee", "grace_hopper", "building", "cups",
-          "messi")  # fmt: skip
+PHOTOS = (
+    "astronaut",
+    "cameraman",
+    "chelsea",
+    "coffee",
+    "grace_hopper",
+    "building",
+    "cups",
+    "messi",
+)
 CROP = 256
 
 MEASURED_ON = (
@@ -142,8 +150,9 @@ def measure(models: list[str], paths: list[str]) -> dict[str, dict[str, float | 
     for path in sorted(paths, key=lambda p: PATHS[p][0] != "torch"):
         backend, precision, compile = PATHS[path]
         for name in models:
-            derainer = load_derainer(name, tile=None, precision=precision, compile=compile,
-                                     backend=backend, check=False)  # fmt: skip
+            derainer = load_derainer(
+                name, tile=None, precision=precision, compile=compile, backend=backend, check=False
+            )
             value = mean_psnr(derainer, pairs)
             # A compiled graph whose output is not finite falls back to eager: not this path.
             change = round(value - references[name], 4) if derainer.precision == path else None

@@ -79,8 +79,9 @@ class NonFiniteOutput(ValueError):
     """A network gave NaN or infinity: an error for that image, never an image."""
 
 
-def _backend_runner(backend: str, net: nn.Module, device: torch.device, precision: str,
-                    compile: bool):  # fmt: skip
+def _backend_runner(
+    backend: str, net: nn.Module, device: torch.device, precision: str, compile: bool
+):
     from rdmc.backend import BACKENDS, OnnxRuntimeRunner, OpenVinoRunner
 
     if backend not in BACKENDS or backend == "auto":  # auto is resolved by rdmc.zoo
@@ -242,8 +243,11 @@ class Derainer:
         if self.runner is not None:
             return self.runner.precision
         name = {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.dtype]
-        return (name + ("+channels-last" if self.channels_last else "")
-                + ("+compiled" if self.compiled is not None else ""))  # fmt: skip
+        return (
+            name
+            + ("+channels-last" if self.channels_last else "")
+            + ("+compiled" if self.compiled is not None else "")
+        )
 
     def _network(self, x: torch.Tensor, eager: bool) -> torch.Tensor:
         if self.compiled is not None and not eager:
@@ -255,8 +259,9 @@ class Derainer:
                 reason = "its output is not finite"
             except Exception as error:  # noqa: BLE001 - inductor's failures have many types
                 reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            print(f"warning: torch.compile failed ({reason[:200]}); running eagerly",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"warning: torch.compile failed ({reason[:200]}); running eagerly", file=sys.stderr
+            )
             self.compiled = None
         return self._finite(stage_outputs(self.net, x)[-1])
 

@@ -12,11 +12,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rdmc.digests import sha256_bytes
+
 
 def git_commit() -> str | None:
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, timeout=10)  # fmt: skip
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None
@@ -32,9 +39,16 @@ def versions() -> dict[str, str]:
 
     import rdmc
 
-    return {"rdmc": rdmc.__version__, "torch": torch.__version__, "mmengine": mmengine.__version__,
-            "mmcv": mmcv.__version__, "mmdet": mmdet.__version__, "mmseg": mmseg.__version__,
-            "python": platform.python_version(), "numpy": np.__version__}  # fmt: skip
+    return {
+        "rdmc": rdmc.__version__,
+        "torch": torch.__version__,
+        "mmengine": mmengine.__version__,
+        "mmcv": mmcv.__version__,
+        "mmdet": mmdet.__version__,
+        "mmseg": mmseg.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
 
 
 def machine(device: str, processes: int = 1) -> dict:
@@ -68,8 +82,11 @@ def code_of(source: bytes, filename: str = "<source>") -> bytes:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             first = node.body[0] if node.body else None
-            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                    and isinstance(first.value.value, str)):  # fmt: skip
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
                 node.body = node.body[1:] or [ast.Pass()]
     return ast.dump(tree).encode()
 
@@ -77,7 +94,7 @@ def code_of(source: bytes, filename: str = "<source>") -> bytes:
 def _parsed(path: Path) -> tuple[bytes, list[tuple[str, int, tuple[str, ...]]]]:
     """(code_of, the imports) of one source file, remembered while the file is unchanged."""
     source = path.read_bytes()
-    key = (str(path), hashlib.sha256(source).hexdigest())
+    key = (str(path), sha256_bytes(source))
     if key not in _PARSED:
         tree = ast.parse(source, filename=str(path))
         imports = []  # (module, relative level, names imported from it)

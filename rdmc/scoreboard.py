@@ -48,8 +48,15 @@ RAINY = "rainy"
 # What a previous file's rows must share with this run to be kept by --resume.
 # What every kept row needs unchanged; each (derainer, dataset or rain setting) cell also
 # needs its own images unchanged (meta.dataset.settings).
-SAME_SETUP = ("seed", "restoration_convention", "latency", "precision", "backend", "code",
-              "quality")  # fmt: skip
+SAME_SETUP = (
+    "seed",
+    "restoration_convention",
+    "latency",
+    "precision",
+    "backend",
+    "code",
+    "quality",
+)
 # The code a row depends on besides the derainer's weights: this module and everything it
 # imports (rain, data, the zoo, inference, metrics, intervals), and the libraries under them.
 SCORE_CODE = ("rdmc.scoreboard",)
@@ -104,11 +111,20 @@ def _timed_median_ms(net, size: int, repeats: int) -> float:
 
 def _restoration(label: str, spec: str, rain: str, pairs: list[tuple[np.ndarray, np.ndarray]]):
     return [
-        {"condition": label, "derainer": spec, "rain": rain, "task": "restoration",
-         "model": "Y channel", "metric": k, "value": float(np.mean(v)),
-         "unit": RESTORATION_UNITS[k], "gt": "clean image", "per_image": v}
+        {
+            "condition": label,
+            "derainer": spec,
+            "rain": rain,
+            "task": "restoration",
+            "model": "Y channel",
+            "metric": k,
+            "value": float(np.mean(v)),
+            "unit": RESTORATION_UNITS[k],
+            "gt": "clean image",
+            "per_image": v,
+        }
         for k, v in per_image_scores(pairs).items()
-    ]  # fmt: skip
+    ]
 
 
 def _quality(label: str, spec: str, rain: str, images: list[np.ndarray], metrics: list[str]):
@@ -151,10 +167,19 @@ def _complexity(label: str, spec: str, derainer, size: int, repeats: int):
         "latency": (_timed_median_ms(derainer.derain_tensor, size, repeats), "ms"),
     }
     return [
-        {"condition": label, "derainer": spec, "rain": "none", "task": "complexity",
-         "model": f"{size}x{size}", "metric": k, "value": v, "unit": unit, "gt": None}
+        {
+            "condition": label,
+            "derainer": spec,
+            "rain": "none",
+            "task": "complexity",
+            "model": f"{size}x{size}",
+            "metric": k,
+            "value": v,
+            "unit": unit,
+            "gt": None,
+        }
         for k, (v, unit) in values.items()
-    ]  # fmt: skip
+    ]
 
 
 def _training(meta: dict) -> dict:
@@ -245,17 +270,25 @@ def run_scoreboard(
     return out, errors
 
 
-def _score_model(entry: Entry, cases: dict, previous: dict | None, precision: str,
-                 latency_size: int, latency_repeats: int, quality: list[str],
-                 backend: str) -> tuple[dict, list[dict]]:  # fmt: skip
+def _score_model(
+    entry: Entry,
+    cases: dict,
+    previous: dict | None,
+    precision: str,
+    latency_size: int,
+    latency_repeats: int,
+    quality: list[str],
+    backend: str,
+) -> tuple[dict, list[dict]]:
     """A zoo derainer or a checkpoint: restoration on every setting, and its costs."""
     from rdmc.zoo import derainer_fingerprint, load_derainer
 
     fingerprint = derainer_fingerprint(entry.spec)
     kept = _kept_cells(previous, entry.label, fingerprint)
     if all(s in kept for s in [*cases, "none"]):
-        return previous["meta"]["derainers"][entry.label], [r for s in [*cases, "none"]
-                                                           for r in kept[s]]  # fmt: skip
+        return previous["meta"]["derainers"][entry.label], [
+            r for s in [*cases, "none"] for r in kept[s]
+        ]
     derainer = load_derainer(entry.spec, precision=precision, backend=backend)
     rows = []
     for s, group in cases.items():
@@ -280,8 +313,13 @@ def _score_outputs(entry: Entry, cases: dict, previous: dict | None, *rest) -> t
     quality = rest[-2]
     outputs = {s: method_outputs(entry.spec, s, group) for s, group in cases.items()}
     fingerprint = "outputs:" + digest([f"{s} {d}" for s, (_, d) in outputs.items()])
-    rows = [r for s, group in cases.items() for r in _scored(
-        entry.label, entry.spec, s, outputs[s][0], [c.clean for c in group], quality)]  # fmt: skip
+    rows = [
+        r
+        for s, group in cases.items()
+        for r in _scored(
+            entry.label, entry.spec, s, outputs[s][0], [c.clean for c in group], quality
+        )
+    ]
     return {"spec": entry.spec, "fingerprint": fingerprint, "training": {}}, rows
 
 

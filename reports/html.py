@@ -21,8 +21,12 @@ from reports.agreement import agreement
 from reports.tables import INCOMPLETE, is_incomplete, load_results, results_path, tables_for
 
 TEMPLATES = Path(__file__).parent / "templates"
-MAIN_METRICS = (("restoration", "PSNR", "PSNR (dB)"), ("quality", "NIQE", "NIQE (lower is better)"),
-                ("detection", "mAP", "mAP (%)"), ("segmentation", "mIoU", "mIoU (%)"))  # fmt: skip
+MAIN_METRICS = (
+    ("restoration", "PSNR", "PSNR (dB)"),
+    ("quality", "NIQE", "NIQE (lower is better)"),
+    ("detection", "mAP", "mAP (%)"),
+    ("segmentation", "mIoU", "mIoU (%)"),
+)
 
 
 @dataclass
@@ -50,8 +54,15 @@ def _frame(runs: list[Run]):
             preset, _, severity = r["rain"].partition("/s")
             level = int(severity) if severity.isdigit() else None
             fields = {k: v for k, v in r.items() if k != "per_image"}
-            rows.append({**fields, "run": run.label, "preset": preset, "severity": level,
-                         "per_image": r.get("per_image")})  # fmt: skip
+            rows.append(
+                {
+                    **fields,
+                    "run": run.label,
+                    "preset": preset,
+                    "severity": level,
+                    "per_image": r.get("per_image"),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -64,8 +75,9 @@ def _interval_bands(grid, part, palette: dict) -> None:
         for (condition, _), curve in facet.groupby(["condition", "run"], sort=False):
             curve = curve.sort_values("severity")
             lo, hi = zip(*curve["ci95"], strict=True)
-            ax.fill_between(curve["severity"], lo, hi, color=palette[condition], alpha=0.15,
-                            linewidth=0)  # fmt: skip
+            ax.fill_between(
+                curve["severity"], lo, hi, color=palette[condition], alpha=0.15, linewidth=0
+            )
 
 
 def _clean_level(grid, clean) -> None:
@@ -111,11 +123,22 @@ def _plots(runs: list[Run]) -> list[dict]:
         if part["severity"].nunique() > 1:
             order = list(dict.fromkeys(part["condition"]))
             palette = dict(zip(order, sns.color_palette(n_colors=len(order)), strict=True))
-            grid = sns.relplot(data=part, x="severity", y="value", hue="condition", col="preset",
-                               style="run" if multi else None, kind="line", marker="o",
-                               palette=palette, hue_order=order, errorbar=None, height=3.2,
-                               aspect=1.3,
-                               facet_kws={"sharey": True})  # fmt: skip
+            grid = sns.relplot(
+                data=part,
+                x="severity",
+                y="value",
+                hue="condition",
+                col="preset",
+                style="run" if multi else None,
+                kind="line",
+                marker="o",
+                palette=palette,
+                hue_order=order,
+                errorbar=None,
+                height=3.2,
+                aspect=1.3,
+                facet_kws={"sharey": True},
+            )
             _interval_bands(grid, part, palette)
             if task == "quality":  # the clean photos' level: where a derainer may overshoot
                 _clean_level(grid, df[(df["metric"] == metric) & (df["condition"] == "clean")])
@@ -125,9 +148,17 @@ def _plots(runs: list[Run]) -> list[dict]:
             )
     recovery = df[df["metric"].str.startswith("recovery(") & df["value"].notna()]
     if not recovery.empty:
-        grid = sns.catplot(data=recovery, x="rain", y="value", hue="condition", col="metric",
-                           row="run" if multi else None, kind="bar", height=3.2,
-                           aspect=1.6)  # fmt: skip
+        grid = sns.catplot(
+            data=recovery,
+            x="rain",
+            y="value",
+            hue="condition",
+            col="metric",
+            row="run" if multi else None,
+            kind="bar",
+            height=3.2,
+            aspect=1.6,
+        )
         grid.set_axis_labels("rain", "recovery")
         for ax in grid.axes.flat:
             ax.tick_params(axis="x", rotation=45)
@@ -146,8 +177,16 @@ def _plots(runs: list[Run]) -> list[dict]:
             cls=per_class["metric"].str[3:-1],
         ).pivot_table(index="row", columns="cls", values="value")
         fig, ax = plt.subplots(figsize=(1.2 + 0.7 * table.shape[1], 0.9 + 0.32 * table.shape[0]))
-        sns.heatmap(table, annot=True, fmt=".0f", cmap="viridis", vmin=0, vmax=100, ax=ax,
-                    cbar_kws={"label": "AP (%)"})  # fmt: skip
+        sns.heatmap(
+            table,
+            annot=True,
+            fmt=".0f",
+            cmap="viridis",
+            vmin=0,
+            vmax=100,
+            ax=ax,
+            cbar_kws={"label": "AP (%)"},
+        )
         ax.set_xlabel("COCO class")
         ax.set_ylabel("")
         plots.append(
@@ -159,9 +198,16 @@ def _plots(runs: list[Run]) -> list[dict]:
     psnr = df[(df["task"] == "restoration") & (df["metric"] == "PSNR") & df["per_image"].notna()]
     if not psnr.empty:
         long = psnr.explode("per_image").astype({"per_image": float})
-        grid = sns.catplot(data=long, x="rain", y="per_image", hue="condition",
-                           col="run" if multi else None, kind="box", height=3.4,
-                           aspect=2.2)  # fmt: skip
+        grid = sns.catplot(
+            data=long,
+            x="rain",
+            y="per_image",
+            hue="condition",
+            col="run" if multi else None,
+            kind="box",
+            height=3.4,
+            aspect=2.2,
+        )
         grid.set_axis_labels("rain", "PSNR per image (dB)")
         for ax in grid.axes.flat:
             ax.tick_params(axis="x", rotation=45)
@@ -176,8 +222,12 @@ def _html_table(table) -> dict:
         cells = []
         for j, (v, decimals) in enumerate(zip(values, table.decimals, strict=True)):
             rank = ranks[j].get(i)
-            cells.append({"text": "–" if v is None else f"{v:.{decimals}f}",
-                          "css": {1: "best", 2: "second"}.get(rank, "")})  # fmt: skip
+            cells.append(
+                {
+                    "text": "–" if v is None else f"{v:.{decimals}f}",
+                    "css": {1: "best", 2: "second"}.get(rank, ""),
+                }
+            )
         rows.append({"name": name, "cells": cells})
     return {"caption": table.caption, "columns": table.columns, "rows": rows}
 
@@ -207,8 +257,10 @@ def _inside(folder: Path, name: str) -> Path | None:
     root = folder.resolve()
     path = (root / name).resolve()
     if not path.is_relative_to(root) or not path.is_file():
-        print(f"warning: gallery file {name!r} is not a file inside {folder}; not embedded",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"warning: gallery file {name!r} is not a file inside {folder}; not embedded",
+            file=sys.stderr,
+        )
         return None
     return path
 
@@ -222,25 +274,39 @@ def _gallery(run: Run) -> list[dict]:
                 continue
             path = _inside(run.folder, panel["file"])
             if path is not None:
-                panels.append({"condition": panel.get("condition", ""),
-                               "jpeg": base64.b64encode(path.read_bytes()).decode()})  # fmt: skip
+                panels.append(
+                    {
+                        "condition": panel.get("condition", ""),
+                        "jpeg": base64.b64encode(path.read_bytes()).decode(),
+                    }
+                )
         if panels:
-            items.append({"image": item.get("image"), "rain": item.get("rain"),
-                          "credit": item.get("credit"), "panels": panels})  # fmt: skip
+            items.append(
+                {
+                    "image": item.get("image"),
+                    "rain": item.get("rain"),
+                    "credit": item.get("credit"),
+                    "panels": panels,
+                }
+            )
     return items
 
 
 def _provenance(meta: dict) -> list[tuple[str, str]]:
-    rows = [("suite", f"{meta.get('suite')} ({meta.get('suite_file', '')})"),
-            ("git commit", meta.get("git_commit") or "unknown"),
-            ("ground truth", "; ".join(f"{k}: {v}" for k, v in meta.get("ground_truth", {}).items())),  # noqa: E501
-            ("restoration convention", meta.get("restoration_convention", ""))]  # fmt: skip
+    rows = [
+        ("suite", f"{meta.get('suite')} ({meta.get('suite_file', '')})"),
+        ("git commit", meta.get("git_commit") or "unknown"),
+        ("ground truth", "; ".join(f"{k}: {v}" for k, v in meta.get("ground_truth", {}).items())),  # noqa: E501
+        ("restoration convention", meta.get("restoration_convention", "")),
+    ]
     rows += [(f"version {k}", v) for k, v in meta.get("versions", {}).items()]
     rows += [(f"derainer {k}", v) for k, v in meta.get("derainers", {}).items()]
     rows += [(f"model {k}", v) for k, v in meta.get("models", {}).items()]
     rows += [(f"machine {k}", str(v)) for k, v in meta.get("machine", {}).items()]
-    rows += [(f"timing {k}", f"{v:.1f}" if isinstance(v, float) else str(v))
-             for k, v in meta.get("timings", {}).items()]  # fmt: skip
+    rows += [
+        (f"timing {k}", f"{v:.1f}" if isinstance(v, float) else str(v))
+        for k, v in meta.get("timings", {}).items()
+    ]
     rows.append(("images", ", ".join(meta.get("dataset", {}).get("images", []))))
     for model, scored in meta.get("scored_images", {}).items():
         if isinstance(scored, dict) and isinstance(scored.get("images"), list):
@@ -278,7 +344,7 @@ def render_report(results: list[str | Path], out: str | Path, history: str | Non
                 "provenance": _provenance(r.data["meta"]),
             }
             for r in runs
-        ],  # fmt: skip
+        ],
         plots=_plots(runs),
         history=history,
     )

@@ -22,13 +22,14 @@ significance and size, per machine.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from rdmc.digests import sha256_text
 
 GATE_MIN_ROUNDS = 5
 GATE_MIN_MEDIAN_S = 1e-3
@@ -122,7 +123,7 @@ def fingerprint(cpu: dict, torch_version: str) -> str:
 
 def baseline_name(machine: str) -> str:
     """The file name of a machine's speed baseline in benchmarks/baselines/."""
-    return f"speed-{hashlib.sha256(machine.encode()).hexdigest()[:12]}.json"
+    return f"speed-{sha256_text(machine)[:12]}.json"
 
 
 def is_speed_file(data: object) -> bool:

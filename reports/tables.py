@@ -48,8 +48,11 @@ def load_results(path: str | Path) -> dict:
     if not isinstance(data, dict) or "records" not in data or "meta" not in data:
         raise ValueError(f"{path}: not a results.json (no 'meta' and 'records')")
     meta, records = data["meta"], data["records"]
-    if not isinstance(meta, dict) or not isinstance(meta.get("dataset"), dict) or not isinstance(
-            meta["dataset"].get("name"), str):  # fmt: skip
+    if (
+        not isinstance(meta, dict)
+        or not isinstance(meta.get("dataset"), dict)
+        or not isinstance(meta["dataset"].get("name"), str)
+    ):
         raise ValueError(f"{path}: meta.dataset.name is missing")
     if not isinstance(records, list):
         raise ValueError(f"{path}: 'records' is not a list")
@@ -61,8 +64,9 @@ def load_results(path: str | Path) -> dict:
         if missing:
             raise ValueError(f"{path}: records[{i}] has no {missing[0]!r}")
         if not all(isinstance(r[k], str) for k in REQUIRED_FIELDS if k != "value"):
-            raise ValueError(f"{path}: records[{i}]: condition, rain, task, metric and unit "
-                             "must be strings")  # fmt: skip
+            raise ValueError(
+                f"{path}: records[{i}]: condition, rain, task, metric and unit must be strings"
+            )
         value = r["value"]
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise ValueError(f"{path}: records[{i}].value is not a number: {value!r:.40}")
@@ -97,8 +101,11 @@ class Table:
         ranks = []
         lower = self.lower_is_better or [False] * len(self.columns)
         for j in range(len(self.columns)):
-            values = {i: round(v[j], self.decimals[j]) for i, (name, v) in enumerate(self.rows)
-                      if name not in REFERENCE_ROWS and v[j] is not None}  # fmt: skip
+            values = {
+                i: round(v[j], self.decimals[j])
+                for i, (name, v) in enumerate(self.rows)
+                if name not in REFERENCE_ROWS and v[j] is not None
+            }
             distinct = sorted(set(values.values()), reverse=not lower[j])
             groups = [[i for i, v in values.items() if v == d] for d in distinct]
             marked: dict[int, int] = {}
@@ -188,8 +195,10 @@ def restoration_table(data: dict, rain: Sequence[str] | None = None) -> Table:
 def _ci_note(intervals: list | None) -> str:
     if intervals is None:
         return ""
-    return (" ± is half the 95% bootstrap interval over images; best (bold) and second "
-            "(underlined) only where beyond the intervals.")  # fmt: skip
+    return (
+        " ± is half the 95% bootstrap interval over images; best (bold) and second "
+        "(underlined) only where beyond the intervals."
+    )
 
 
 def quality_table(data: dict, rain: Sequence[str] | None = None) -> Table:
@@ -233,8 +242,11 @@ def downstream_table(
     rows, intervals = _cells(records, _methods(records), keys)
     present = {r["task"] for r in records}
     gt = {t: k for t, k in data["meta"].get("ground_truth", {}).items() if t in present}
-    explained = ("recovery = (derained - rainy) / (clean - rainy)" if has_clean else
-                 "change = derained - rainy (real rain: no clean image)")  # fmt: skip
+    explained = (
+        "recovery = (derained - rainy) / (clean - rainy)"
+        if has_clean
+        else "change = derained - rainy (real rain: no clean image)"
+    )
     caption = (
         f"Downstream on {data['meta']['dataset']['name']}: {', '.join(metrics)} in percent and "
         f"{explained}. Ground truth: "
@@ -251,18 +263,27 @@ def scoreboard_table(data: dict) -> Table:
     settings = _main_rain_settings(records)
     latency = data["meta"].get("latency", {})
     size = latency.get("size", 256)
-    costs = [("params", "params (M)", 3), ("GFLOPs", f"GFLOPs@{size}", 1),
-             ("latency", f"CPU ms@{size}", 0)]  # fmt: skip
+    costs = [
+        ("params", "params (M)", 3),
+        ("GFLOPs", f"GFLOPs@{size}", 1),
+        ("latency", f"CPU ms@{size}", 0),
+    ]
     # Across several datasets a paper's table ends in their average (of the per-dataset means).
     average = len(settings) > 1 and all("/s" not in s for s in settings)
     groups = settings + (["average"] if average else [])
     columns = [f"{s} {m}" for s in groups for m in ("PSNR", "SSIM")] + [c[1] for c in costs]
     rows, intervals = [], []
     for m in [m for m in _methods(records) if m != "clean"]:  # clean has quality rows only
-        values = [_value(records, m, s, "restoration", metric)
-                  for s in settings for metric in ("PSNR", "SSIM")]  # fmt: skip
-        spans = [_interval(records, m, s, "restoration", metric)
-                 for s in settings for metric in ("PSNR", "SSIM")]  # fmt: skip
+        values = [
+            _value(records, m, s, "restoration", metric)
+            for s in settings
+            for metric in ("PSNR", "SSIM")
+        ]
+        spans = [
+            _interval(records, m, s, "restoration", metric)
+            for s in settings
+            for metric in ("PSNR", "SSIM")
+        ]
         intervals.append(spans + [None] * (len(columns) - len(spans)))
         if average:
             for k in range(2):
@@ -285,8 +306,9 @@ def scoreboard_table(data: dict) -> Table:
     return Table(caption, columns, rows, decimals, lower, intervals)
 
 
-def _cell(value: float | None, decimals: int, rank: int | None, latex: bool,
-          ci: list[float] | None = None) -> str:  # fmt: skip
+def _cell(
+    value: float | None, decimals: int, rank: int | None, latex: bool, ci: list[float] | None = None
+) -> str:
     if value is None:
         return "--" if latex else "–"
     if not math.isfinite(value):  # PSNR of an exact restoration
@@ -359,8 +381,15 @@ def to_latex(table: Table) -> str:
     ranks = table.ranks()
     spec = "l" + "c" * len(table.columns)
     header = "Method & " + " & ".join(_latex_escape(c) for c in table.columns) + " \\\\"
-    lines = ["\\begin{table}[t]", "\\centering", f"\\caption{{{_latex_escape(table.caption)}}}",
-             f"\\begin{{tabular}}{{{spec}}}", "\\toprule", header, "\\midrule"]  # fmt: skip
+    lines = [
+        "\\begin{table}[t]",
+        "\\centering",
+        f"\\caption{{{_latex_escape(table.caption)}}}",
+        f"\\begin{{tabular}}{{{spec}}}",
+        "\\toprule",
+        header,
+        "\\midrule",
+    ]
     for i, (name, values) in enumerate(table.rows):
         cells = [
             _cell(v, d, ranks[j].get(i), True, table.interval(i, j))
@@ -371,8 +400,9 @@ def to_latex(table: Table) -> str:
     return "\n".join(lines)
 
 
-def tables_for(data: dict, metrics: Sequence[str] = ("mAP", "mIoU"),
-               rain: Sequence[str] | None = None) -> list[Table]:  # fmt: skip
+def tables_for(
+    data: dict, metrics: Sequence[str] = ("mAP", "mIoU"), rain: Sequence[str] | None = None
+) -> list[Table]:
     """The tables of a results file: a scoreboard's one, or a bench run's two."""
     tasks = {r["task"] for r in data["records"]}
     if data["meta"].get("kind") == "scoreboard":
@@ -389,8 +419,12 @@ def tables_for(data: dict, metrics: Sequence[str] = ("mAP", "mIoU"),
     return tables
 
 
-def render_tables(path: str | Path, fmt: str = "markdown", metrics: Sequence[str] = ("mAP", "mIoU"),
-                  rain: Sequence[str] | None = None) -> str:  # fmt: skip
+def render_tables(
+    path: str | Path,
+    fmt: str = "markdown",
+    metrics: Sequence[str] = ("mAP", "mIoU"),
+    rain: Sequence[str] | None = None,
+) -> str:
     tables = tables_for(load_results(path), metrics, rain)
     render = to_latex if fmt == "latex" else to_markdown
     return "\n\n".join(render(t) for t in tables) + "\n"

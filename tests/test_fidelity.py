@@ -31,7 +31,9 @@ def test_a_path_is_refused_exactly_when_beyond_the_bar():
             if change is not None and abs(change) <= FIDELITY_DB:
                 check_path(name, entry.sha256, path)
             else:
-                with pytest.raises(PathRefused, match=re.escape(f"{name}: the {path} path is refused")):
+                with pytest.raises(
+                    PathRefused, match=re.escape(f"{name}: the {path} path is refused")
+                ):
                     check_path(name, entry.sha256, path)
     check_path("mine", "0" * 64, "openvino-bf16")  # unmeasured weights: auto probes them
 

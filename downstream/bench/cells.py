@@ -19,8 +19,18 @@ from rdmc.provenance import code_digest, content_hash
 
 # Bump when the runner changes how a cell's records are computed from its inputs.
 SCORING_VERSION = "cells-v4"
-RECORD_FIELDS = ("dataset", "condition", "derainer", "rain", "task", "model", "metric",
-                 "value", "unit", "gt")  # fmt: skip
+RECORD_FIELDS = (
+    "dataset",
+    "condition",
+    "derainer",
+    "rain",
+    "task",
+    "model",
+    "metric",
+    "value",
+    "unit",
+    "gt",
+)
 
 
 def scoring_code() -> str:
@@ -39,11 +49,28 @@ def valid_cell(value: object) -> bool:
     )
 
 
-def record(dataset: Dataset, c: Condition, task: str, model: str, metric: str,
-           value: float | None, unit: str, gt: str) -> dict:  # fmt: skip
-    return {"dataset": dataset.name, "condition": c.name, "derainer": c.derainer or "none",
-            "rain": c.rain, "task": task, "model": model, "metric": metric,
-            "value": value, "unit": unit, "gt": gt}  # fmt: skip
+def record(
+    dataset: Dataset,
+    c: Condition,
+    task: str,
+    model: str,
+    metric: str,
+    value: float | None,
+    unit: str,
+    gt: str,
+) -> dict:
+    return {
+        "dataset": dataset.name,
+        "condition": c.name,
+        "derainer": c.derainer or "none",
+        "rain": c.rain,
+        "task": task,
+        "model": model,
+        "metric": metric,
+        "value": value,
+        "unit": unit,
+        "gt": gt,
+    }
 
 
 Cell = tuple[str, Callable[[], list[dict]]]
@@ -65,16 +92,23 @@ def scored_images(dataset: Dataset, m: TaskModel) -> tuple[list[Image], str]:
     return scored, f"the images showing one of its classes ({dataset.shows_source})"
 
 
-def cells(dataset: Dataset, conditions: list[Condition], models: list[TaskModel],
-          images: ConditionImages, cache: Cache) -> Iterator[Cell]:  # fmt: skip
+def cells(
+    dataset: Dataset,
+    conditions: list[Condition],
+    models: list[TaskModel],
+    images: ConditionImages,
+    cache: Cache,
+) -> Iterator[Cell]:
     """(cache key, computation) of every scored cell. A key hashes everything the cell reads:
     the condition's and the dataset's images' keys, the model's fingerprint, the dataset, the
     ground truth (kind, annotation or label-map bytes, pseudo-GT threshold) and the version
     of the scoring code (metric settings included). No clean image, no restoration cell."""
     gt = [im.key for im in dataset.images]
     code = scoring_code()
-    truth = {task: dataset.ground_truth_identity(task)
-             for task in ("restoration", *{m.task for m in models})}  # fmt: skip
+    truth = {
+        task: dataset.ground_truth_identity(task)
+        for task in ("restoration", *{m.task for m in models})
+    }
 
     def key(cell: str, c: Condition, model: str, task: str, scored: list[Image]) -> str:
         inputs = [images.key(im, c) for im in dataset.images]
@@ -83,8 +117,10 @@ def cells(dataset: Dataset, conditions: list[Condition], models: list[TaskModel]
 
     for c in conditions if dataset.has_clean else []:
         if c != CLEAN:
-            yield (key(f"restoration:{c.label}", c, "", "restoration", dataset.images),
-                   lambda c=c: restoration_records(dataset, c, images))  # fmt: skip
+            yield (
+                key(f"restoration:{c.label}", c, "", "restoration", dataset.images),
+                lambda c=c: restoration_records(dataset, c, images),
+            )
     for m in models:
         scored = scored_images(dataset, m)[0]
         for c in conditions if scored else []:
@@ -98,11 +134,22 @@ def restoration_records(dataset: Dataset, c: Condition, images: ConditionImages)
     pairs = [(images.get(im, c), images.get(im, CLEAN)) for im in dataset.images]
     counts = resample_counts(len(dataset.images))
     return [
-        {**record(dataset, c, "restoration", "Y channel", k, float(np.mean(v)),
-                  RESTORATION_UNITS[k], "clean image"), "per_image": v,
-         "replicates": mean_replicates(v, counts).tolist()}
+        {
+            **record(
+                dataset,
+                c,
+                "restoration",
+                "Y channel",
+                k,
+                float(np.mean(v)),
+                RESTORATION_UNITS[k],
+                "clean image",
+            ),
+            "per_image": v,
+            "replicates": mean_replicates(v, counts).tolist(),
+        }
         for k, v in per_image_scores(pairs).items()
-    ]  # fmt: skip
+    ]
 
 
 def box_ground_truth(dataset: Dataset, classes: list[str]) -> list[list[dict]]:
@@ -111,15 +158,28 @@ def box_ground_truth(dataset: Dataset, classes: list[str]) -> list[list[dict]]:
     gts = []
     for im in dataset.images:
         kept = [(a, model_class(a["category"], classes)) for a in dataset.boxes[im.name]]
-        gts.append([{"bbox": a["bbox"], "bbox_label": classes.index(name),
-                     "ignore_flag": a["ignore_flag"]} for a, name in kept if name])  # fmt: skip
+        gts.append(
+            [
+                {
+                    "bbox": a["bbox"],
+                    "bbox_label": classes.index(name),
+                    "ignore_flag": a["ignore_flag"],
+                }
+                for a, name in kept
+                if name
+            ]
+        )
     return gts
 
 
 def unmapped_classes(dataset: Dataset, classes: list[str]) -> Counter:
     """Boxes per annotation category the detector has no class for."""
-    return Counter(a["category"] for boxes in (dataset.boxes or {}).values() for a in boxes
-                   if model_class(a["category"], classes) is None)  # fmt: skip
+    return Counter(
+        a["category"]
+        for boxes in (dataset.boxes or {}).values()
+        for a in boxes
+        if model_class(a["category"], classes) is None
+    )
 
 
 def task_records(
@@ -150,8 +210,10 @@ def task_records(
         if dataset.boxes is not None:
             gts = box_ground_truth(dataset, classes)
         else:
-            gts = [pseudo_detection_gt(p["bboxes"], p["scores"], p["labels"])
-                   for p in predictions(CLEAN)]  # fmt: skip
+            gts = [
+                pseudo_detection_gt(p["bboxes"], p["scores"], p["labels"])
+                for p in predictions(CLEAN)
+            ]
         if dataset.boxes is not None and dataset.box_metric.startswith("voc"):
             mode = "area" if dataset.box_metric == "voc-area" else "11points"
             scores, replicates = voc_detection_scores(preds, gts, classes, mode, counts)
@@ -170,8 +232,9 @@ def task_records(
             [p["labels"].astype(np.int64) for p in preds], gts, classes, counts
         )
     gt_kind = dataset.ground_truth(m.task)
-    records = [record(dataset, c, m.task, m.name, k, float(v), "%", gt_kind)
-               for k, v in scores.items()]  # fmt: skip
+    records = [
+        record(dataset, c, m.task, m.name, k, float(v), "%", gt_kind) for k, v in scores.items()
+    ]
     for r in records:
         if r["metric"] in replicates:
             r["replicates"] = replicates[r["metric"]].tolist()

@@ -66,8 +66,15 @@ def conditions_of(suite: Suite, dataset: Dataset) -> list[Condition]:
 class ConditionImages:
     """Makes (and caches) each condition's copy of every image."""
 
-    def __init__(self, suite: Suite, cache: Cache, device: str, precision: str = "fp32",
-                 compile: bool = False, backend: str = "torch") -> None:  # fmt: skip
+    def __init__(
+        self,
+        suite: Suite,
+        cache: Cache,
+        device: str,
+        precision: str = "fp32",
+        compile: bool = False,
+        backend: str = "torch",
+    ) -> None:
         from rdmc.inference import resolve_precision
         from rdmc.zoo import derainer_fingerprint
 
@@ -95,8 +102,8 @@ class ConditionImages:
         """Matches each method run elsewhere (``{name, outputs: DIR}``) to the rainy inputs of
         every rain setting, by file name as ``rdmc eval`` does; DIR may hold ``{dataset}`` and
         ``{rain}``. A missing folder or output is one BenchError before anything runs."""
+        from rdmc.digests import sha256_of
         from rdmc.scoreboard_data import match_outputs
-        from rdmc.weights import sha256_of
 
         names = [im.name for im in dataset.images]
         for name, pattern in self.suite.outputs.items():
@@ -162,8 +169,9 @@ class ConditionImages:
         from rdmc.scoreboard_data import read_output
 
         try:
-            return read_output(self._outputs[(c.derainer, c.rain, image.name)][0], image.name,
-                               image.shape)  # fmt: skip
+            return read_output(
+                self._outputs[(c.derainer, c.rain, image.name)][0], image.name, image.shape
+            )
         except ValueError as e:
             raise BenchError(str(e)) from e
 

@@ -35,8 +35,9 @@ from rdmc.provenance import git_commit, machine, versions
 # ---------------------------------------------------------------- runner
 
 
-def shard_of(images: list[Image], conditions: list[Condition], rank: int,
-             world: int) -> list[list[tuple[Image, Condition]]]:  # fmt: skip
+def shard_of(
+    images: list[Image], conditions: list[Condition], rank: int, world: int
+) -> list[list[tuple[Image, Condition]]]:
     """This process's share of the work, balanced by work rather than by image count.
 
     The work comes in groups that only depend on themselves: an image's clean copy, and per
@@ -130,17 +131,29 @@ class BenchRun:
 
     # ------------------------------------------------------------ stages
 
-    def _produce(self, dataset: Dataset, conditions: list[Condition], models: list[TaskModel],
-                 images: ConditionImages, scored: dict[str, set[str]], rank: int,
-                 world: int) -> None:  # fmt: skip
+    def _produce(
+        self,
+        dataset: Dataset,
+        conditions: list[Condition],
+        models: list[TaskModel],
+        images: ConditionImages,
+        scored: dict[str, set[str]],
+        rank: int,
+        world: int,
+    ) -> None:
         """Every condition image, and every prediction of a model on the images it is scored
         on (``scored``: model name -> image names), of this process's shard, into the cache."""
         from tqdm import tqdm
 
-        units = [unit for group in shard_of(dataset.images, conditions, rank, world)
-                 for unit in group]  # fmt: skip
-        bar = tqdm(units, desc=f"{self.suite.name}: images and predictions", unit="img",
-                   disable=not self.progress or rank != 0)  # fmt: skip
+        units = [
+            unit for group in shard_of(dataset.images, conditions, rank, world) for unit in group
+        ]
+        bar = tqdm(
+            units,
+            desc=f"{self.suite.name}: images and predictions",
+            unit="img",
+            disable=not self.progress or rank != 0,
+        )
         for image, c in bar:
             rgb = images.get(image, c)
             for m in models:
@@ -218,8 +231,11 @@ class BenchRun:
             unmapped = scored_cells.unmapped_classes(dataset, m.model.classes)
             if unmapped:
                 listed = ", ".join(f"{c} ({n} boxes)" for c, n in sorted(unmapped.items()))
-                print(f"warning: {dataset.name}: classes {m.name} does not have, left out of "
-                      f"its ground truth: {listed}", file=sys.stderr)  # fmt: skip
+                print(
+                    f"warning: {dataset.name}: classes {m.name} does not have, left out of "
+                    f"its ground truth: {listed}",
+                    file=sys.stderr,
+                )
                 meta.setdefault("unmapped_classes", {})[m.name] = dict(sorted(unmapped.items()))
 
     def _gallery(
@@ -282,7 +298,7 @@ class BenchRun:
                 "ignored": dataset.ignored,
                 "sha256": dataset.sha256,
                 "manifest_sha256": dataset.manifest_sha256,
-            },  # fmt: skip
+            },
             "rain": self.suite.rain or [{"dataset": rain} for rain in dataset.rain],
             "seed": self.suite.seed,
             "derainers": images.fingerprints,
@@ -306,15 +322,22 @@ class BenchRun:
                 d: images.derainer(d).precision
                 for d in self.suite.derainers
                 if d not in self.suite.outputs
-            },  # fmt: skip
+            },
             "timings": self.timings,
         }
 
 
-def run_bench(suite: str | Path, out: Path, resume: bool = False, device: str = "cpu",
-              progress: bool = True, cache_dir: Path | None = None,
-              precision: str = "fp32", compile: bool = False,
-              backend: str = "torch") -> Path:  # fmt: skip
+def run_bench(
+    suite: str | Path,
+    out: Path,
+    resume: bool = False,
+    device: str = "cpu",
+    progress: bool = True,
+    cache_dir: Path | None = None,
+    precision: str = "fp32",
+    compile: bool = False,
+    backend: str = "torch",
+) -> Path:
     """Runs a suite into ``out`` and returns the path of results.json.
 
     ``cache_dir``: where derived images, predictions and scored cells are kept

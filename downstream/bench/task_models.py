@@ -44,7 +44,7 @@ def task_models(suite: Suite, device: str) -> list[TaskModel]:
     from downstream.detection import EMBEDDED_DETECTORS, Detector, darknet_checkpoint
     from downstream.segmentation import EMBEDDED_SEGMENTERS, Segmenter, selfie_checkpoint
     from rdmc.configured import config_digest
-    from rdmc.weights import sha256_of
+    from rdmc.digests import sha256_of
 
     code = content_hash(code_digest(*MODEL_CODE), device)
     models = []

@@ -16,9 +16,15 @@ from rdmc.imageio import ignored_note, list_images
 
 __all__ = ["PSEUDO_GT", "Dataset", "Image", "RainyFile", "load_dataset"]
 
-LOADERS = {"samples": clean.load_samples, "folder": clean.load_folder, "paired": paired.load,
-           "real-rain": real_rain.load, "cityscapes": cityscapes.load, "mmdet": mm_config.load,
-           "mmseg": mm_config.load}  # fmt: skip
+LOADERS = {
+    "samples": clean.load_samples,
+    "folder": clean.load_folder,
+    "paired": paired.load,
+    "real-rain": real_rain.load,
+    "cityscapes": cityscapes.load,
+    "mmdet": mm_config.load,
+    "mmseg": mm_config.load,
+}
 
 
 def load_dataset(spec: dict, limit: int | None = None) -> Dataset:

@@ -10,7 +10,6 @@ rainy photo's.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,6 +20,7 @@ from downstream.annotations import label_maps_digest, match_label_maps, read_coc
 from downstream.errors import BenchError
 from rdmc.data.datasets import PairedRainDataset, to_rgb_uint8
 from rdmc.data.layouts import Pair
+from rdmc.digests import sha256_bytes, sha256_of, sha256_text
 from rdmc.imageio import ImageError, image_size, read_image
 from rdmc.metrics import SSIM_WINDOW
 from rdmc.provenance import content_hash
@@ -87,11 +87,12 @@ class Dataset:
     def sha256(self) -> str:
         """What the results were made on: every image's name and content, and the ground
         truth's files."""
-        parts = [" ".join([im.name, im.key, *(r.key for r in im.rainy.values())])
-                 for im in self.images]  # fmt: skip
+        parts = [
+            " ".join([im.name, im.key, *(r.key for r in im.rainy.values())]) for im in self.images
+        ]
         parts += [f"coco {self.boxes_sha256}"] if self.boxes_sha256 else []
         parts += [f"labels {n} {h}" for n, h in self.seg_labels_sha256 or []]
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        return sha256_text("\n".join(parts))
 
     def ground_truth(self, task: str) -> str:
         """The kind of ground truth ``task`` is scored against."""
@@ -115,8 +116,9 @@ class Dataset:
             return [kind, PSEUDO_GT_SCORE if task == "detection" else None]
         return [kind]
 
-    def attach_boxes(self, by_name: dict[str, list[dict]], source: str, sha256: str,
-                     metric: str = "coco") -> None:  # fmt: skip
+    def attach_boxes(
+        self, by_name: dict[str, list[dict]], source: str, sha256: str, metric: str = "coco"
+    ) -> None:
         """Boxes keyed by file name (every image's ``gt_name`` has an entry), scored by
         ``metric`` (see ``box_metric``). Their digest covers the boxes as read, besides the
         file digest ``sha256``: an edit to any annotation file a loader reads (a VOC XML
@@ -130,7 +132,7 @@ class Dataset:
     def attach_coco(self, path: Path, names: list[str]) -> None:
         """Boxes from a COCO json that may name the files ``names`` (at least every image's
         ``gt_name``), keyed by file name."""
-        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        sha256 = sha256_of(path)
         self.attach_boxes(read_coco(path, names), "COCO annotations", sha256)
 
     def attach_label_maps(self, folder: Path) -> None:
@@ -142,14 +144,16 @@ class Dataset:
 
 
 def file_key(path: Path, half: str | None = None) -> str:
-    return hashlib.sha256(path.read_bytes() + (half or "").encode()).hexdigest()
+    return sha256_bytes(path.read_bytes() + (half or "").encode())
 
 
 def check_size(path: Path, shape: tuple[int, ...]) -> tuple[int, int]:
     """``shape``'s height and width; ImageError if it is too small to score."""
     if min(shape[:2]) < SSIM_WINDOW:
-        raise ImageError(f"{path}: {shape[1]}x{shape[0]} pixels, smaller than the "
-                         f"{SSIM_WINDOW}x{SSIM_WINDOW} SSIM window")  # fmt: skip
+        raise ImageError(
+            f"{path}: {shape[1]}x{shape[0]} pixels, smaller than the "
+            f"{SSIM_WINDOW}x{SSIM_WINDOW} SSIM window"
+        )
     return shape[0], shape[1]
 
 

@@ -40,8 +40,10 @@ def _rain_files(folder: Path) -> dict[str, dict[str, Path]]:
         if match:
             found.setdefault(match[1], {})[match[2]] = path
     if not found:
-        raise BenchError(f"{folder}: no RainCityscapes files (<stem>_leftImg8bit_rain_alpha_A_"
-                         "beta_B_dropsize_D_pattern_P.png in city folders)")  # fmt: skip
+        raise BenchError(
+            f"{folder}: no RainCityscapes files (<stem>_leftImg8bit_rain_alpha_A_"
+            "beta_B_dropsize_D_pattern_P.png in city folders)"
+        )
     return found
 
 
@@ -72,8 +74,10 @@ def load(spec: dict, limit: int | None) -> Dataset:
         files = by_stem.get(path.name.removesuffix(CLEAN_SUFFIX), {})
         missing = [s for s in settings if s not in files]
         if missing:
-            raise ImageError(f"{path}: no rainy copy for {len(missing)} of {len(settings)} rain "
-                             f"settings, e.g. {missing[0]}")  # fmt: skip
+            raise ImageError(
+                f"{path}: no rainy copy for {len(missing)} of {len(settings)} rain "
+                f"settings, e.g. {missing[0]}"
+            )
         for s in settings:
             check_rainy_file(files[s], image.shape)
         image.rainy = {s: RainyFile(files[s], file_key(files[s])) for s in settings}

@@ -37,8 +37,9 @@ def _build(kind: str, config: dict):
     try:
         return DATASETS.build({**config, "test_mode": True, "pipeline": []})
     except Exception as e:  # a wrong path, key or type: the library raises many kinds
-        raise BenchError(f"dataset: {kind} cannot build {config.get('type')!r} "
-                         f"({first_line(e)})") from e  # fmt: skip
+        raise BenchError(
+            f"dataset: {kind} cannot build {config.get('type')!r} ({first_line(e)})"
+        ) from e
 
 
 def _check_xml_files(registry, config: dict) -> None:
@@ -105,12 +106,20 @@ def load(spec: dict, limit: int | None) -> Dataset:
     dataset = Dataset(spec.get("name", config.get("type", kind)), images, skipped)
     if kind == "mmdet":
         classes = _label_names(built)
-        boxes = {im.name: [{"bbox": [float(v) for v in a["bbox"]],
-                            "category": classes[a["bbox_label"]], "ignore_flag": a["ignore_flag"]}
-                           for a in by_name[im.name].get("instances", [])]
-                 for im in images}  # fmt: skip
-        dataset.attach_boxes(boxes, f"{config['type']} annotations", _files_digest(config),
-                             metric=_box_metric(built))  # fmt: skip
+        boxes = {
+            im.name: [
+                {
+                    "bbox": [float(v) for v in a["bbox"]],
+                    "category": classes[a["bbox_label"]],
+                    "ignore_flag": a["ignore_flag"],
+                }
+                for a in by_name[im.name].get("instances", [])
+            ]
+            for im in images
+        }
+        dataset.attach_boxes(
+            boxes, f"{config['type']} annotations", _files_digest(config), metric=_box_metric(built)
+        )
         return dataset
     labels = {}
     for im in images:
@@ -118,11 +127,15 @@ def load(spec: dict, limit: int | None) -> Dataset:
         path = Path(info["seg_map_path"])
         shape = read_image(path).shape
         if shape[:2] != im.shape:
-            raise BenchError(f"{path}: label map of size {shape[1]}x{shape[0]} does not fit "
-                             f"{im.name} ({im.shape[1]}x{im.shape[0]})")  # fmt: skip
+            raise BenchError(
+                f"{path}: label map of size {shape[1]}x{shape[0]} does not fit "
+                f"{im.name} ({im.shape[1]}x{im.shape[0]})"
+            )
         labels[im.name] = path
-    reading = {"reduce_zero_label": bool(infos[0].get("reduce_zero_label")),
-               "label_map": infos[0].get("label_map")}  # fmt: skip
+    reading = {
+        "reduce_zero_label": bool(infos[0].get("reduce_zero_label")),
+        "label_map": infos[0].get("label_map"),
+    }
     dataset.seg_labels, dataset.seg_labels_sha256 = labels, label_maps_digest(labels)
     dataset.seg_label_reader = MMSEG_READER + json.dumps(reading, sort_keys=True)
     return dataset

@@ -25,8 +25,9 @@ def _usable_pair(pair: Pair, rain: str) -> Image:
     shape = check_size(pair.rainy, rainy.shape)
     clean_half = None if pair.rainy_half is None else "clean " + pair.rainy_half
     rainy_file = RainyFile(pair.rainy, file_key(pair.rainy, pair.rainy_half), pair.rainy_half)
-    return Image(pair.rainy.name, file_key(pair.clean, clean_half), pair.clean, shape,
-                 {rain: rainy_file})  # fmt: skip
+    return Image(
+        pair.rainy.name, file_key(pair.clean, clean_half), pair.clean, shape, {rain: rainy_file}
+    )
 
 
 def load(spec: dict, limit: int | None) -> Dataset:

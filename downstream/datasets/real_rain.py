@@ -7,7 +7,6 @@ there is no clean condition, so no PSNR and no recovery."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from downstream.annotations import check_voc_file, coco_image_names
@@ -21,6 +20,7 @@ from downstream.datasets.base import (
     keep_usable,
 )
 from downstream.errors import BenchError
+from rdmc.digests import sha256_of, sha256_text
 from rdmc.imageio import ImageError, image_size, list_images, read_image
 
 
@@ -73,10 +73,13 @@ def read_voc(voc: Path, ids: list[str]) -> tuple[dict[str, list[dict]], dict[str
         except (AttributeError, TypeError, ValueError) as e:
             raise BenchError(f"{xml}: not a Pascal VOC annotation ({e})") from e
         boxes[photos[i].name] = [
-            {"bbox": a["bbox"], "category": classes[a["bbox_label"]],
-             "ignore_flag": a["ignore_flag"]}
+            {
+                "bbox": a["bbox"],
+                "category": classes[a["bbox_label"]],
+                "ignore_flag": a["ignore_flag"],
+            }
             for a in instances
-        ]  # fmt: skip
+        ]
         files[photos[i].name] = photos[i]
     return boxes, files
 
@@ -90,10 +93,8 @@ def _size_or_none(photo: Path) -> tuple[int, int] | None:
 
 
 def _voc_digest(voc: Path, ids: list[str]) -> str:
-    parts = [hashlib.sha256((voc / "Annotations" / f"{i}.xml").read_bytes()).hexdigest()
-             for i in ids]  # fmt: skip
-    return hashlib.sha256("\n".join(f"{i} {h}" for i, h in zip(ids, parts, strict=True)).encode()
-                          ).hexdigest()  # fmt: skip
+    parts = [sha256_of(voc / "Annotations" / f"{i}.xml") for i in ids]
+    return sha256_text("\n".join(f"{i} {h}" for i, h in zip(ids, parts, strict=True)))
 
 
 def load(spec: dict, limit: int | None) -> Dataset:

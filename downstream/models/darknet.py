@@ -22,8 +22,9 @@ def read_darknet_weights(path: str | Path) -> np.ndarray:
     return np.frombuffer(data[header:], dtype=np.float32)
 
 
-def convert_darknet(weights_path: str | Path, model: nn.Module, order: list[tuple[str, bool]],
-                    network: str) -> dict[str, torch.Tensor]:  # fmt: skip
+def convert_darknet(
+    weights_path: str | Path, model: nn.Module, order: list[tuple[str, bool]], network: str
+) -> dict[str, torch.Tensor]:
     """A state dict for ``model`` from the Darknet weights file; ``order`` lists (module
     prefix, has batch norm) of every convolution in the file's order."""
     values = read_darknet_weights(weights_path)

@@ -99,8 +99,12 @@ class TFLiteSegmentor(BaseSegmentor):
                     align_corners=self.align_corners,
                 )
             person = person[0]
-            sample.set_data({"seg_logits": PixelData(data=torch.cat([1 - person, person])),
-                             "pred_sem_seg": PixelData(data=(person > 0.5).long())})  # fmt: skip
+            sample.set_data(
+                {
+                    "seg_logits": PixelData(data=torch.cat([1 - person, person])),
+                    "pred_sem_seg": PixelData(data=(person > 0.5).long()),
+                }
+            )
         return samples
 
     def _forward(self, inputs: torch.Tensor, data_samples: list | None = None) -> torch.Tensor:

@@ -25,8 +25,11 @@ import torch.nn.functional as F
 from torch import nn
 
 _BUILTIN_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
-_TYPE_TO_NUMPY = {tflite.TensorType.FLOAT32: np.float32, tflite.TensorType.FLOAT16: np.float16,
-                  tflite.TensorType.INT32: np.int32}  # fmt: skip
+_TYPE_TO_NUMPY = {
+    tflite.TensorType.FLOAT32: np.float32,
+    tflite.TensorType.FLOAT16: np.float16,
+    tflite.TensorType.INT32: np.int32,
+}
 _SAME, _VALID = tflite.Padding.SAME, tflite.Padding.VALID
 _ACTIVATIONS = {
     tflite.ActivationFunctionType.NONE: lambda x: x,
@@ -59,19 +62,29 @@ def _options(op: tflite.Operator, cls: type) -> object:
 def _parse_op(kind: str, op: tflite.Operator) -> dict:
     if kind == "CONV_2D":
         o = _options(op, tflite.Conv2DOptions)
-        return dict(padding=o.Padding(), stride=(o.StrideH(), o.StrideW()),
-                    dilation=(o.DilationHFactor(), o.DilationWFactor()),
-                    act=o.FusedActivationFunction())  # fmt: skip
+        return dict(
+            padding=o.Padding(),
+            stride=(o.StrideH(), o.StrideW()),
+            dilation=(o.DilationHFactor(), o.DilationWFactor()),
+            act=o.FusedActivationFunction(),
+        )
     if kind == "DEPTHWISE_CONV_2D":
         o = _options(op, tflite.DepthwiseConv2DOptions)
-        return dict(padding=o.Padding(), stride=(o.StrideH(), o.StrideW()),
-                    dilation=(o.DilationHFactor(), o.DilationWFactor()),
-                    act=o.FusedActivationFunction(), multiplier=o.DepthMultiplier())  # fmt: skip
+        return dict(
+            padding=o.Padding(),
+            stride=(o.StrideH(), o.StrideW()),
+            dilation=(o.DilationHFactor(), o.DilationWFactor()),
+            act=o.FusedActivationFunction(),
+            multiplier=o.DepthMultiplier(),
+        )
     if kind == "AVERAGE_POOL_2D":
         o = _options(op, tflite.Pool2DOptions)
-        return dict(padding=o.Padding(), stride=(o.StrideH(), o.StrideW()),
-                    kernel=(o.FilterHeight(), o.FilterWidth()),
-                    act=o.FusedActivationFunction())  # fmt: skip
+        return dict(
+            padding=o.Padding(),
+            stride=(o.StrideH(), o.StrideW()),
+            kernel=(o.FilterHeight(), o.FilterWidth()),
+            act=o.FusedActivationFunction(),
+        )
     if kind in ("ADD", "MUL"):
         cls = tflite.AddOptions if kind == "ADD" else tflite.MulOptions
         return dict(act=_options(op, cls).FusedActivationFunction())

@@ -83,8 +83,11 @@ class YOLOV4BBoxCoder(YOLOBBoxCoder):
 DARKNET_ORDER = [
     ("backbone.conv1", True),
     ("backbone.conv2", True),
-    *[(f"backbone.block{i}.{name}", True) for i in (1, 2, 3)
-      for name in ("conv_in", "conv_a", "conv_b", "conv_fuse")],
+    *[
+        (f"backbone.block{i}.{name}", True)
+        for i in (1, 2, 3)
+        for name in ("conv_in", "conv_a", "conv_b", "conv_fuse")
+    ],
     ("backbone.conv_out", True),
     ("neck.conv_p5", True),
     ("bbox_head.convs_bridge.0", True),
@@ -92,4 +95,4 @@ DARKNET_ORDER = [
     ("neck.conv_lateral", True),
     ("bbox_head.convs_bridge.1", True),
     ("bbox_head.convs_pred.1", False),
-]  # fmt: skip
+]

@@ -278,8 +278,12 @@ class SyntheticRainDataset(_SkipUnreadable):
         if self.mode == "train":
             clean, _ = random_crop_flip(clean, clean, self.patch_size, self.flip, self.rng)
             if self.clean_fraction and self.rng.random() < self.clean_fraction:
-                return {"rainy": to_tensor(clean), "clean": to_tensor(clean), "name": path.name,
-                        "rain": "none"}  # fmt: skip
+                return {
+                    "rainy": to_tensor(clean),
+                    "clean": to_tensor(clean),
+                    "name": path.name,
+                    "rain": "none",
+                }
             preset = self.presets[self.rng.integers(len(self.presets))]
             severity = int(self.rng.choice(self.severities))
             rain_type = int(self.rng.integers(1, len(RAIN1400_TYPES) + 1))
@@ -289,8 +293,12 @@ class SyntheticRainDataset(_SkipUnreadable):
             seed = seed_for(path.name, self.seed)
             rain_type = seed % len(RAIN1400_TYPES) + 1
         rainy = add_rain(clean, preset, severity, seed, rain_type, photo_short_side).rainy
-        return {"rainy": to_tensor(rainy), "clean": to_tensor(clean), "name": path.name,
-                "rain": preset}  # fmt: skip
+        return {
+            "rainy": to_tensor(rainy),
+            "clean": to_tensor(clean),
+            "name": path.name,
+            "rain": preset,
+        }
 
     def _clean_image(self, path: Path) -> np.ndarray:
         if not self.cache_images:

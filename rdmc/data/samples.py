@@ -14,7 +14,6 @@ the rest, and the manifest records what the splits hold and what is missing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Callable
@@ -27,6 +26,7 @@ import numpy as np
 from rdmc.cache_dir import default_cache_dir
 from rdmc.data.catalogue import PHOTOS, SamplePhoto
 from rdmc.data.debian import PackageUnavailable, fetch_package, package_version, read_members
+from rdmc.digests import sha256_bytes, sha256_of
 from rdmc.imageio import read_image, write_bytes_atomic, write_image
 
 SPLITS = ("train", "val", "test")
@@ -90,10 +90,6 @@ def samples_dir(cache_dir: Path | None = None) -> Path:
     return (cache_dir or default_cache_dir()) / "samples"
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _write_json_atomic(path: Path, data: object) -> None:
     write_bytes_atomic(path, json.dumps(data, indent=2).encode())
 
@@ -139,7 +135,7 @@ def _still_valid(root: Path, data: dict) -> dict[str, dict]:
         listed = catalogue.get(entry["name"])
         if listed is None or any(entry.get(k) != v for k, v in listed.items()):
             continue
-        if path.is_file() and _sha256(path) == entry.get("sha256"):
+        if path.is_file() and sha256_of(path) == entry.get("sha256"):
             valid[entry["name"]] = entry
     return valid
 
@@ -192,7 +188,7 @@ def _verified(photo: SamplePhoto, data: bytes | None) -> tuple[np.ndarray | None
     """The decoded file if it is there, has the pinned SHA-256 and is an image; else why not."""
     if data is None:
         return None, "not in the package"
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_bytes(data)
     if digest != photo.sha256:
         return None, f"SHA-256 {digest[:16]}... differs from the pinned {photo.sha256[:16]}..."
     image = _decode(data)
@@ -234,24 +230,30 @@ def prepare_samples(
         rel = Path(photo.split) / f"{photo.name}.png"
         write_image(root / rel, fit_split(photo, _rgb(source)))
         entry = _entry(photo)
-        entry.update(path=str(rel), bytes=(root / rel).stat().st_size, sha256=_sha256(root / rel))
+        entry.update(path=str(rel), bytes=(root / rel).stat().st_size, sha256=sha256_of(root / rel))
         if photo.from_debian:
             entry["package_version"] = versions[photo.package]
         entries.append(entry)
     _remove_stale(root, {Path(e["path"]) for e in entries})
     counts = {split: sum(e["split"] == split for e in entries) for split in SPLITS}
-    _write_json_atomic(root / "manifest.json", {
-        "version": MANIFEST_VERSION, "counts": counts, "debian_packages": {
-            e["package"]: e["package_version"] for e in entries if "package_version" in e
+    _write_json_atomic(
+        root / "manifest.json",
+        {
+            "version": MANIFEST_VERSION,
+            "counts": counts,
+            "debian_packages": {
+                e["package"]: e["package_version"] for e in entries if "package_version" in e
+            },
+            "missing": missing,
+            "images": entries,
         },
-        "missing": missing, "images": entries,
-    })  # fmt: skip
+    )
     return root
 
 
 def manifest_sha256(cache_dir: Path | None = None) -> str:
     """The hash of the prepared set's manifest: results record it, compare checks it."""
-    return _sha256(prepare_samples(cache_dir) / "manifest.json")
+    return sha256_of(prepare_samples(cache_dir) / "manifest.json")
 
 
 def sample_split(split: str, cache_dir: Path | None = None) -> Path:

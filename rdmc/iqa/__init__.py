@@ -100,7 +100,8 @@ def per_image_quality(
 def quality_meta(metrics: Sequence[str]) -> dict:
     """What a results file says of its quality records: the metrics, the variant of each
     (every table names it), lower is better, and the SHA-256 of each model file read."""
-    from rdmc.weights import file_digest, resolve_weights
+    from rdmc.digests import file_digest
+    from rdmc.weights import resolve_weights
 
     files = [name for m in metrics for name in MODEL_FILES.get(m, ())]
     return {

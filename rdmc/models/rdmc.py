@@ -54,13 +54,15 @@ NORMS = ("bn", "none")
 PRESETS = {
     # The authors' network: per-branch widths 32/64/128/256/256, three branches, three
     # stages, their searched recruitment (registered paths, all off until a search).
-    "rdmc": dict(widths=(32, 64, 128, 256, 256), dilations=(1, 2, 3), stages=3,
-                 recruitment="searched"),
+    "rdmc": dict(
+        widths=(32, 64, 128, 256, 256), dilations=(1, 2, 3), stages=3, recruitment="searched"
+    ),
     # The same structure at narrow widths (under 1.5 M weights), trainable on a 2-core CPU,
     # with our per-image gates on the 8 paths.
-    "rdmc-s": dict(widths=(8, 16, 24, 32, 32), dilations=(1, 2, 3), stages=3,
-                   recruitment="dynamic"),
-}  # fmt: skip
+    "rdmc-s": dict(
+        widths=(8, 16, 24, 32, 32), dilations=(1, 2, 3), stages=3, recruitment="dynamic"
+    ),
+}
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:
@@ -82,10 +84,13 @@ class DilatedConvBlock(nn.Sequential):
 
     def __init__(self, c_in: int, c_out: int, dilation: int, norm: str) -> None:
         super().__init__(
-            nn.Conv2d(c_in, c_out, 3, padding=1), *_norm(c_out, norm), nn.ReLU(inplace=True),
+            nn.Conv2d(c_in, c_out, 3, padding=1),
+            *_norm(c_out, norm),
+            nn.ReLU(inplace=True),
             nn.Conv2d(c_out, c_out, 3, padding=dilation, dilation=dilation, bias=norm != "bn"),
-            *_norm(c_out, norm), nn.ReLU(inplace=True),
-        )  # fmt: skip
+            *_norm(c_out, norm),
+            nn.ReLU(inplace=True),
+        )
 
 
 class DoubleConv(nn.Sequential):
@@ -93,9 +98,13 @@ class DoubleConv(nn.Sequential):
 
     def __init__(self, c_in: int, c_out: int, norm: str) -> None:
         super().__init__(
-            nn.Conv2d(c_in, c_out, 3, padding=1), *_norm(c_out, norm), nn.ReLU(inplace=True),
-            nn.Conv2d(c_out, c_out, 3, padding=1), *_norm(c_out, norm), nn.ReLU(inplace=True),
-        )  # fmt: skip
+            nn.Conv2d(c_in, c_out, 3, padding=1),
+            *_norm(c_out, norm),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(c_out, c_out, 3, padding=1),
+            *_norm(c_out, norm),
+            nn.ReLU(inplace=True),
+        )
 
 
 class EncoderBranch(nn.Module):
@@ -280,8 +289,10 @@ class Recruitment(nn.Module):
             raise ValueError(f"only searched recruitment selects paths (this is {self.mode!r})")
         half = len(self.names) // 2
         alphas = self.alphas.detach()
-        keep = [*alphas[:half].argsort(descending=True)[:keep_down].tolist(),
-                *(half + alphas[half:].argsort(descending=True)[:keep_up]).tolist()]  # fmt: skip
+        keep = [
+            *alphas[:half].argsort(descending=True)[:keep_down].tolist(),
+            *(half + alphas[half:].argsort(descending=True)[:keep_up]).tolist(),
+        ]
         self.mask.copy_(torch.tensor([i in keep for i in range(len(self.names))]))
         self.searching = False
         return [self.names[i] for i in sorted(keep)]

@@ -13,15 +13,47 @@ import torch
 from torch import nn
 
 # torchvision's vgg19 configuration ("E"): channels, "M" = max-pool
-VGG19_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
-                512, 512, 512, 512, "M", 512, 512, 512, 512, "M")  # fmt: skip
+VGG19_CONFIG = (
+    64,
+    64,
+    "M",
+    128,
+    128,
+    "M",
+    256,
+    256,
+    256,
+    256,
+    "M",
+    512,
+    512,
+    512,
+    512,
+    "M",
+    512,
+    512,
+    512,
+    512,
+    "M",
+)
 
 # Names of the modules of vgg19.features by index, as the deraining literature uses them.
 VGG19_LAYER_INDEX = {
-    "conv1_1": 0, "relu1_1": 1, "conv1_2": 2, "relu1_2": 3, "pool1": 4,
-    "conv2_1": 5, "relu2_1": 6, "conv2_2": 7, "relu2_2": 8, "pool2": 9,
-    "conv3_1": 10, "relu3_1": 11, "conv3_2": 12, "relu3_2": 13,
-}  # fmt: skip
+    "conv1_1": 0,
+    "relu1_1": 1,
+    "conv1_2": 2,
+    "relu1_2": 3,
+    "pool1": 4,
+    "conv2_1": 5,
+    "relu2_1": 6,
+    "conv2_2": 7,
+    "relu2_2": 8,
+    "pool2": 9,
+    "conv3_1": 10,
+    "relu3_1": 11,
+    "conv3_2": 12,
+    "relu3_2": 13,
+}
 
 
 def vgg19_features(last_index: int) -> nn.Sequential:
