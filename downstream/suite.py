@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from downstream.errors import BenchError
-from rdmc.choices import PRESETS, SEVERITIES
+from rdmc.choices import PRESETS, SEVERITIES, RainSetting
 from rdmc.data.layouts import LAYOUTS
 from rdmc.data.samples import SPLITS
 from rdmc.iqa import METRICS as QUALITY_METRICS
@@ -192,7 +192,7 @@ class _Checker:
                 if severity not in SEVERITIES:
                     raise self.fail(f"{where}.severities[{j}]", f"{severity} is not in 1..5")
                 if (entry["preset"], severity) in seen:
-                    raise self.fail(where, f"{entry['preset']}/s{severity} listed twice")
+                    raise self.fail(where, f"{RainSetting(entry['preset'], severity)} listed twice")
                 seen.add((entry["preset"], severity))
 
     def derainers(self, entries: list) -> None:

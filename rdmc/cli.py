@@ -815,11 +815,13 @@ def _run_tables(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rain_setting(text: str) -> tuple[str, int]:
-    preset, sep, severity = text.partition("/s")
-    if not sep or not severity.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r}: expected PRESET/sN, e.g. light/s3")
-    return preset, int(severity)
+def _rain_setting(text: str):
+    from rdmc.choices import RainSetting
+
+    try:
+        return RainSetting.parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def _dataset_spec(text: str):
@@ -873,16 +875,18 @@ def _add_scoreboard(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_scoreboard(args: argparse.Namespace) -> int:
-    from rdmc.choices import PRESETS
+    from rdmc.choices import RainSetting
     from rdmc.scoreboard import Entry, LabelError, run_scoreboard
     from reports.tables import render_tables
 
     if args.dataset and args.rain:
         raise CommandError("--rain and --dataset exclude each other: a dataset is its own rain")
-    rain = args.rain or [("light", 3), ("heavy", 3)]
-    for preset, severity in rain:
-        if preset not in PRESETS or not 1 <= severity <= 5:
-            raise CommandError(f"{preset}/s{severity}: unknown rain setting (presets {PRESETS})")
+    rain = args.rain or [RainSetting("light", 3), RainSetting("heavy", 3)]
+    for setting in rain:
+        try:
+            setting.check()
+        except ValueError as e:
+            raise CommandError(str(e)) from e
     entries = [Entry.parse(d) for d in args.derainers]
     _check_scoreboard_out(args.out, args.resume, args.overwrite)
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rdmc.choices import RainSetting
 from rdmc.data.datasets import to_rgb_uint8
 from rdmc.data.samples import sample_split
 from rdmc.digests import sha256_of, sha256_text
@@ -63,7 +64,7 @@ def embedded_cases(split: str, rain: list[tuple[str, int]], seed: int) -> tuple[
     names = [p.name for p in list_images(root)]
     clean = {n: to_rgb_uint8(read_image(root / n)) for n in names}
     cases = {
-        f"{p}/s{s}": [
+        str(RainSetting(p, s)): [
             Case(n, add_rain(clean[n], p, s, seed_for(n, seed)).rainy, clean[n]) for n in names
         ]
         for p, s in rain

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdmc.choices import RainSetting
 from rdmc.results_file import LOWER_IS_BETTER, decode_numbers
 
 REFERENCE_ROWS = ("clean", "rainy")
@@ -131,7 +132,7 @@ def _main_rain_settings(records: list[dict]) -> list[str]:
     """Of synthetic rain, severity 3 of every preset (the presets as calibrated) when the sweep
     has it, else every severity; of datasets that are their own rain (Rain100L, ...), each."""
     named = [r["rain"] for r in records if r["rain"] != "none"]
-    sweep = sorted({s for s in named if "/s" in s and s.split("/s")[1].isdigit()})
+    sweep = sorted({s for s in named if RainSetting.from_label(s)})
     if not sweep:
         return list(dict.fromkeys(named))
     middle = [s for s in sweep if s.endswith("/s3")]

@@ -136,3 +136,20 @@ def test_cli_rain1400_writes_ddn_names(tmp_path, photos):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         f"7_{j}.png" for j in range(1, 15)
     )
+
+
+def test_a_rain_setting_reads_and_prints_as_preset_slash_severity():
+    from rdmc.choices import RainSetting
+
+    setting = RainSetting.parse("heavy/s3")
+    assert setting == ("heavy", 3) and str(setting) == "heavy/s3"
+    assert RainSetting.parse(str(RainSetting("rain1400", 5))) == ("rain1400", 5)
+    for label in ("none", "Rain100H", "light/s1-5", "/s3", "light/s"):
+        assert RainSetting.from_label(label) is None, label
+    with pytest.raises(ValueError, match=r"'light/3': expected PRESET/sN"):
+        RainSetting.parse("light/3")
+    with pytest.raises(ValueError, match=r"drizzle/s3: unknown rain setting"):
+        RainSetting("drizzle", 3).check()
+    with pytest.raises(ValueError, match=r"light/s6: unknown rain setting"):
+        RainSetting("light", 6).check()
+    RainSetting("light", 5).check()

@@ -12,6 +12,7 @@ from downstream.cache import Cache
 from downstream.datasets import Dataset, Image
 from downstream.errors import BenchError
 from downstream.suite import Suite
+from rdmc.choices import RainSetting
 from rdmc.provenance import code_digest, content_hash
 from rdmc.rain import add_rain, seed_for
 
@@ -42,7 +43,9 @@ class Condition:
     def rain(self) -> str:
         if self.preset is None:
             return "none"
-        return self.preset if self.severity is None else f"{self.preset}/s{self.severity}"
+        return (
+            self.preset if self.severity is None else str(RainSetting(self.preset, self.severity))
+        )
 
     @property
     def label(self) -> str:
