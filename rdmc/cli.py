@@ -115,6 +115,28 @@ def _skipped(path: Path, error: Exception) -> str:
     return f"skipped: {error}" if name in str(error) else f"skipped: {name}: {error}"
 
 
+def _for_each_image(
+    images: list[Path], work, problems: list[str], progress: str | None = None
+) -> tuple[int, int]:
+    """Runs ``work(path)`` on every image. One that cannot be read or processed is named on
+    stderr in one line and skipped; the rest still run. Returns (done, failed), failed
+    counting the ``problems`` of :func:`_collect` too. ``progress`` labels a progress bar."""
+    from tqdm import tqdm
+
+    from rdmc.imageio import ImageError
+
+    done, failed = 0, len(problems)
+    bar = tqdm(images, desc=progress, unit="img", disable=progress is None or len(images) < 2)
+    for path in bar:
+        try:
+            work(path)
+            done += 1
+        except (ImageError, ValueError) as e:
+            failed += 1
+            tqdm.write(_skipped(path, e), sys.stderr)
+    return done, failed
+
+
 # ---------------------------------------------------------------- eval
 
 
@@ -248,7 +270,7 @@ def _add_rain(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_rain(args: argparse.Namespace) -> int:
-    from rdmc.imageio import ImageError, read_image, write_image
+    from rdmc.imageio import read_image, write_image
     from rdmc.rain import RAIN1400_TYPES, add_rain, seed_for
 
     if args.rain_type is not None and args.preset != "rain1400":
@@ -266,19 +288,18 @@ def _run_rain(args: argparse.Namespace) -> int:
         return args.output / name
 
     _check_outputs([(p, target(p, t)) for p in images for t in types], args.overwrite)
-    failed = len(problems)
     written = 0
-    for path in images:
-        try:
-            img = read_image(path)
-            seed = seed_for(path.name, args.seed)
-            for rain_type in types:
-                rainy = add_rain(img, args.preset, args.severity, seed, rain_type=rain_type).rainy
-                write_image(target(path, rain_type), rainy)
-                written += 1
-        except (ImageError, ValueError) as e:
-            failed += 1
-            print(_skipped(path, e), file=sys.stderr)
+
+    def rain_on(path: Path) -> None:
+        nonlocal written
+        img = read_image(path)
+        seed = seed_for(path.name, args.seed)
+        for rain_type in types:
+            rainy = add_rain(img, args.preset, args.severity, seed, rain_type=rain_type).rainy
+            write_image(target(path, rain_type), rainy)
+            written += 1
+
+    _, failed = _for_each_image(images, rain_on, problems)
     print(
         f"wrote {written} rainy image(s) to {args.output}"
         + (f"; {failed} failed" if failed else "")
@@ -497,10 +518,9 @@ def _precision(args: argparse.Namespace) -> str:
 
 
 def _run_derain(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
 
     from rdmc.backend import BackendUnavailable
-    from rdmc.imageio import ImageError, read_image, write_image
+    from rdmc.imageio import read_image, write_image
     from rdmc.inference import check_tiling
     from rdmc.zoo import load_derainer
 
@@ -522,14 +542,11 @@ def _run_derain(args: argparse.Namespace) -> int:
         )
     except BackendUnavailable as e:
         raise CommandError(str(e)) from e
-    failed, written = len(problems), 0
-    for path in tqdm(images, desc=f"derain ({args.model})", unit="img", disable=len(images) < 2):
-        try:
-            write_image(args.output / path.name, derainer(read_image(path)))
-            written += 1
-        except (ImageError, ValueError) as e:
-            failed += 1
-            tqdm.write(_skipped(path, e), sys.stderr)
+
+    def derain(path: Path) -> None:
+        write_image(args.output / path.name, derainer(read_image(path)))
+
+    written, failed = _for_each_image(images, derain, problems, f"derain ({args.model})")
     print(
         f"wrote {written} derained image(s) to {args.output} ({derainer.precision})"
         + (f"; {failed} failed" if failed else "")
@@ -621,21 +638,17 @@ def _add_detect(sub: argparse._SubParsersAction) -> None:
 
 def _run_detect(args: argparse.Namespace) -> int:
     from downstream.detection import Detector
-    from rdmc.imageio import ImageError, read_image
+    from rdmc.imageio import read_image
 
     _check_model_args(args, args.detector)
     if not 0 <= args.score_thr <= 1:
         raise CommandError(f"--score-thr must be in [0, 1], got {args.score_thr}")
     images, problems = _collect(args.inputs)
     detector = Detector(args.detector, args.config, args.checkpoint, args.device)
-    records, failed = [], len(problems)
-    for path in images:
-        try:
-            found = detector(_rgb(read_image(path)))
-        except (ImageError, ValueError) as e:
-            failed += 1
-            print(_skipped(path, e), file=sys.stderr)
-            continue
+    records = []
+
+    def detect(path: Path) -> None:
+        found = detector(_rgb(read_image(path)))
         for box, score, label in zip(found.bboxes, found.scores, found.labels, strict=True):
             if score >= args.score_thr:
                 x1, y1, x2, y2 = (float(v) for v in box)
@@ -644,6 +657,8 @@ def _run_detect(args: argparse.Namespace) -> int:
                 records.append(
                     {"file": str(path), "bbox": bbox, "score": float(score), "label": label_name}
                 )
+
+    _, failed = _for_each_image(images, detect, problems)
     if args.json:
         print(json.dumps(records, indent=2))
     else:
@@ -686,21 +701,18 @@ def _run_segment(args: argparse.Namespace) -> int:
     import numpy as np
 
     from downstream.segmentation import Segmenter
-    from rdmc.imageio import ImageError, read_image, write_image
+    from rdmc.imageio import read_image, write_image
 
     _check_model_args(args, args.segmenter)
     images, problems = _collect(args.inputs)
     _check_outputs([(p, args.output / f"{p.stem}.png") for p in images], args.overwrite)
     segmenter = Segmenter(args.segmenter, args.config, args.checkpoint, args.device)
-    failed, written = len(problems), 0
-    for path in images:
-        try:
-            labels = segmenter(_rgb(read_image(path)))
-            write_image(args.output / f"{path.stem}.png", labels.astype(np.uint8))
-            written += 1
-        except (ImageError, ValueError) as e:
-            failed += 1
-            print(_skipped(path, e), file=sys.stderr)
+
+    def segment(path: Path) -> None:
+        labels = segmenter(_rgb(read_image(path)))
+        write_image(args.output / f"{path.stem}.png", labels.astype(np.uint8))
+
+    written, failed = _for_each_image(images, segment, problems)
     classes = ", ".join(f"{i} = {c}" for i, c in enumerate(segmenter.classes))
     print(f"wrote {written} label map(s) to {args.output} ({classes})")
     return 1 if failed or not written else 0
