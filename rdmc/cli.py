@@ -569,16 +569,14 @@ def _add_models(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_models(args: argparse.Namespace) -> int:
-    import torch
-
     from rdmc.analysis import complexity
     from rdmc.zoo import (
         ARCHITECTURES,
         CHECKPOINTS,
-        NON_LEARNED,
+        NON_LEARNED_DESCRIPTIONS,
         build_architecture,
-        checkpoint_path,
         recruitment_summary,
+        shipped_recruitment,
     )
 
     header = f"{'architecture':<16}{'params (M)':>12}{'GFLOPs@256':>12}  {'recruitment':<12}"
@@ -590,17 +588,13 @@ def _run_models(args: argparse.Namespace) -> int:
         mode = recruitment_summary(entry.arch)
         print(f"{name:<16}{stats['params'] / 1e6:>12.3f}{flops}  {mode:<12}{entry.description}")
     print(f"\n{'derainer':<16}{'sha256':<18}description")
-    descriptions = {
-        "identity": "no deraining: the rainy lower bound",
-        "guided-filter": "classical: guided filter on a morphological guidance image",
-    }
-    for name in NON_LEARNED:
-        print(f"{name:<16}{'(no weights)':<18}{descriptions.get(name, '')}")
+    for name, description in NON_LEARNED_DESCRIPTIONS.items():
+        print(f"{name:<16}{'(no weights)':<18}{description}")
     for name, ckpt in CHECKPOINTS.items():
-        saved = torch.load(checkpoint_path(name), map_location="cpu", weights_only=True)
         print(f"{name:<16}{ckpt.sha256[:16]:<18}{ckpt.description}")
-        print(f"{'':<34}`rdmc train {ckpt.config}`, log rdmc/checkpoints/{ckpt.log}")
-        summary = recruitment_summary(saved["meta"]["arch"], saved["state_dict"])
+        trained = f"`rdmc train {ckpt.config}`, log rdmc/checkpoints/{ckpt.log}"
+        print(f"{'':<34}id {ckpt.model_id}: {trained}")
+        summary = shipped_recruitment(name)
         if summary != "-":
             print(f"{'':<34}recruitment: {summary}")
     if not CHECKPOINTS:

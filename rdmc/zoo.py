@@ -46,6 +46,11 @@ class Checkpoint:
     config: str  # the shipped config that trains it: `rdmc train CONFIG`
     log: str  # its training log, inside rdmc/checkpoints/
 
+    @property
+    def model_id(self) -> str:
+        """``NAME@SHA7``: changes whenever the weights do (``rdmc-s@27c60db``)."""
+        return f"{self.name}@{self.sha256[:7]}"
+
 
 ARCHITECTURES = {
     "rdmc": Architecture(
@@ -77,6 +82,10 @@ ARCHITECTURES = {
 NON_LEARNED = {
     "identity": dict(type="Identity"),
     "guided-filter": dict(type="GuidedFilterDerain"),
+}
+NON_LEARNED_DESCRIPTIONS = {
+    "identity": "no deraining: the rainy lower bound",
+    "guided-filter": "classical: guided filter on a morphological guidance image",
 }
 
 # Trained checkpoints shipped with the package. rdmc-s, prenet and restormer-lite are the
@@ -180,13 +189,24 @@ def save_checkpoint(target: Path, meta: dict, state: dict) -> Path:
     return target
 
 
+def read_checkpoint(path: Path) -> object:
+    """A checkpoint file's content, tensors and plain types only (``weights_only``)."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many kinds for a broken or foreign file
+        raise ZooError(f"{path}: not a readable checkpoint ({type(e).__name__})") from e
+
+
+def shipped_recruitment(name: str) -> str:
+    """Which recruitment a shipped checkpoint uses and which paths its mask keeps."""
+    saved = read_checkpoint(checkpoint_path(name))
+    return recruitment_summary(saved["meta"]["arch"], saved["state_dict"])
+
+
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
     """The network stored in a ``{"meta", "state_dict"}`` checkpoint, and its meta."""
     path = Path(path)
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many kinds for a broken or foreign file
-        raise ZooError(f"{path}: not a readable checkpoint ({type(e).__name__})") from e
+    checkpoint = read_checkpoint(path)
     if is_authors_state_dict(checkpoint):
         try:
             net = from_authors_state_dict(checkpoint)

@@ -13,7 +13,13 @@ from rdmc.imageio import read_image, write_image
 from rdmc.metrics import psnr
 from rdmc.rain import foreign_rain
 from rdmc.train import resolve_config
-from rdmc.zoo import CHECKPOINT_DIR, CHECKPOINTS, checkpoint_path
+from rdmc.zoo import (
+    CHECKPOINT_DIR,
+    CHECKPOINTS,
+    NON_LEARNED,
+    NON_LEARNED_DESCRIPTIONS,
+    checkpoint_path,
+)
 
 
 @pytest.mark.parametrize("name", ["rdmc-s", "rdmc-se-s", "prenet", "restormer-lite"])
@@ -75,6 +81,8 @@ def test_models_lists_architectures_and_shipped_checkpoints(capsys):
         assert f"\n{name} " in out
     for entry in CHECKPOINTS.values():
         assert entry.sha256[:16] in out and f"rdmc train {entry.config}" in out
+        assert f"id {entry.name}@{entry.sha256[:7]}: " in out
+    assert set(NON_LEARNED_DESCRIPTIONS) == set(NON_LEARNED)
     # Which recruitment each architecture and the shipped rdmc-s use (and its mask).
     rows = {}  # the architecture table comes first, then the checkpoints with the same names
     for line in out.splitlines():
