@@ -32,9 +32,9 @@ def derived_checkpoint(target: Path, build: Callable[[], tuple[dict, dict]]) -> 
     of its bytes beside it (``NAME.pth.sha256``). It is rebuilt with ``build() -> (meta,
     state_dict)`` when it is missing, when the digest is missing, or when the bytes no longer
     match (a truncated or altered file)."""
+    from rdmc.checkpoint import save_checkpoint
     from rdmc.digests import sha256_of
     from rdmc.imageio import write_bytes_atomic
-    from rdmc.zoo import save_checkpoint
 
     digest_file = target.with_name(f"{target.name}.sha256")
     if target.is_file() and digest_file.is_file():
@@ -81,7 +81,7 @@ def check_checkpoint_fits(
     """mmengine loads checkpoints non-strictly and only warns; a benchmark must not run a
     half-initialised model, so every parameter and buffer must be in the checkpoint's
     ``state`` (extra tensors are allowed)."""
-    from rdmc.zoo import mismatched_tensors
+    from rdmc.checkpoint import mismatched_tensors
 
     expected = {k: v for k, v in model.state_dict().items() if "num_batches_tracked" not in k}
     missing, _, wrong = mismatched_tensors(expected, state)

@@ -17,9 +17,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import torch
 from torch import nn
 
+from rdmc.checkpoint import load_weights, read_checkpoint
 from rdmc.digests import sha256_of
 from rdmc.messages import first_line
 from rdmc.provenance import code_digest, content_hash
@@ -84,7 +84,6 @@ def configured_fingerprint(spec: str) -> str:
 
 def configured_network(spec: str) -> tuple[nn.Module, dict]:
     """The network the config builds, with the checkpoint's weights, and its meta."""
-    from rdmc.zoo import check_state_fits
 
     config, checkpoint = parse(spec)
     model = _load_config(config).get("model")
@@ -95,14 +94,9 @@ def configured_network(spec: str) -> tuple[nn.Module, dict]:
         net = build_model(dict(arch))
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{config}: cannot build {arch.get('type')!r} ({first_line(e)})") from e
-    try:
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many kinds for a broken or foreign file
-        raise ValueError(f"{checkpoint}: not a readable checkpoint ({type(e).__name__})") from e
+    saved = read_checkpoint(checkpoint)
     state = saved.get("state_dict", saved) if isinstance(saved, dict) else saved
     if isinstance(state, dict):
         state = {k.removeprefix("arch."): v for k, v in state.items()}
-    check_state_fits(net, state, checkpoint)
-    net.load_state_dict(state)
     meta = saved.get("meta", {}) if isinstance(saved, dict) else {}
-    return net.eval(), {**meta, "arch": dict(arch), "config": str(config)}
+    return load_weights(net, state, checkpoint), {**meta, "arch": dict(arch), "config": str(config)}

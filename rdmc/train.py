@@ -26,9 +26,9 @@ from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner, find_latest_checkpoint
 
 import rdmc.models.derain_model  # noqa: F401 - registers DerainModel for the configs
+from rdmc.checkpoint import save_checkpoint
 from rdmc.messages import first_line
 from rdmc.registry import HOOKS, OPTIM_WRAPPERS
-from rdmc.zoo import save_checkpoint
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 

@@ -9,15 +9,18 @@ before use.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from torch import nn
 
 from rdmc.authors import from_authors_state_dict, is_authors_state_dict
+from rdmc.checkpoint import (
+    ZooError,
+    load_weights,
+    read_checkpoint,
+)
 from rdmc.configured import CONFIGURED, configured_fingerprint, configured_network
 from rdmc.digests import sha256_of
 from rdmc.fidelity import PathRefused, check_path
@@ -136,10 +139,6 @@ CHECKPOINTS: dict[str, Checkpoint] = {
 }
 
 
-class ZooError(ValueError):
-    """An unknown model name or a checkpoint that cannot be used; the message says why."""
-
-
 def derainer_fingerprint(name_or_path: str | Path) -> str:
     """What identifies a derainer's weights: the name of a weight-free one, else a SHA-256."""
     key = str(name_or_path)
@@ -180,23 +179,6 @@ def build_architecture(name: str) -> nn.Module:
     return build_model(dict(ARCHITECTURES[name].arch))
 
 
-def save_checkpoint(target: Path, meta: dict, state: dict) -> Path:
-    """Writes ``{"meta", "state_dict"}`` atomically (loadable with weights_only=True)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    torch.save({"meta": meta, "state_dict": state}, tmp)
-    os.replace(tmp, target)
-    return target
-
-
-def read_checkpoint(path: Path) -> object:
-    """A checkpoint file's content, tensors and plain types only (``weights_only``)."""
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many kinds for a broken or foreign file
-        raise ZooError(f"{path}: not a readable checkpoint ({type(e).__name__})") from e
-
-
 def shipped_recruitment(name: str) -> str:
     """Which recruitment a shipped checkpoint uses and which paths its mask keeps."""
     saved = read_checkpoint(checkpoint_path(name))
@@ -230,37 +212,7 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
     except (KeyError, TypeError, ValueError) as e:
         first = first_line(e)
         raise ZooError(f"{path}: cannot build its architecture {arch['type']!r} ({first})") from e
-    check_state_fits(net, checkpoint["state_dict"], path)
-    net.load_state_dict(checkpoint["state_dict"])
-    return net.eval(), checkpoint["meta"]
-
-
-def mismatched_tensors(
-    expected: dict[str, torch.Tensor], state: dict
-) -> tuple[list[str], list[str], list[str]]:
-    """(missing, unexpected, mis-shaped) names of ``state`` against a module's state_dict."""
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    wrong = [
-        k
-        for k in expected
-        if k in state and tuple(getattr(state[k], "shape", ())) != tuple(expected[k].shape)
-    ]
-    return missing, unexpected, wrong
-
-
-def check_state_fits(net: nn.Module, state: object, path: Path) -> None:
-    """One line instead of torch's multi-line load_state_dict report."""
-    if not isinstance(state, dict):
-        raise ZooError(f"{path}: 'state_dict' is not a mapping of tensors")
-    missing, unexpected, wrong = mismatched_tensors(net.state_dict(), state)
-    if missing or unexpected or wrong:
-        example = (missing or unexpected or wrong)[0]
-        raise ZooError(
-            f"{path}: weights do not fit its architecture {type(net).__name__} "
-            f"({len(missing)} missing, {len(unexpected)} unexpected, {len(wrong)} mis-shaped "
-            f"tensors, e.g. {example})"
-        )
+    return load_weights(net, checkpoint["state_dict"], path), checkpoint["meta"]
 
 
 def checkpoint_path(name: str) -> Path:
