@@ -8,7 +8,6 @@ and suffix styles such as ``001_rain`` / ``001_clean`` or SPA-Data's ``001gt``.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,18 +15,7 @@ import numpy as np
 
 from rdmc.imageio import ImageError, list_images, read_image
 from rdmc.metrics import convention, psnr, ssim
-
-_PREFIX = re.compile(r"^(no[-_]?rain|rainy|rain|clean|gt|derained)[-_]", re.IGNORECASE)
-_SUFFIX = re.compile(
-    r"([-_](no[-_]?rain|rainy|rain|clean|gt|target|input|in|derained|out)|gt|x2)$", re.IGNORECASE
-)
-
-
-def pairing_key(path: Path) -> str:
-    """The part of a file name that identifies the scene, without rain/clean markers."""
-    stem = path.stem.lower()
-    stem = _PREFIX.sub("", stem)
-    return _SUFFIX.sub("", stem)
+from rdmc.naming import pairing_key
 
 
 @dataclass

@@ -34,8 +34,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdmc.evaluate import pairing_key
 from rdmc.imageio import list_images
+from rdmc.naming import pairing_key, split_by_name
 
 LAYOUTS = ("rain100", "rain1400", "rain12", "spa", "rain800", "did", "paired", "raincity")
 # A RainCityscapes file name: (the clean image's stem, its rain setting).
@@ -45,9 +45,6 @@ RAIN_CITYSCAPES_FILE = re.compile(
 
 RAINY_DIRS = ("rain", "rainy", "input", "inputs", "lq", "data", "rainy_image", "rain_image", "in")
 CLEAN_DIRS = ("norain", "clean", "target", "targets", "gt", "ground_truth", "label", "groundtruth")
-
-_RAINY_NAME = re.compile(r"^(rain|rainy)[-_]|[-_](rain|rainy|in)$", re.IGNORECASE)
-_CLEAN_NAME = re.compile(r"^(norain|no_rain|clean)[-_]|([-_](norain|clean|gt)|gt)$", re.IGNORECASE)
 
 
 class LayoutError(ValueError):
@@ -123,18 +120,6 @@ def _rain_cityscapes(root: Path, split: str = "val") -> PairList:
         else:
             result.unmatched.append(rainy)
     return result
-
-
-def _split_by_name(images: list[Path]) -> tuple[list[Path], list[Path], list[Path]]:
-    rainy, clean, other = [], [], []
-    for p in images:
-        if _CLEAN_NAME.search(p.stem):
-            clean.append(p)
-        elif _RAINY_NAME.search(p.stem):
-            rainy.append(p)
-        else:
-            other.append(p)
-    return rainy, clean, other
 
 
 def _concat(root: Path, layout: str, concat_order: str | None) -> PairList:
@@ -238,7 +223,7 @@ def find_pairs(root: Path, layout: str | None = None, concat_order: str | None =
         if rainy_dir and clean_dir:
             result = _match_by_key(list_images(rainy_dir), list_images(clean_dir), layout)
         else:
-            rainy, clean, other = _split_by_name(list_images(root))
+            rainy, clean, other = split_by_name(list_images(root))
             result = _match_by_key(rainy, clean, layout)
             result.unmatched += other
     if not result.pairs:
