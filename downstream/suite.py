@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from downstream.dataset_types import DATASET_TYPES
 from downstream.errors import BenchError
 from rdmc.choices import PRESETS, SEVERITIES, RainSetting
 from rdmc.data.layouts import LAYOUTS
@@ -33,55 +34,6 @@ TOP_LEVEL = {
     "seed": (int, False),
     "quality": (list, False),
 }
-DATASET_TYPES = {
-    "samples": {"type": (str, True), "split": (str, False), "limit": (int, False)},
-    "folder": {
-        "type": (str, True),
-        "root": (str, True),
-        "name": (str, False),
-        "limit": (int, False),
-        "coco_json": (str, False),
-        "seg_labels": (str, False),
-    },
-    "paired": {
-        "type": (str, True),
-        "root": (str, True),
-        "layout": (str, False),
-        "name": (str, False),
-        "limit": (int, False),
-        "coco_json": (str, False),
-        "seg_labels": (str, False),
-    },
-    "real-rain": {
-        "type": (str, True),
-        "root": (str, False),
-        "coco_json": (str, False),
-        "voc": (str, False),
-        "image_set": (str, False),
-        "name": (str, False),
-        "limit": (int, False),
-    },
-    "cityscapes": {
-        "type": (str, True),
-        "root": (str, True),
-        "split": (str, False),
-        "rain": (str, False),
-        "name": (str, False),
-        "limit": (int, False),
-    },
-    "mmdet": {
-        "type": (str, True),
-        "dataset": (dict, True),
-        "name": (str, False),
-        "limit": (int, False),
-    },
-    "mmseg": {
-        "type": (str, True),
-        "dataset": (dict, True),
-        "name": (str, False),
-        "limit": (int, False),
-    },
-}
 RAIN_ENTRY = {"preset": (str, True), "severities": (list, True)}
 OUTPUTS_ENTRY = {"name": (str, True), "outputs": (str, True)}  # a method run elsewhere
 CONFIGURED_ENTRY = {"name": (str, True), "config": (str, True), "checkpoint": (str, True)}
@@ -89,10 +41,8 @@ MODEL_ENTRY = {"name": (str, False), "config": (str, False), "checkpoint": (str,
 
 
 def has_own_rain(dataset: dict) -> bool:
-    """Whether a dataset brings its rainy images (then the suite adds no rain): paired and
-    real rain always, Cityscapes with its ``rain:`` folder (RainCityscapes)."""
-    kind = dataset.get("type", "folder")
-    return kind in ("paired", "real-rain") or (kind == "cityscapes" and "rain" in dataset)
+    """Whether a dataset brings its rainy images (then the suite adds no rain)."""
+    return DATASET_TYPES[dataset.get("type", "folder")].has_own_rain(dataset)
 
 
 @dataclass
@@ -160,7 +110,7 @@ class _Checker:
             raise self.fail(
                 "dataset.type", f"unknown type {_show(kind)} (allowed: {', '.join(DATASET_TYPES)})"
             )
-        self.mapping({"type": kind, **spec}, DATASET_TYPES[kind], "dataset")
+        self.mapping({"type": kind, **spec}, DATASET_TYPES[kind].schema, "dataset")
         if kind == "samples" and "split" in spec and spec["split"] not in SPLITS:
             raise self.fail("dataset.split", f"{_show(spec['split'])} is not one of {SPLITS}")
         if "limit" in spec and spec["limit"] < 1:

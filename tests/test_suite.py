@@ -135,3 +135,20 @@ def test_fuzz_any_text_is_a_suite_or_one_line(tmp_path, text):
     path = tmp_path / "fuzz.yaml"
     path.write_text(text)
     assert_suite_or_one_line(path)
+
+
+def test_every_dataset_type_has_a_loader_a_schema_and_a_docs_entry():
+    """One table (downstream.dataset_types) is what the schema check, the loaders and the
+    docs read: every type loads, checks its keys and is documented."""
+    from pathlib import Path
+
+    from downstream.dataset_types import DATASET_TYPES
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "benchmark.md").read_text()
+    for name, kind in DATASET_TYPES.items():
+        assert callable(kind.load_function()), name
+        assert kind.schema["type"] == (str, True), name
+        assert f"type: {name}" in docs, f"docs/benchmark.md does not show type: {name}"
+    own = {name for name, kind in DATASET_TYPES.items() if kind.has_own_rain({"rain": "x"})}
+    assert own == {"paired", "real-rain", "cityscapes"}
+    assert not DATASET_TYPES["cityscapes"].has_own_rain({"root": "x"})

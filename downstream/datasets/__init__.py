@@ -9,22 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from downstream.datasets import cityscapes, clean, mm_config, paired, real_rain
+from downstream.dataset_types import DATASET_TYPES
 from downstream.datasets.base import PSEUDO_GT, Dataset, Image, RainyFile
 from downstream.errors import BenchError
 from rdmc.imageio import ignored_note, list_images
 
 __all__ = ["PSEUDO_GT", "Dataset", "Image", "RainyFile", "load_dataset"]
-
-LOADERS = {
-    "samples": clean.load_samples,
-    "folder": clean.load_folder,
-    "paired": paired.load,
-    "real-rain": real_rain.load,
-    "cityscapes": cityscapes.load,
-    "mmdet": mm_config.load,
-    "mmseg": mm_config.load,
-}
 
 
 def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
@@ -32,7 +22,8 @@ def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
 
     ``coco_json`` and ``seg_labels`` (folder, paired) are keyed by the clean image's file
     name, which a paired dataset's rainy images share."""
-    dataset = LOADERS[spec.get("type", "folder")](spec, spec.get("limit", limit))
+    load = DATASET_TYPES[spec.get("type", "folder")].load_function()
+    dataset = load(spec, spec.get("limit", limit))
     if not dataset.images:
         where, skipped = spec.get("root", dataset.name), dataset.skipped
         raise BenchError(f"{where}: no usable image ({len(skipped)} skipped, e.g. {skipped[0]})")
