@@ -92,8 +92,8 @@ NON_LEARNED_DESCRIPTIONS = {
 }
 
 # Trained checkpoints shipped with the package. rdmc-s, prenet and restormer-lite are the
-# retraining runs of README (benchmarks/train_retrain.py on one NVIDIA H200: the 65-photo
-# train split, 1500 iterations each, two seeds per method; the seed with the better
+# retraining runs of reports/studies/retrain/ (train_retrain.py on one NVIDIA H200: the
+# 65-photo train split, 1500 iterations each, two seeds per method; the seed with the better
 # validation PSNR on heavy and light rain together ships: prenet seed 1, restormer-lite
 # seed 0, and rdmc-s seed 1 of the light-rain recipe retrain/rdmc-s-identity-light-mix,
 # which beat the base recipe's seeds on validation). rdmc-se-s is its CPU run's last

@@ -1,4 +1,4 @@
-"""benchmarks/error_bands.py splits a derainer's error into a low and a high band."""
+"""reports/studies/error-bands/error_bands.py splits a derainer's error into a low and a high band."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reports" / "studies" / "error-bands"))
 
 import error_bands  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""benchmarks/learning_curves.py reads validation curves back from mmengine's logs."""
+"""reports/studies/learning-curves/learning_curves.py reads validation curves back from mmengine's logs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "reports" / "studies" / "learning-curves"))
 
 import learning_curves  # noqa: E402
 

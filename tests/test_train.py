@@ -173,7 +173,7 @@ def test_retrain_runs_share_one_schedule_and_differ_where_named(tmp_path):
 
     from rdmc.train import CONFIG_DIR, build_runner
 
-    sys.path.insert(0, str(CONFIG_DIR.parents[1] / "benchmarks"))
+    sys.path.insert(0, str(CONFIG_DIR.parents[1] / "reports" / "studies" / "retrain"))
     import train_retrain
 
     configs = {p.stem: Config.fromfile(p) for p in (CONFIG_DIR / "retrain").glob("[!_]*.py")}

@@ -3,7 +3,8 @@ console log or the ``<timestamp>.log`` in its work dir), as a Markdown table: on
 run, one column per validated iteration, and for runs named ``...-seedN`` the mean over
 their seeds.
 
-    python benchmarks/learning_curves.py OUT/*-seed?.log [--metric derain/psnr_heavy]
+    python reports/studies/learning-curves/learning_curves.py OUT/*-seed?.log \\
+        [--metric derain/psnr_heavy]
 
 A validation's iteration is the last training iteration logged before it, rounded up to
 the config's ``val_interval`` (mmengine logs every tenth iteration by default).

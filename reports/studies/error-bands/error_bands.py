@@ -8,7 +8,7 @@ correction explains includes whatever veil a derainer misjudged. On the embedded
 at severity 3, the same rain as ``rdmc scoreboard --split val``. README's *Why* under the
 light-rain recipe reads it.
 
-    python benchmarks/error_bands.py OUT.json [DERAINER ...]     # default: the zoo's checkpoints
+    python reports/studies/error-bands/error_bands.py OUT.json [DERAINER ...]  # default: the zoo's
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ cannot gain much on light rain, so this is the diagnostic behind README's light-
 Also the PSNR change on rain made by a recipe none was trained on (rdmc.rain.foreign_rain,
 OpenCV streaks) for the photos tests/test_shipped_models.py uses.
 
-    python benchmarks/rain_free.py OUT.json [DERAINER ...]     # default: the zoo's checkpoints
+    python reports/studies/rain-free/rain_free.py OUT.json [DERAINER ...]  # default: the zoo's
 """
 
 from __future__ import annotations

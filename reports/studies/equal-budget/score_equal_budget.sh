@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Scores the runs of benchmarks/train_equal_budget.sh into the two results files behind README's
+# Scores the runs of reports/studies/equal-budget/train_equal_budget.sh into the two results files behind README's
 # Results section, then prints their tables. Run it on an otherwise idle machine: the files hold
-# CPU latencies.  Usage: bash benchmarks/score_equal_budget.sh [RUNS_DIR] [OUT_DIR]
+# CPU latencies.  Usage: bash reports/studies/equal-budget/score_equal_budget.sh [RUNS_DIR] [OUT_DIR]
 set -euo pipefail
 runs="${1:-work_dirs/equal_budget}"
 out="${2:-reports/results}"

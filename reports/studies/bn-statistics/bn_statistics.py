@@ -1,6 +1,9 @@
 """Does BatchNorm's running statistics fit both rain types? The shipped rdmc-s on the first test
 photos at light and heavy rain (severity 3), PSNR-Y with BN as trained (running statistics) and
-with each image's own statistics. Usage: python benchmarks/bn_statistics.py [N_PHOTOS]"""
+with each image's own statistics.
+
+    python reports/studies/bn-statistics/bn_statistics.py [N_PHOTOS]
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Trains every run of README's retrained table (rdmc/configs/retrain/), side by side.
 
-    python benchmarks/train_retrain.py --out work_dirs/retrain              # the config's length
-    python benchmarks/train_retrain.py --out DIR --fit-in 420 --probe 60    # what time allows
+    python reports/studies/retrain/train_retrain.py --out work_dirs/retrain  # the config's length
+    python reports/studies/retrain/train_retrain.py --out DIR --fit-in 420 --probe 60  # time allows
 
 Every run gets the same number of iterations (the equal budget) and its own work dir
 ``OUT/<run>/`` (best.pth, last.pth, mmengine's log) and console log ``OUT/<run>.log``.
