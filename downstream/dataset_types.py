@@ -4,8 +4,6 @@ read. Import-free, so checking a suite loads no dataset code."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 # keys an entry's schema shares: (value type, required)
@@ -17,16 +15,12 @@ ANNOTATIONS = {"coco_json": (str, False), "seg_labels": (str, False)}
 class DatasetType:
     name: str
     schema: dict[str, tuple[type, bool]]  # the entry's keys: (value type, required)
-    loader: str  # "module:function" in downstream.datasets, imported when a suite loads
+    loader: str  # "module:function" in downstream.datasets (see its LOADER_MODULES)
     own_rain: bool | str  # brings its rainy images: always, never, or when this key is set
 
     def has_own_rain(self, spec: dict) -> bool:
         """Whether this entry brings its rainy images (then the suite adds no rain)."""
         return self.own_rain if isinstance(self.own_rain, bool) else self.own_rain in spec
-
-    def load_function(self) -> Callable:
-        module, function = self.loader.split(":")
-        return getattr(importlib.import_module(f"downstream.datasets.{module}"), function)
 
 
 DATASET_TYPES = {

@@ -143,10 +143,11 @@ def test_every_dataset_type_has_a_loader_a_schema_and_a_docs_entry():
     from pathlib import Path
 
     from downstream.dataset_types import DATASET_TYPES
+    from downstream.datasets import loader_of
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "benchmark.md").read_text()
     for name, kind in DATASET_TYPES.items():
-        assert callable(kind.load_function()), name
+        assert callable(loader_of(kind)), name
         assert kind.schema["type"] == (str, True), name
         assert f"type: {name}" in docs, f"docs/benchmark.md does not show type: {name}"
     own = {name for name, kind in DATASET_TYPES.items() if kind.has_own_rain({"rain": "x"})}

@@ -7,9 +7,11 @@ usable image is one :class:`BenchError`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from downstream.dataset_types import DATASET_TYPES
+from downstream.dataset_types import DATASET_TYPES, DatasetType
+from downstream.datasets import cityscapes, clean, mm_config, paired, real_rain
 from downstream.datasets.base import PSEUDO_GT, Dataset, Image, RainyFile
 from downstream.errors import BenchError
 from rdmc.imageio import ignored_note, list_images
@@ -17,12 +19,29 @@ from rdmc.imageio import ignored_note, list_images
 __all__ = ["PSEUDO_GT", "Dataset", "Image", "RainyFile", "load_dataset"]
 
 
+# The modules DATASET_TYPES's loaders live in, imported here by name so that the bench's
+# cache keys (rdmc.provenance's import closure) cover their code.
+LOADER_MODULES = {
+    "clean": clean,
+    "paired": paired,
+    "real_rain": real_rain,
+    "cityscapes": cityscapes,
+    "mm_config": mm_config,
+}
+
+
+def loader_of(kind: DatasetType) -> Callable:
+    """The function that loads a dataset of this type."""
+    module, function = kind.loader.split(":")
+    return getattr(LOADER_MODULES[module], function)
+
+
 def load_dataset(spec: dict, limit: int | None = None) -> Dataset:
     """The images of a (schema-checked) ``dataset:`` entry, with their ground truth.
 
     ``coco_json`` and ``seg_labels`` (folder, paired) are keyed by the clean image's file
     name, which a paired dataset's rainy images share."""
-    load = DATASET_TYPES[spec.get("type", "folder")].load_function()
+    load = loader_of(DATASET_TYPES[spec.get("type", "folder")])
     dataset = load(spec, spec.get("limit", limit))
     if not dataset.images:
         where, skipped = spec.get("root", dataset.name), dataset.skipped
