@@ -126,7 +126,7 @@ def test_speed_is_judged_against_this_machines_baseline_only(tmp_path, capsys):
 def test_a_flag_must_hold_on_a_rerun(tmp_path, monkeypatch, capsys):
     """`--confirm` reruns the flagged benchmarks with their calibrator: a one-off is
     dropped, a real slowdown stays."""
-    import rdmc.cli
+    import rdmc.cli.results
 
     rng = np.random.default_rng(2)
     base = _speed_file(tmp_path / "base.json", simulated_run(rng, {}, 1.0))
@@ -141,11 +141,11 @@ def test_a_flag_must_hold_on_a_rerun(tmp_path, monkeypatch, capsys):
 
         return rerun
 
-    monkeypatch.setattr(rdmc.cli, "_pytest_rerun", rerun_as(simulated_run(rng, {}, 1.0)))
+    monkeypatch.setattr(rdmc.cli.results, "_pytest_rerun", rerun_as(simulated_run(rng, {}, 1.0)))
     assert main(["compare", str(base), str(current), "--confirm"]) == 0
     assert asked == [sorted([CALIBRATOR, "benchmarks/test_x.py::test_1"])]
     assert "(not confirmed)" in capsys.readouterr().out
-    monkeypatch.setattr(rdmc.cli, "_pytest_rerun", rerun_as(simulated_run(rng, slow, 1.0)))
+    monkeypatch.setattr(rdmc.cli.results, "_pytest_rerun", rerun_as(simulated_run(rng, slow, 1.0)))
     assert main(["compare", str(base), str(current), "--confirm"]) == 1
     assert "(confirmed)" in capsys.readouterr().out
 

@@ -144,7 +144,9 @@ def test_equal_budget_configs_share_the_schedule_and_differ_where_named(tmp_path
     from rdmc.train import CONFIG_DIR, resolve_config
 
     configs = {p.stem: Config.fromfile(p) for p in (CONFIG_DIR / "equal_budget").glob("[!_]*.py")}
-    script = (CONFIG_DIR.parents[1] / "benchmarks" / "train_equal_budget.sh").read_text()
+    script = (
+        CONFIG_DIR.parents[1] / "reports" / "studies" / "equal-budget" / "train_equal_budget.sh"
+    ).read_text()
     trained = script.split('configs="')[1].split('"')[0].split()
     assert sorted(trained) == sorted(configs)  # the training script runs every one of them
     for cfg in configs.values():
