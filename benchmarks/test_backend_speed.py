@@ -12,7 +12,6 @@ round, not timed.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -20,6 +19,7 @@ import pytest
 import torch
 from torch import nn
 
+from rdmc.analysis import conv_macs
 from rdmc.inference import cpu_has_bf16
 from rdmc.zoo import CHECKPOINTS, load_derainer
 from reports.speed import TORCH_BF16, TORCH_FP32
@@ -41,7 +41,7 @@ def conv_gmacs(net: nn.Module, size: int) -> float:
 
     def count(conv, inputs, output):
         nonlocal macs
-        macs += output.numel() * conv.in_channels // conv.groups * math.prod(conv.kernel_size)
+        macs += conv_macs(conv, output)
 
     hooks = [m.register_forward_hook(count) for m in net.modules() if isinstance(m, nn.Conv2d)]
     try:

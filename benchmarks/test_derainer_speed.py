@@ -8,13 +8,12 @@ round.
 from __future__ import annotations
 
 import copy
-import math
 
 import pytest
 import torch
 from torch import nn
 
-from rdmc.analysis import complexity
+from rdmc.analysis import complexity, conv_macs
 from rdmc.inference import Derainer
 from rdmc.registry import build_model
 from rdmc.zoo import ARCHITECTURES, NON_LEARNED, build_architecture
@@ -79,7 +78,7 @@ def test_convolutions_alone_512(benchmark, nets):
     def record(conv, inputs, output):
         nonlocal macs
         calls.append((conv, inputs[0].clone()))
-        macs += output.numel() * conv.in_channels // conv.groups * math.prod(conv.kernel_size)
+        macs += conv_macs(conv, output)
 
     hooks = [m.register_forward_hook(record) for m in net.modules() if isinstance(m, nn.Conv2d)]
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import torch
 from torch import nn
@@ -23,3 +24,8 @@ def complexity(net: nn.Module, size: int = 256, flops: bool = True) -> dict[str,
         logging.getLogger("mmengine").setLevel(logging.ERROR)
         stats["gflops"] = analyzer.total() / 1e9
     return stats
+
+
+def conv_macs(conv: nn.Conv2d, output: torch.Tensor) -> int:
+    """The multiply-adds of one call of ``conv`` that produced ``output``."""
+    return output.numel() * conv.in_channels // conv.groups * math.prod(conv.kernel_size)

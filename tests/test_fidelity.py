@@ -38,20 +38,20 @@ def test_a_path_is_refused_exactly_when_beyond_the_bar():
     check_path("mine", "0" * 64, "openvino-bf16")  # unmeasured weights: auto probes them
 
 
-def _refused(kind: str) -> list[tuple[str, str]]:
-    """(model, path) pairs the table refuses, torch bf16 ones first."""
-    pairs = [
+def _refused_eager_torch_paths() -> list[tuple[str, str]]:
+    """(model, path) pairs of eager torch paths the table refuses."""
+    return [
         (name, path)
         for name, entry in CHECKPOINTS.items()
         for path, change in MEASURED[entry.sha256].items()
-        if PATHS[path][0] == kind and not PATHS[path][2]
-        if change is None or abs(change) > FIDELITY_DB
+        if PATHS[path][0] == "torch"
+        and not PATHS[path][2]
+        and (change is None or abs(change) > FIDELITY_DB)
     ]
-    return pairs
 
 
 def test_the_cli_refuses_a_path_in_one_line_and_auto_steps_down(tmp_path, capsys, monkeypatch):
-    refused = _refused("torch")
+    refused = _refused_eager_torch_paths()
     if not refused:
         pytest.skip("no eager torch path is refused for a shipped model")
     name, path = refused[0]

@@ -250,9 +250,9 @@ def rainy_test_split():
     from rdmc.rain import add_rain, seed_for
 
     pairs = []
-    chosen = ("astronaut", "cameraman", "chelsea", "coffee", "grace_hopper", "building", "cups",
-              "messi")  # fmt: skip
-    for path in [p for p in list_images(sample_split("test")) if p.stem in chosen]:
+    from rdmc.fidelity import PHOTOS
+
+    for path in [p for p in list_images(sample_split("test")) if p.stem in PHOTOS]:
         clean = to_rgb_uint8(read_image(path))
         for preset in ("light", "heavy"):
             pairs.append((add_rain(clean, preset, 3, seed_for(path.name, 0)).rainy, clean))
