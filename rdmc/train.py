@@ -27,6 +27,7 @@ from mmengine.runner import Runner, find_latest_checkpoint
 
 import rdmc.models.derain_model  # noqa: F401 - registers DerainModel for the configs
 from rdmc.checkpoint import save_checkpoint
+from rdmc.inference import cpu_has_bf16
 from rdmc.messages import first_line
 from rdmc.registry import HOOKS, OPTIM_WRAPPERS
 
@@ -132,12 +133,63 @@ def fill_placeholders(cfg: Config, overrides: dict, config: str | Path) -> None:
             cfg[key] = fill(cfg[key])
 
 
+TRAINING_PRECISIONS = ("auto", "fp32", "bf16")
+_OPTIM_WRAPPERS = {"fp32": "OptimWrapper", "bf16": "BF16OptimWrapper"}
+
+
+def choose_precision(cfg: Config, precision: str, overrides: dict, config: str | Path) -> str:
+    """The precision a run trains in, with the reason, and its optimizer wrapper set for it.
+
+    - ``fp32`` / ``bf16``: as asked.
+    - ``auto``: what ``--cfg-options optim_wrapper.type`` asks, else the config's own
+      ``precision`` (the configs behind committed results pin the fp32 they were trained in),
+      else bf16 on a CPU with bf16 units (AMX or AVX512-BF16; three seeds per path at
+      300 iterations put bf16 within the seed spread of fp32, docs/performance.md), else fp32.
+    """
+    if precision not in TRAINING_PRECISIONS:
+        raise ValueError(
+            f"precision must be one of {', '.join(TRAINING_PRECISIONS)}, got {precision!r}"
+        )
+    wrapper = cfg.get("optim_wrapper", {})
+    plain = wrapper.get("type") in _OPTIM_WRAPPERS.values() and "constructor" not in wrapper
+    given = overrides.get("optim_wrapper.type")
+    if precision != "auto" and given is not None:
+        raise ValueError(
+            f"{config}: give the precision once: --precision {precision} or "
+            f"--cfg-options optim_wrapper.type={given}"
+        )
+    configured = wrapper.get("constructor") or wrapper.get("type")
+    if precision == "auto":
+        if given is not None or not plain:
+            return f"as configured (optim_wrapper {configured})"
+        if cfg.get("precision") in _OPTIM_WRAPPERS:
+            precision, why = cfg.precision, "pinned by the config"
+        elif not torch.cuda.is_available() and cpu_has_bf16():
+            precision, why = "bf16", "auto: this CPU has bf16 units"
+        else:
+            precision, why = "fp32", "auto: no bf16 units on this CPU"
+    else:
+        if not plain:
+            raise ValueError(
+                f"{config}: --precision applies to a plain optim_wrapper; this config's is "
+                f"{configured}: set it in the config"
+            )
+        why = "asked"
+    cfg.optim_wrapper.type = _OPTIM_WRAPPERS[precision]
+    return f"{precision} ({why})"
+
+
 def build_runner(
-    config: str | Path, work_dir: str | Path | None = None, resume: bool = False, **overrides
+    config: str | Path,
+    work_dir: str | Path | None = None,
+    resume: bool = False,
+    precision: str = "auto",
+    **overrides,
 ) -> Runner:
     cfg = Config.fromfile(resolve_config(config))
     fill_placeholders(cfg, overrides, config)
     cfg.merge_from_dict(overrides)
+    cfg.training_precision = choose_precision(cfg, precision, overrides, config)
     cfg.work_dir = str(work_dir or cfg.get("work_dir") or Path("work_dirs") / Path(config).stem)
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     cfg.launcher = "pytorch" if distributed else "none"
@@ -183,10 +235,16 @@ def _resume_point(work_dir: Path) -> str | None:
 
 
 def train(
-    config: str | Path, work_dir: str | Path | None = None, resume: bool = False, **overrides
+    config: str | Path,
+    work_dir: str | Path | None = None,
+    resume: bool = False,
+    precision: str = "auto",
+    **overrides,
 ) -> Path:
-    """Trains and returns the work directory (holding best.pth and last.pth)."""
-    runner = build_runner(config, work_dir, resume, **overrides)
+    """Trains and returns the work directory (holding best.pth and last.pth).
+    ``precision``: see :func:`choose_precision`."""
+    runner = build_runner(config, work_dir, resume, precision, **overrides)
+    runner.logger.info(f"training precision: {runner.cfg.training_precision}")
     if not resume:
         runner.train()
         return Path(runner.work_dir)
@@ -233,6 +291,7 @@ class ExportDerainerHook(Hook):
             "arch": _plain(model.arch_cfg),
             "name": self.name or Path(runner.cfg.filename or "model").stem,
             "iter": runner.iter,
+            "precision": "bf16" if isinstance(runner.optim_wrapper, BF16OptimWrapper) else "fp32",
             "metrics": {k: float(v) for k, v in metrics.items()},
         }
         state = {k: v.detach().cpu() for k, v in model.arch.state_dict().items()}

@@ -17,7 +17,7 @@ import torch
 from rdmc import load_derainer
 from rdmc.cli import main
 from rdmc.imageio import write_image
-from rdmc.train import CONFIG_DIR, train
+from rdmc.train import CONFIG_DIR, choose_precision, train
 
 CONFIG = """
 _base_ = [{base!r}]
@@ -31,6 +31,7 @@ val_dataloader = dict(dataset=dict(root={val!r}))
 train_cfg = dict(max_iters={iters}, val_interval=2)
 param_scheduler = [dict(type="MultiStepLR", by_epoch=False, milestones=[3], gamma=0.2)]
 default_hooks = dict(checkpoint=dict(interval=2, max_keep_ckpts=10), logger=dict(interval=1))
+precision = "fp32"  # the same arithmetic on every CPU, under the default --precision auto
 """
 
 
@@ -55,6 +56,7 @@ def test_training_writes_weights_only_checkpoints(tmp_path, photos, capsys):
         assert set(ckpt) == {"meta", "state_dict"}
         assert ckpt["meta"]["arch"]["type"] == "RDMC"
         assert "derain/psnr" in ckpt["meta"]["metrics"]
+        assert ckpt["meta"]["precision"] == "fp32"
     assert torch.load(work / "last.pth", weights_only=True)["meta"]["iter"] == 4
     derainer = load_derainer(str(work / "best.pth"))
     assert derainer(photos["coffee"][:40, :50]).shape == (40, 50, 3)
@@ -289,3 +291,54 @@ def test_resume_survives_an_empty_last_checkpoint_file(tmp_path, photos):
     train(config, work, resume=True, **{"train_cfg.max_iters": 4})
     log = sorted(work.glob("*/*.log"))[-1].read_text()
     assert "resumed epoch: 0, iter: 2" in log and "Iter(train) [4/4]" in log
+
+
+def _precision_of(config: str | Path, precision: str = "auto", **overrides) -> tuple[str, str]:
+    from mmengine.config import Config
+
+    from rdmc.train import resolve_config
+
+    cfg = Config.fromfile(resolve_config(config))
+    cfg.merge_from_dict(overrides)
+    why = choose_precision(cfg, precision, overrides, config)
+    return cfg.optim_wrapper.get("type"), why
+
+
+@pytest.mark.parametrize("bf16_units", [True, False])
+def test_auto_precision_trains_in_bf16_where_the_cpu_has_bf16_units(monkeypatch, bf16_units):
+    """bf16 is the CPU default where the CPU computes it natively (three seeds per path put it
+    within fp32's seed spread); the configs behind committed results stay in the fp32 they
+    were trained in, and an explicit choice wins over both."""
+    monkeypatch.setattr("rdmc.train.cpu_has_bf16", lambda: bf16_units)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    wrapper, why = _precision_of("rdmc-s")
+    assert wrapper == ("BF16OptimWrapper" if bf16_units else "OptimWrapper")
+    assert why.startswith("bf16 (auto" if bf16_units else "fp32 (auto")
+    for pinned in ("retrain/rdmc-s", "equal-budget/prenet", "rdmc-se-s"):
+        assert _precision_of(pinned) == ("OptimWrapper", "fp32 (pinned by the config)")
+    assert _precision_of("equal-budget/rdmc-s", "bf16")[0] == "BF16OptimWrapper"
+    assert _precision_of("rdmc-s", "fp32") == ("OptimWrapper", "fp32 (asked)")
+    given = {"optim_wrapper.type": "OptimWrapper"}
+    assert _precision_of("rdmc-s", **given)[0] == "OptimWrapper"
+
+
+def test_a_precision_given_twice_or_to_the_search_is_one_line(tmp_path, photos, capsys):
+    config = make_config(tmp_path, photos, iters=2)
+    args = ["train", str(config), "--work-dir", str(tmp_path / "w"), "--precision", "bf16"]
+    assert main([*args, "--cfg-options", "optim_wrapper.type=OptimWrapper"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "give the precision once" in err and str(config) in err
+    with pytest.raises(ValueError, match="plain optim_wrapper"):
+        _precision_of("rdmc-rain100h", "bf16", data_root="d", val_root="v")
+    assert _precision_of("rdmc-rain100h", data_root="d", val_root="v")[1].startswith(
+        "as configured"
+    )
+    assert not (tmp_path / "w").exists()
+
+
+def test_bf16_training_records_its_precision(tmp_path, photos):
+    work = train(make_config(tmp_path, photos, iters=2), tmp_path / "work", precision="bf16")
+    meta = torch.load(work / "last.pth", weights_only=True)["meta"]
+    assert meta["precision"] == "bf16"
+    log = sorted(work.glob("*/*.log"))[-1].read_text()
+    assert "training precision: bf16 (asked)" in log

@@ -34,6 +34,14 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--work-dir", type=Path, help="output folder (default work_dirs/<config name>)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        default="auto",
+        help="auto (default): the config's own `precision` if it pins one (the configs behind "
+        "committed results pin fp32), else bf16 on a CPU with bf16 units (AMX, AVX512-BF16), "
+        "else fp32; bf16 runs the network under autocast, the loss in float32",
+    )
+    p.add_argument(
         "--cfg-options",
         nargs="+",
         default=[],
@@ -59,7 +67,11 @@ def _run_train(args: argparse.Namespace) -> int:
     from rdmc.train import train
 
     work_dir = train(
-        args.config, args.work_dir, args.resume, **_parse_cfg_options(args.cfg_options)
+        args.config,
+        args.work_dir,
+        args.resume,
+        args.precision,
+        **_parse_cfg_options(args.cfg_options),
     )
     print(f"trained: checkpoints in {work_dir} (best.pth, last.pth)")
     return 0

@@ -13,3 +13,6 @@ model = dict(
         recruitment="dynamic",
     )
 )
+# Trained in float32 like the committed results it reproduces: `rdmc train` keeps it in fp32
+# under --precision auto (--precision bf16 to change that).
+precision = "fp32"

@@ -13,3 +13,6 @@ param_scheduler = [dict(type="MultiStepLR", by_epoch=False, milestones=[1800, 24
 default_hooks = dict(checkpoint=dict(interval=750, max_keep_ckpts=1))
 train_dataloader = dict(num_workers=2, persistent_workers=True, dataset=dict(cache_images=True))
 val_dataloader = dict(dataset=dict(presets=("heavy", "light")))
+# Trained in float32 like the committed results it reproduces: `rdmc train` keeps it in fp32
+# under --precision auto (--precision bf16 to change that).
+precision = "fp32"
