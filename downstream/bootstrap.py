@@ -1,5 +1,5 @@
-"""Bootstrap replicates of the downstream metrics (see rdmc.intervals for the resamples,
-intervals and verdicts).
+"""Bootstrap replicates of the downstream metrics (see downstream.results.intervals for the
+resamples, intervals and verdicts).
 
 - mIoU: mmseg's IoUMetric totals of the resampled images' areas.
 - VOC mAP: mmdet matches each image once (tpfp_default); a resample weights the matches.

@@ -1,6 +1,6 @@
 """The content-addressed cache of `rdmc bench`: arrays (``.npz``) and JSON under one root.
 
-Keys are SHA-256 hashes of everything a value depends on (rdmc.provenance.content_hash), so a
+Keys are SHA-256 hashes of everything a value depends on (rdmc.code_digest.content_hash), so a
 hit is always the right value. Writes are atomic. An entry that cannot be read back
 (truncated, corrupt, the wrong shape of content) is a miss: it is named once on
 stderr, deleted, and the caller recomputes it.

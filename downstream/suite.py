@@ -14,12 +14,12 @@ import yaml
 
 from downstream.dataset_types import DATASET_TYPES
 from downstream.errors import BenchError
+from downstream.results.records import REFERENCE_CONDITIONS
 from rdmc.choices import PRESETS, SEVERITIES, RainSetting
 from rdmc.data.layouts import LAYOUTS
 from rdmc.data.samples import SPLITS
 from rdmc.iqa import METRICS as QUALITY_METRICS
 from rdmc.messages import first_line
-from rdmc.results_file import REFERENCE_CONDITIONS
 
 SUITE_DIR = Path(__file__).parent / "suites"
 

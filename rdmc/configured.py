@@ -20,9 +20,9 @@ from pathlib import Path
 from torch import nn
 
 from rdmc.checkpoint import load_weights, read_checkpoint
+from rdmc.code_digest import code_digest, content_hash
 from rdmc.digests import sha256_of
 from rdmc.messages import first_line
-from rdmc.provenance import code_digest, content_hash
 from rdmc.registry import build_model
 
 CONFIGURED = "config:"

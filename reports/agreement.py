@@ -8,7 +8,7 @@ clean photo, whose PSNR is infinite):
 
 PSNR rises with quality and NIQE, BRISQUE and PIQE fall, so full agreement is
 rho = -1. The 95% intervals resample the images (every copy of a drawn image comes
-along, as the run's other intervals do: rdmc.intervals).
+along, as the run's other intervals do: downstream.results.intervals).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import math
 import numpy as np
 from scipy.stats import spearmanr
 
-from rdmc.intervals import interval, resample_counts
-from rdmc.results_file import LOWER_IS_BETTER
+from downstream.results.intervals import interval, resample_counts
+from downstream.results.records import LOWER_IS_BETTER
 
 
 def _cells(records: list[dict]) -> tuple[list[str], dict[tuple, dict[str, list[float]]]]:

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdmc.results_file import LOWER_IS_BETTER, decode_numbers
+from downstream.results.records import LOWER_IS_BETTER, decode_numbers
 from reports.speed import (
     SpeedFileError,
     SpeedRun,

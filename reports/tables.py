@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from downstream.results.records import LOWER_IS_BETTER, decode_numbers
 from rdmc.choices import RainSetting
-from rdmc.results_file import LOWER_IS_BETTER, decode_numbers
 
 REFERENCE_ROWS = ("clean", "rainy")
 

@@ -92,7 +92,7 @@ def test_bench_and_scoreboard_take_the_backend_into_meta_and_keys(
     from test_bench import make_suite
 
     from downstream.bench import run_bench
-    from rdmc.scoreboard import Entry, run_scoreboard
+    from downstream.scoreboard.runner import Entry, run_scoreboard
 
     suite = make_suite(tmp_path, derainers=(str(tiny_checkpoint),), images=("astronaut",))
     runs = {}

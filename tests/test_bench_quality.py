@@ -11,7 +11,7 @@ import yaml
 from test_bench import make_suite, records
 
 from downstream.bench import BenchError, load_suite, run_bench
-from rdmc.intervals import add_intervals
+from downstream.results.records import add_intervals
 from reports.compare import compare
 from reports.tables import quality_table
 

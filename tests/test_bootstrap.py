@@ -9,13 +9,14 @@ import io
 import numpy as np
 import pytest
 
+from downstream.results.intervals import interval, mean_replicates, resample_counts, verdict
+from downstream.results.records import add_intervals
 from downstream.scoring import (
     _coco_metric,
     detection_scores,
     segmentation_scores,
     voc_detection_scores,
 )
-from rdmc.intervals import add_intervals, interval, mean_replicates, resample_counts, verdict
 
 
 def test_resamples_are_seeded_and_draw_every_image_count_times():

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import rdmc.scoreboard
+import downstream.scoreboard.runner
 from downstream.bench import conditions as bench_conditions
 from downstream.bench import task_models as bench_task_models
-from rdmc.provenance import code_digest, import_closure
+from rdmc.code_digest import code_digest, import_closure
 
 ORIGINAL = '''"""A module."""
 
@@ -61,14 +61,19 @@ CACHED_CODE = {
     "derained images": bench_conditions.DERAIN_CODE,
     "predictions": bench_task_models.MODEL_CODE[0],
     "scored cells": ("downstream.bench.cells", "downstream.scoring"),
-    "scoreboard rows": rdmc.scoreboard.SCORE_CODE,
+    "scoreboard rows": downstream.scoreboard.runner.SCORE_CODE,
 }
 # Modules each key must cover: edits to these were once served from the cache.
 MUST_COVER = {
     "derained images": ["rdmc.zoo", "rdmc.authors", "rdmc.configured", "rdmc.models.rdmc"],
     "rainy images": ["rdmc.rain", "downstream.datasets.base", "downstream.datasets.mm_config"],
     "scored cells": ["downstream.datasets.real_rain", "downstream.annotations"],
-    "scoreboard rows": ["rdmc.zoo", "rdmc.authors", "rdmc.configured", "rdmc.scoreboard_data"],
+    "scoreboard rows": [
+        "rdmc.zoo",
+        "rdmc.authors",
+        "rdmc.configured",
+        "downstream.scoreboard.cases",
+    ],
 }
 
 

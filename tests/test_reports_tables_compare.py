@@ -351,7 +351,7 @@ def test_compare_reads_scoreboards_and_reports_latency_without_judging_it(tmp_pa
 
 
 def test_results_files_are_strict_json_and_infinity_reads_back(tmp_path):
-    from rdmc import results_file
+    from downstream.results import records as results_file
 
     data = results()
     _set(data, "rdmc-s", "PSNR", math.inf)
@@ -373,7 +373,7 @@ def test_an_infinite_paired_difference_is_better_without_a_warning():
 
     import numpy as np
 
-    from rdmc.intervals import add_intervals
+    from downstream.results.records import add_intervals
 
     rainy = {
         "condition": "rainy",

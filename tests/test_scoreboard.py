@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-import rdmc.scoreboard
+import downstream.scoreboard.runner
 import rdmc.zoo
+from downstream.scoreboard.runner import Entry, run_scoreboard
 from rdmc.cli import main
 from rdmc.data.samples import load_manifest
-from rdmc.scoreboard import Entry, run_scoreboard
 from rdmc.zoo import load_checkpoint
 from reports.tables import load_results, render_tables, scoreboard_table
 
@@ -96,7 +96,7 @@ def test_unloadable_derainer_is_named_and_the_rest_are_kept(tmp_path, capsys, mo
     assert "derainer loaded again" in capsys.readouterr().err
 
     # Other code (here: a changed metric module) keeps nothing either.
-    monkeypatch.setattr(rdmc.scoreboard, "code_digest", lambda *a: "changed code")
+    monkeypatch.setattr(downstream.scoreboard.runner, "code_digest", lambda *a: "changed code")
     capsys.readouterr()
     assert main(["scoreboard", "guided-filter", "--out", str(out), "--rain", "light/s2",
                  "--split", "val", "--resume", "--quality", "piqe"]) != 0  # fmt: skip
@@ -265,7 +265,7 @@ def test_scoreboard_never_replaces_an_existing_file_unasked(tmp_path, capsys):
 
 
 def test_two_outputs_with_one_stem_are_ambiguous(tmp_path):
-    from rdmc.scoreboard_data import match_outputs
+    from downstream.scoreboard.cases import match_outputs
 
     (tmp_path / "a.png").write_bytes(b"")
     (tmp_path / "a.webp").write_bytes(b"")

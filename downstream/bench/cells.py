@@ -13,24 +13,13 @@ from downstream.bench.conditions import CLEAN, Condition, ConditionImages
 from downstream.bench.task_models import TaskModel, predict
 from downstream.cache import Cache
 from downstream.datasets import Dataset, Image
-from rdmc.intervals import mean_replicates, resample_counts
+from downstream.results.intervals import mean_replicates, resample_counts
+from downstream.results.records import RECORD_FIELDS
+from rdmc.code_digest import code_digest, content_hash
 from rdmc.metrics import RESTORATION_UNITS, per_image_scores
-from rdmc.provenance import code_digest, content_hash
 
 # Bump when the runner changes how a cell's records are computed from its inputs.
 SCORING_VERSION = "cells-v4"
-RECORD_FIELDS = (
-    "dataset",
-    "condition",
-    "derainer",
-    "rain",
-    "task",
-    "model",
-    "metric",
-    "value",
-    "unit",
-    "gt",
-)
 
 
 def scoring_code() -> str:

@@ -13,7 +13,7 @@ from downstream.datasets import Dataset, Image
 from downstream.errors import BenchError
 from downstream.suite import Suite
 from rdmc.choices import RainSetting
-from rdmc.provenance import code_digest, content_hash
+from rdmc.code_digest import code_digest, content_hash
 from rdmc.rain import add_rain, seed_for
 
 # The code behind each kind of cached image, besides its own inputs (see ConditionImages.key):
@@ -105,8 +105,8 @@ class ConditionImages:
         """Matches each method run elsewhere (``{name, outputs: DIR}``) to the rainy inputs of
         every rain setting, by file name as ``rdmc eval`` does; DIR may hold ``{dataset}`` and
         ``{rain}``. A missing folder or output is one BenchError before anything runs."""
+        from downstream.scoreboard.cases import match_outputs
         from rdmc.digests import sha256_of
-        from rdmc.scoreboard_data import match_outputs
 
         names = [im.name for im in dataset.images]
         for name, pattern in self.suite.outputs.items():
@@ -169,7 +169,7 @@ class ConditionImages:
         return self.cache.arrays("images", self.key(image, c), ("rgb",), make)["rgb"]
 
     def _read_output(self, image: Image, c: Condition) -> np.ndarray:
-        from rdmc.scoreboard_data import read_output
+        from downstream.scoreboard.cases import read_output
 
         try:
             return read_output(

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from downstream.bench.cells import Cell, record
 from downstream.bench.conditions import Condition, ConditionImages
 from downstream.datasets import Dataset
-from rdmc.intervals import mean_replicates, resample_counts
-from rdmc.provenance import code_digest, content_hash
+from downstream.results.intervals import mean_replicates, resample_counts
+from rdmc.code_digest import code_digest, content_hash
 
 QUALITY_VERSION = "quality-v1"
 NO_REFERENCE = "none (no reference)"

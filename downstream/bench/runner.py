@@ -20,17 +20,15 @@ from downstream.cache import Cache
 from downstream.checkpoints import DownstreamModelError
 from downstream.datasets import Dataset, Image, load_dataset
 from downstream.errors import BenchError
+from downstream.results.provenance import git_commit, machine, versions
+from downstream.results.records import units_of, write_results
 from downstream.scoring import derived_records
 from downstream.suite import Suite, load_suite
-from rdmc import results_file
 from rdmc.cache_dir import default_cache_dir
 from rdmc.data.samples import photo_credit
-from rdmc.imageio import write_bytes_atomic
-from rdmc.intervals import add_intervals
-from rdmc.iqa import QUALITY_UNIT, RECORD_NAMES, quality_meta
+from rdmc.iqa import RECORD_NAMES, quality_meta
 from rdmc.locking import FolderLocked, exclusive
 from rdmc.metrics import convention
-from rdmc.provenance import git_commit, machine, versions
 
 # ---------------------------------------------------------------- runner
 
@@ -125,9 +123,7 @@ class BenchRun:
     # ------------------------------------------------------------ writing
 
     def write(self, meta: dict) -> None:
-        records = [{k: v for k, v in r.items() if k != "replicates"} for r in self.records]
-        data = {"meta": meta, "records": records}
-        write_bytes_atomic(self.out / "results.json", results_file.dumps(data))
+        write_results(self.out / "results.json", meta, self.records)
 
     # ------------------------------------------------------------ stages
 
@@ -212,7 +208,6 @@ class BenchRun:
             self.records += cached
             self.write(meta)
         self.records += derived_records(self.records)
-        add_intervals(self.records)
         meta["gallery"] = self._gallery(dataset, conditions, models, images, self.records, scored)
         self.timings["total_s"] = time.perf_counter() - start
         meta["timings"] = dict(self.timings, cells=len(cells), cells_from_cache=hits)
@@ -306,15 +301,10 @@ class BenchRun:
             "ground_truth": gt,
             "restoration_convention": convention(),
             "quality": quality_meta(self.suite.quality),
-            "units": {
-                "mAP": "%",
-                "mIoU": "%",
-                "PSNR": "dB",
-                "SSIM": "1",
-                "recovery": "1",
-                "rPC": "1",
-                **{RECORD_NAMES[m]: QUALITY_UNIT for m in self.suite.quality},
-            },
+            "units": units_of(
+                ["mAP", "mIoU", "PSNR", "SSIM", "recovery", "rPC"]
+                + [RECORD_NAMES[m] for m in self.suite.quality]
+            ),
             "versions": versions(),
             "git_commit": git_commit(),
             "machine": machine(self.device, world),

@@ -11,7 +11,7 @@ import numpy as np
 from downstream.cache import Cache
 from downstream.errors import BenchError
 from downstream.suite import Suite
-from rdmc.provenance import code_digest, content_hash
+from rdmc.code_digest import code_digest, content_hash
 
 # The modules that build and run the task models (code_digest follows their imports), and mmcv,
 # whose ops mmdet and mmseg run without our code importing it.

@@ -20,7 +20,7 @@ __all__ = ["PSEUDO_GT", "Dataset", "Image", "RainyFile", "load_dataset"]
 
 
 # The modules DATASET_TYPES's loaders live in, imported here by name so that the bench's
-# cache keys (rdmc.provenance's import closure) cover their code.
+# cache keys (rdmc.code_digest's import closure) cover their code.
 LOADER_MODULES = {
     "clean": clean,
     "paired": paired,

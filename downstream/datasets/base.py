@@ -18,12 +18,12 @@ import numpy as np
 
 from downstream.annotations import label_maps_digest, match_label_maps, read_coco
 from downstream.errors import BenchError
+from rdmc.code_digest import content_hash
 from rdmc.data.datasets import PairedRainDataset, to_rgb_uint8
 from rdmc.data.layouts import Pair
 from rdmc.digests import sha256_bytes, sha256_of, sha256_text
 from rdmc.imageio import ImageError, image_size, read_image
 from rdmc.metrics import SSIM_WINDOW
-from rdmc.provenance import content_hash
 
 PSEUDO_GT = "pseudo: the same model's predictions on the clean image"
 

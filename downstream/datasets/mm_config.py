@@ -16,9 +16,9 @@ from pathlib import Path
 from downstream.annotations import MMSEG_READER, check_voc_file, label_maps_digest
 from downstream.datasets.base import Dataset, keep_usable, usable_clean
 from downstream.errors import BenchError
+from rdmc.code_digest import content_hash
 from rdmc.imageio import read_image
 from rdmc.messages import first_line
-from rdmc.provenance import content_hash
 
 
 def _build(kind: str, config: dict):

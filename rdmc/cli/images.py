@@ -97,9 +97,9 @@ def add_iqa(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_iqa(args: argparse.Namespace) -> int:
+    from downstream.results.records import dumps
     from rdmc.iqa import IqaError, parse_metrics
     from rdmc.iqa.folder import format_table, score_files
-    from rdmc.results_file import dumps
 
     try:
         metrics = parse_metrics(args.metrics)

@@ -80,7 +80,7 @@ def _rain_setting(text: str):
 
 
 def _dataset_spec(text: str):
-    from rdmc.scoreboard_data import DatasetSpec
+    from downstream.scoreboard.cases import DatasetSpec
 
     return DatasetSpec.parse(text)
 
@@ -130,8 +130,8 @@ def add_scoreboard(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_scoreboard(args: argparse.Namespace) -> int:
+    from downstream.scoreboard.runner import Entry, LabelError, run_scoreboard
     from rdmc.choices import RainSetting
-    from rdmc.scoreboard import Entry, LabelError, run_scoreboard
     from reports.tables import render_tables
 
     if args.dataset and args.rain:

@@ -20,11 +20,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from downstream.results.provenance import machine
+from downstream.scoreboard.cases import embedded_cases
 from rdmc import load_derainer
 from rdmc.imageio import write_bytes_atomic
 from rdmc.metrics import rgb_to_y
-from rdmc.provenance import machine
-from rdmc.scoreboard_data import embedded_cases
 from rdmc.zoo import CHECKPOINTS, ZooError
 
 LOW_BAND_SIGMA = 8.0

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from downstream.results.provenance import machine
 from rdmc import load_derainer
 from rdmc.data.datasets import to_rgb_uint8
 from rdmc.data.samples import sample_image, sample_split
 from rdmc.imageio import list_images, read_image, write_bytes_atomic
 from rdmc.inference import Derainer
 from rdmc.metrics import convention, psnr
-from rdmc.provenance import machine
 from rdmc.rain import foreign_rain
 from rdmc.zoo import CHECKPOINTS, ZooError
 

@@ -27,15 +27,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rdmc import results_file
-from rdmc.analysis import complexity
-from rdmc.imageio import write_bytes_atomic
-from rdmc.intervals import add_intervals, mean_replicates, resample_counts
-from rdmc.iqa import METRICS, QUALITY_MODEL, QUALITY_UNIT, per_image_quality, quality_meta
-from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
-from rdmc.provenance import code_digest, git_commit, machine, versions
-from rdmc.results_file import REFERENCE_CONDITIONS
-from rdmc.scoreboard_data import (
+from downstream.results.intervals import mean_replicates, resample_counts
+from downstream.results.provenance import git_commit, machine, versions
+from downstream.results.records import (
+    REFERENCE_CONDITIONS,
+    decode_numbers,
+    units_of,
+    write_results,
+)
+from downstream.scoreboard.cases import (
     OUTPUTS,
     DatasetSpec,
     digest,
@@ -43,6 +43,10 @@ from rdmc.scoreboard_data import (
     folder_cases,
     method_outputs,
 )
+from rdmc.analysis import complexity
+from rdmc.code_digest import code_digest
+from rdmc.iqa import METRICS, QUALITY_MODEL, QUALITY_UNIT, per_image_quality, quality_meta
+from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 
 RAINY = "rainy"
 # What a previous file's rows must share with this run to be kept by --resume.
@@ -59,7 +63,7 @@ SAME_SETUP = (
 )
 # The code a row depends on besides the derainer's weights: this module and everything it
 # imports (rain, data, the zoo, inference, metrics, intervals), and the libraries under them.
-SCORE_CODE = ("rdmc.scoreboard",)
+SCORE_CODE = ("downstream.scoreboard.runner",)
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,7 @@ def run_scoreboard(
     check_labels(entries)
     previous = json.loads(out.read_text()) if resume and out.is_file() else None
     if previous is not None:
-        previous["records"] = results_file.decode_numbers(previous["records"])
+        previous["records"] = decode_numbers(previous["records"])
     dataset, cases = folder_cases(datasets) if datasets else embedded_cases(split, rain, seed)
     settings = list(cases)
     meta = {
@@ -228,13 +232,9 @@ def run_scoreboard(
         "backend": backend,
         "code": code_digest(SCORE_CODE),
         "quality": quality_info,
-        "units": {
-            **RESTORATION_UNITS,
-            "params": "M",
-            "GFLOPs": "G",
-            "latency": "ms",
-            **dict.fromkeys(quality_info["metrics"], QUALITY_UNIT),
-        },
+        "units": units_of(
+            [*RESTORATION_UNITS, "params", "GFLOPs", "latency", *quality_info["metrics"]]
+        ),
         "versions": versions(),
         "git_commit": git_commit(),
         "machine": machine("cpu"),
@@ -338,14 +338,10 @@ def _kept_cells(previous: dict | None, label: str, fingerprint: str) -> dict[str
 
 
 def _write(out: Path, meta: dict, records: list[dict]) -> None:
-    """Writes the records with a 95% bootstrap interval on every per-image mean and a
-    paired verdict of each derainer against rainy (see rdmc.intervals)."""
-    records = [{k: v for k, v in r.items() if k not in ("ci95", "vs_rainy")} for r in records]
+    """Writes the records through the one results writer, every per-image mean with its
+    bootstrap replicates (so with a 95 % interval, and a derainer's verdict against rainy)."""
     for r in records:
-        if r.get("per_image"):
+        if r.get("per_image") and "replicates" not in r:
             counts = resample_counts(len(r["per_image"]))
             r["replicates"] = mean_replicates(r["per_image"], counts).tolist()
-    add_intervals(records)
-    records = [{k: v for k, v in r.items() if k != "replicates"} for r in records]
-    data = {"meta": meta, "records": records}
-    write_bytes_atomic(out, results_file.dumps(data))
+    write_results(out, meta, records)

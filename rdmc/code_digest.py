@@ -1,4 +1,6 @@
-"""What a results file records about where its numbers came from."""
+"""Digests of code and content for cache keys: :func:`content_hash` of any parts, and
+:func:`code_digest` of modules with everything they import from the project (AST-normalised,
+so formatting and comments do not change a key) and the versions of the libraries they use."""
 
 from __future__ import annotations
 
@@ -6,63 +8,10 @@ import ast
 import functools
 import hashlib
 import json
-import os
-import platform
-import subprocess
 import sys
 from pathlib import Path
 
 from rdmc.digests import sha256_bytes
-
-
-def git_commit() -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() or None
-
-
-def versions() -> dict[str, str]:
-    import mmcv
-    import mmdet
-    import mmengine
-    import mmseg
-    import numpy as np
-    import torch
-
-    import rdmc
-
-    return {
-        "rdmc": rdmc.__version__,
-        "torch": torch.__version__,
-        "mmengine": mmengine.__version__,
-        "mmcv": mmcv.__version__,
-        "mmdet": mmdet.__version__,
-        "mmseg": mmseg.__version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-    }
-
-
-def machine(device: str, processes: int = 1) -> dict:
-    import torch
-
-    return {
-        "platform": platform.platform(),
-        "processor": platform.machine(),
-        "cpus": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "device": device,
-        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "processes": processes,
-    }
 
 
 def content_hash(*parts: object) -> str:

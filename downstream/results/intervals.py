@@ -17,8 +17,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rdmc.results_file import LOWER_IS_BETTER
-
 RESAMPLES = 1000
 SEED = 20261126
 LEVEL = 0.95
@@ -80,31 +78,3 @@ def verdict(
 def mean_replicates(per_image: Sequence[float], counts: np.ndarray) -> np.ndarray:
     values = np.asarray(per_image, np.float64)
     return counts @ values / counts.sum(axis=1)
-
-
-def add_intervals(records: list[dict]) -> None:
-    """Adds ``ci95`` to every record with bootstrap ``replicates``, and to each derainer's
-    record a paired ``vs_rainy`` verdict against the rainy record of the same rain, model
-    and metric (not for recovery, which is already relative to rainy)."""
-
-    def key(r: dict) -> tuple:
-        return r.get("dataset"), r["task"], r["model"], r["metric"], r["rain"]
-
-    rainy = {key(r): r for r in records if r["condition"] == "rainy" and "replicates" in r}
-    for r in records:
-        if "replicates" not in r:
-            continue
-        replicates = np.asarray(r["replicates"], np.float64)
-        r["ci95"] = interval(replicates)
-        base = rainy.get(key(r))
-        relative = r["metric"].startswith("recovery")
-        if r["condition"] in ("clean", "rainy") or base is None or relative:
-            continue
-        ci, word = verdict(
-            paired_difference(replicates, np.asarray(base["replicates"], np.float64)),
-            lower_is_better=r["metric"] in LOWER_IS_BETTER,
-        )
-        difference = None
-        if r["value"] is not None and base["value"] is not None:
-            difference = float(paired_difference(np.float64(r["value"]), np.float64(base["value"])))
-        r["vs_rainy"] = {"difference": difference, "ci95": ci, "verdict": word}
