@@ -18,6 +18,7 @@ from downstream.results.records import REFERENCE_CONDITIONS
 from rdmc.choices import PRESETS, SEVERITIES, RainSetting
 from rdmc.data.layouts import LAYOUTS
 from rdmc.data.samples import SPLITS
+from rdmc.derainer_kinds import DERAINER_KINDS, OUTPUTS, mapping_kind, spec_of
 from rdmc.iqa import METRICS as QUALITY_METRICS
 from rdmc.messages import first_line
 
@@ -35,8 +36,6 @@ TOP_LEVEL = {
     "quality": (list, False),
 }
 RAIN_ENTRY = {"preset": (str, True), "severities": (list, True)}
-OUTPUTS_ENTRY = {"name": (str, True), "outputs": (str, True)}  # a method run elsewhere
-CONFIGURED_ENTRY = {"name": (str, True), "config": (str, True), "checkpoint": (str, True)}
 MODEL_ENTRY = {"name": (str, False), "config": (str, False), "checkpoint": (str, False)}
 
 
@@ -57,12 +56,21 @@ class Suite:
     source: str = ""
     # no-reference quality metrics (rdmc.iqa) of every condition; all three unless chosen
     quality: list[str] = field(default_factory=lambda: list(QUALITY_METRICS))
-    outputs: dict[str, str] = field(default_factory=dict)  # name -> folder of derained images
-    specs: dict[str, str] = field(default_factory=dict)  # name -> config:CONFIG:CHECKPOINT
+    # a mapping entry's name -> its command-line spelling (config:C:P, outputs:DIR)
+    specs: dict[str, str] = field(default_factory=dict)
 
     def derainer_spec(self, name: str) -> str:
-        """What rdmc.zoo loads for a derainer of the suite."""
+        """A derainer of the suite as the command line spells it (rdmc.derainer_kinds)."""
         return self.specs.get(name, name)
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        """The methods run elsewhere: name -> folder (pattern) of their derained images."""
+        return {
+            name: spec.removeprefix(OUTPUTS)
+            for name, spec in self.specs.items()
+            if spec.startswith(OUTPUTS)
+        }
 
     def rain_settings(self) -> list[tuple[str, int]]:
         return [(r["preset"], int(s)) for r in self.rain for s in r["severities"]]
@@ -147,15 +155,13 @@ class _Checker:
 
     def derainers(self, entries: list) -> None:
         for i, entry in enumerate(entries):
+            mappings = [k for k in DERAINER_KINDS.values() if k.suite_schema]
             if not isinstance(entry, str | dict):
-                raise self.fail(
-                    f"derainers[{i}]",
-                    "expected a name, {name, outputs} or "
-                    f"{{name, config, checkpoint}}, got {_show(entry)}",
-                )
+                shapes = " or ".join("{" + ", ".join(k.suite_schema) + "}" for k in mappings)
+                raise self.fail(f"derainers[{i}]", f"expected a name, {shapes}, got {_show(entry)}")
             if isinstance(entry, dict):
-                schema = CONFIGURED_ENTRY if "config" in entry else OUTPUTS_ENTRY
-                self.mapping(entry, schema, f"derainers[{i}]")
+                kind = mapping_kind(entry) or mappings[-1]  # the last: the simplest to name
+                self.mapping(entry, kind.suite_schema, f"derainers[{i}]")
         names = [e if isinstance(e, str) else e["name"] for e in entries]
         for i, name in enumerate(names):
             if name in REFERENCE_CONDITIONS:
@@ -217,7 +223,7 @@ def check_suite(data: object, path: Path) -> Suite:
     check.models(data.get("detectors", []), "detectors")
     check.models(data.get("segmenters", []), "segmenters")
     check.quality(data.get("quality", list(QUALITY_METRICS)))
-    entries = [d for d in data["derainers"] if isinstance(d, dict)]
+    entries = {d["name"]: spec_of(d) for d in data["derainers"] if isinstance(d, dict)}
     return Suite(
         name=data.get("name", path.stem),
         dataset=data["dataset"],
@@ -228,10 +234,7 @@ def check_suite(data: object, path: Path) -> Suite:
         seed=data.get("seed", 0),
         source=str(path),
         quality=data.get("quality", list(QUALITY_METRICS)),
-        outputs={d["name"]: d["outputs"] for d in entries if "outputs" in d},
-        specs={
-            d["name"]: f"config:{d['config']}:{d['checkpoint']}" for d in entries if "config" in d
-        },
+        specs=entries,
     )
 
 

@@ -21,11 +21,10 @@ from torch import nn
 
 from rdmc.checkpoint import load_weights, read_checkpoint
 from rdmc.code_digest import code_digest, content_hash
+from rdmc.derainer_kinds import CONFIGURED
 from rdmc.digests import sha256_of
 from rdmc.messages import first_line
 from rdmc.registry import build_model
-
-CONFIGURED = "config:"
 
 
 def parse(spec: str) -> tuple[Path, Path]:

@@ -21,7 +21,8 @@ from rdmc.checkpoint import (
     load_weights,
     read_checkpoint,
 )
-from rdmc.configured import CONFIGURED, configured_fingerprint, configured_network
+from rdmc.configured import configured_fingerprint, configured_network
+from rdmc.derainer_kinds import DERAINER_KINDS, DerainerKind, prefixed_kind
 from rdmc.digests import sha256_of
 from rdmc.fidelity import PathRefused, check_path
 from rdmc.inference import Derainer
@@ -48,6 +49,7 @@ class Checkpoint:
     description: str
     config: str  # the shipped config that trains it: `rdmc train CONFIG`
     log: str  # its training log, inside rdmc/checkpoints/
+    resaved_from: tuple[str, ...] = ()  # SHA-256 of earlier files of the same weights
 
     @property
     def model_id(self) -> str:
@@ -117,6 +119,8 @@ CHECKPOINTS: dict[str, Checkpoint] = {
         "RDMC-SE-S, `rdmc train rdmc-se-s` (the former rdmc-s), iteration 1500 of 1500",
         "rdmc-se-s",
         "rdmc_se_s.train.log",
+        # saved as rdmc-s before the architecture's rename (meta["former_sha256"])
+        ("c9a6a332bf3d15ee881bff62d82764deeeb4c6eab0c53a21def7ba65e4ba11a5",),
     ),
     "prenet": Checkpoint(
         "prenet",
@@ -139,18 +143,54 @@ CHECKPOINTS: dict[str, Checkpoint] = {
 }
 
 
+def derainer_kind(spec: str | Path) -> DerainerKind:
+    """The kind of derainer a spelling names (rdmc.derainer_kinds); ZooError if none."""
+    key = str(spec)
+    prefixed = prefixed_kind(key)
+    if prefixed is not None:
+        return prefixed
+    if key in NON_LEARNED:
+        return DERAINER_KINDS["weight-free"]
+    if key in CHECKPOINTS:
+        return DERAINER_KINDS["zoo"]
+    if Path(key).is_file():
+        return DERAINER_KINDS["checkpoint"]
+    if key in ARCHITECTURES:
+        raise ZooError(
+            f"{key} is an architecture with no trained checkpoint in the zoo yet; "
+            f"train one with `rdmc train {key}` and pass its best.pth"
+        )
+    known = ", ".join(dict.fromkeys([*NON_LEARNED, *CHECKPOINTS, *ARCHITECTURES]))
+    raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
+
+
+def model_id(fingerprint: str, name: str) -> str:
+    """A derainer's id, ``NAME@SHA7``, from its fingerprint: a shipped checkpoint's own id
+    when the weights are one's (under any earlier file too), the bare name of a weight-free
+    one, else ``name`` (its training run's or its row's) with the weights' SHA-256."""
+    fingerprint_name, _, digest = fingerprint.rpartition(":")
+    if digest == "no-weights":
+        return fingerprint_name
+    for checkpoint in CHECKPOINTS.values():
+        if digest in (checkpoint.sha256, *checkpoint.resaved_from):
+            return checkpoint.model_id
+    return f"{name.replace('_', '-')}@{digest[:7]}"
+
+
+def _runs_here(key: str, kind: DerainerKind) -> None:
+    if not kind.runs_here:
+        raise ZooError(
+            f"{key}: a method's outputs are scored, not run: give it to `rdmc scoreboard` or "
+            "to a suite"
+        )
+
+
 def derainer_fingerprint(name_or_path: str | Path) -> str:
     """What identifies a derainer's weights: the name of a weight-free one, else a SHA-256."""
     key = str(name_or_path)
-    if key in NON_LEARNED:
-        return f"{key}:no-weights"
-    if key.startswith(CONFIGURED):
-        return configured_fingerprint(key)
-    if key in CHECKPOINTS:
-        return f"{key}:{CHECKPOINTS[key].sha256}"
-    if Path(key).is_file():
-        return f"{Path(key).name}:{sha256_of(Path(key))}"
-    raise ZooError(f"{key}: neither a zoo model nor a checkpoint file")
+    kind = derainer_kind(key)
+    _runs_here(key, kind)
+    return FINGERPRINTS[kind.name](key)
 
 
 def recruitment_summary(arch: dict, state: dict | None = None) -> str:
@@ -244,23 +284,9 @@ def load_derainer(
     ``check=False`` skips this, to measure it), except that ``precision="auto"`` steps down
     to fp32."""
     key = str(name_or_path)
-    meta: dict = {}
-    if key in NON_LEARNED:
-        net = build_model(dict(NON_LEARNED[key]))
-    elif key.startswith(CONFIGURED):
-        net, meta = configured_network(key)
-    elif key in CHECKPOINTS:
-        net, meta = load_checkpoint(checkpoint_path(key))
-    elif Path(key).is_file():
-        net, meta = load_checkpoint(key)
-    elif key in ARCHITECTURES:
-        raise ZooError(
-            f"{key} is an architecture with no trained checkpoint in the zoo yet; "
-            f"train one with `rdmc train {key}` and pass its best.pth"
-        )
-    else:
-        known = ", ".join(dict.fromkeys([*NON_LEARNED, *CHECKPOINTS, *ARCHITECTURES]))
-        raise ZooError(f"{key}: neither a zoo model ({known}) nor a checkpoint file")
+    kind = derainer_kind(key)
+    _runs_here(key, kind)
+    net, meta = NETWORKS[kind.name](key)
 
     def make(backend: str, precision: str) -> Derainer:
         derainer = Derainer(
@@ -300,3 +326,18 @@ def load_derainer(
     derainer = make(choice["backend"], choice["precision"])
     print(f"backend auto: {derainer.precision} for {key} ({choice['why']})", file=sys.stderr)
     return derainer
+
+
+# How each kind of derainer that runs here is built and identified (rdmc.derainer_kinds).
+NETWORKS = {
+    "weight-free": lambda key: (build_model(dict(NON_LEARNED[key])), {}),
+    "zoo": lambda key: load_checkpoint(checkpoint_path(key)),
+    "configured": configured_network,
+    "checkpoint": load_checkpoint,
+}
+FINGERPRINTS = {
+    "weight-free": lambda key: f"{key}:no-weights",
+    "zoo": lambda key: f"{key}:{CHECKPOINTS[key].sha256}",
+    "configured": configured_fingerprint,
+    "checkpoint": lambda key: f"{Path(key).name}:{sha256_of(Path(key))}",
+}

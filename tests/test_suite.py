@@ -60,7 +60,7 @@ def test_a_good_suite_loads(tmp_path):
         ({"derainers": "identity"}, "derainers: expected a list, got 'identity'"),
         (
             {"derainers": ["identity", 3]},
-            "derainers[1]: expected a name, {name, outputs} or {name, config, checkpoint}, got 3",
+            "derainers[1]: expected a name, {name, config, checkpoint} or {name, outputs}, got 3",
         ),
         ({"detectors": [{"name": "x", "config": "c.py"}]}, "config and checkpoint go together"),
         ({"segmenters": [{"nam": "x"}]}, "segmenters[0]: unknown key 'nam'"),
@@ -153,3 +153,54 @@ def test_every_dataset_type_has_a_loader_a_schema_and_a_docs_entry():
     own = {name for name, kind in DATASET_TYPES.items() if kind.has_own_rain({"rain": "x"})}
     assert own == {"paired", "real-rain", "cityscapes"}
     assert not DATASET_TYPES["cityscapes"].has_own_rain({"root": "x"})
+
+
+def test_every_derainer_kind_is_loaded_checked_and_documented(tmp_path):
+    """One table (rdmc.derainer_kinds) is what the zoo, the scoreboard, the suite schema and
+    the docs read: every kind that runs here has a network and a fingerprint, every mapping
+    entry of a suite is that kind's command-line spelling, and the docs show each."""
+    from rdmc import zoo
+    from rdmc.derainer_kinds import DERAINER_KINDS, prefixed_kind, spec_of
+
+    runs_here = {name for name, kind in DERAINER_KINDS.items() if kind.runs_here}
+    assert set(zoo.NETWORKS) == set(zoo.FINGERPRINTS) == runs_here
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "benchmark.md").read_text()
+    for name, kind in DERAINER_KINDS.items():
+        row = f"| {name} | `{kind.spelling}` | `{kind.suite_entry}` |"
+        assert row in docs, f"docs/benchmark.md has no row {row}"
+    checkpoint = tmp_path / "mine.pth"
+    checkpoint.write_bytes(b"")
+    spelled = {
+        "guided-filter": "weight-free",
+        "rdmc-s": "zoo",
+        "config:my.py:best.pth": "configured",
+        "outputs:results/MPRNet": "outputs",
+        str(checkpoint): "checkpoint",
+    }
+    assert set(spelled.values()) == set(DERAINER_KINDS)
+    for spec, name in spelled.items():
+        assert zoo.derainer_kind(spec).name == name, spec
+    entries = {"configured": {"name": "m", "config": "my.py", "checkpoint": "best.pth"},
+               "outputs": {"name": "m", "outputs": "results/MPRNet"}}  # fmt: skip
+    for name, entry in entries.items():
+        assert prefixed_kind(spec_of(entry)).name == name
+    with pytest.raises(zoo.ZooError, match="scored, not run"):
+        zoo.load_derainer("outputs:results/MPRNet")
+
+
+def test_a_suite_spells_its_mapping_derainers_as_the_command_line_does(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "dataset: {type: samples, split: test, limit: 2}\n"
+        "rain: [{preset: heavy, severities: [3]}]\n"
+        "derainers: [rdmc-s, {name: MPRNet, outputs: 'out/{dataset}'},"
+        " {name: mine, config: my.py, checkpoint: best.pth}]\n"
+    )
+    suite = load_suite(path)
+    assert suite.derainer_spec("MPRNet") == "outputs:out/{dataset}"
+    assert suite.derainer_spec("mine") == "config:my.py:best.pth"
+    assert suite.outputs == {"MPRNet": "out/{dataset}"}
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(path.read_text().replace(", checkpoint: best.pth", ""))
+    with pytest.raises(BenchError, match="checkpoint"):
+        load_suite(broken)

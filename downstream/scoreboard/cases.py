@@ -19,12 +19,11 @@ import numpy as np
 from rdmc.choices import RainSetting
 from rdmc.data.datasets import to_rgb_uint8
 from rdmc.data.samples import sample_split
+from rdmc.derainer_kinds import OUTPUTS
 from rdmc.digests import sha256_of, sha256_text
 from rdmc.imageio import ImageError, list_images, read_image
 from rdmc.naming import pairing_key
 from rdmc.rain import add_rain, seed_for
-
-OUTPUTS = "outputs:"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ from downstream.results.records import (
     write_results,
 )
 from downstream.scoreboard.cases import (
-    OUTPUTS,
     DatasetSpec,
     digest,
     embedded_cases,
@@ -45,6 +44,7 @@ from downstream.scoreboard.cases import (
 )
 from rdmc.analysis import complexity
 from rdmc.code_digest import code_digest
+from rdmc.derainer_kinds import prefixed_kind
 from rdmc.iqa import METRICS, QUALITY_MODEL, QUALITY_UNIT, per_image_quality, quality_meta
 from rdmc.metrics import RESTORATION_UNITS, convention, per_image_scores
 
@@ -226,6 +226,7 @@ def run_scoreboard(
         ),
         "seed": seed,
         "derainers": {},
+        "derainer_ids": {},
         "restoration_convention": convention(),
         "latency": {"size": latency_size, "repeats": latency_repeats, "statistic": "median"},
         "precision": precision,
@@ -254,11 +255,13 @@ def run_scoreboard(
     errors = []
     for entry in entries:
         try:
-            score = _score_outputs if entry.spec.startswith(OUTPUTS) else _score_model
+            kind = prefixed_kind(entry.spec)
+            score = _score_model if kind is None or kind.runs_here else _score_outputs
             info, rows = score(
                 entry, cases, previous, precision, latency_size, latency_repeats, quality, backend
             )
             meta["derainers"][entry.label] = info
+            meta["derainer_ids"][entry.label] = info["id"]
         except (ValueError, OSError) as e:
             errors.append(f"{entry.label}: {e}")
             print(f"error: {entry.label}: {e}", file=sys.stderr)
@@ -281,14 +284,14 @@ def _score_model(
     backend: str,
 ) -> tuple[dict, list[dict]]:
     """A zoo derainer or a checkpoint: restoration on every setting, and its costs."""
-    from rdmc.zoo import derainer_fingerprint, load_derainer
+    from rdmc.zoo import derainer_fingerprint, load_derainer, model_id
 
     fingerprint = derainer_fingerprint(entry.spec)
     kept = _kept_cells(previous, entry.label, fingerprint)
     if all(s in kept for s in [*cases, "none"]):
-        return previous["meta"]["derainers"][entry.label], [
-            r for s in [*cases, "none"] for r in kept[s]
-        ]
+        info = previous["meta"]["derainers"][entry.label]
+        info = {**info, "id": model_id(fingerprint, info["training"].get("name", entry.label))}
+        return info, [r for s in [*cases, "none"] for r in kept[s]]
     derainer = load_derainer(entry.spec, precision=precision, backend=backend)
     rows = []
     for s, group in cases.items():
@@ -303,7 +306,13 @@ def _score_model(
     rows += kept.get("none") or _complexity(
         entry.label, entry.spec, derainer, latency_size, latency_repeats
     )
-    info = {"spec": entry.spec, "fingerprint": fingerprint, "training": _training(derainer.meta)}
+    training = _training(derainer.meta)
+    info = {
+        "spec": entry.spec,
+        "fingerprint": fingerprint,
+        "id": model_id(fingerprint, training.get("name", entry.label)),
+        "training": training,
+    }
     return info, rows
 
 
@@ -320,7 +329,10 @@ def _score_outputs(entry: Entry, cases: dict, previous: dict | None, *rest) -> t
             entry.label, entry.spec, s, outputs[s][0], [c.clean for c in group], quality
         )
     ]
-    return {"spec": entry.spec, "fingerprint": fingerprint, "training": {}}, rows
+    from rdmc.zoo import model_id
+
+    info = {"spec": entry.spec, "fingerprint": fingerprint, "training": {}}
+    return {**info, "id": model_id(fingerprint, entry.label)}, rows
 
 
 def _kept_cells(previous: dict | None, label: str, fingerprint: str) -> dict[str, list[dict]]:
