@@ -300,6 +300,7 @@ def _provenance(meta: dict) -> list[tuple[str, str]]:
         ("restoration convention", meta.get("restoration_convention", "")),
     ]
     rows += [(f"version {k}", v) for k, v in meta.get("versions", {}).items()]
+    rows += [(f"model id {k}", v) for k, v in meta.get("derainer_ids", {}).items()]
     rows += [(f"derainer {k}", v) for k, v in meta.get("derainers", {}).items()]
     rows += [(f"model {k}", v) for k, v in meta.get("models", {}).items()]
     rows += [(f"machine {k}", str(v)) for k, v in meta.get("machine", {}).items()]

@@ -414,10 +414,21 @@ def tables_for(
         tables.append(quality_table(data, rain))
     if data["meta"].get("kind") != "scoreboard":
         tables.append(downstream_table(data, metrics, rain))
+    ids = model_ids_sentence(data["meta"])
+    for table in tables:
+        table.caption += ids
     if is_incomplete(data):
         for table in tables:
             table.caption = f"{INCOMPLETE}. {table.caption}"
     return tables
+
+
+def model_ids_sentence(meta: dict) -> str:
+    """`` Models: LABEL = ID, ...`` for the rows named otherwise than their model id
+    (NAME@SHA7, docs/models.md), or nothing for a file written before ids."""
+    ids = meta.get("derainer_ids") or {}
+    named = [f"{label} = {model}" for label, model in ids.items() if label != model]
+    return f" Models: {', '.join(named)}." if named else ""
 
 
 def render_tables(

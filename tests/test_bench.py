@@ -24,6 +24,7 @@ from downstream.bench import task_models as bench_task_models
 from rdmc.cli import main
 from rdmc.data.catalogue import PHOTOS
 from rdmc.data.samples import photo_credit, sample_image
+from rdmc.digests import sha256_of
 from rdmc.imageio import write_image
 from rdmc.zoo import derainer_fingerprint
 
@@ -136,17 +137,26 @@ def test_identical_rerun_recomputes_nothing(tmp_path, monkeypatch):
 
 def test_changing_one_derainer_recomputes_only_its_cells(tmp_path, tiny_checkpoint):
     suite = make_suite(tmp_path, derainers=("identity", str(tiny_checkpoint)))
-    run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache")
+    first = json.loads(
+        run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "cache").read_text()
+    )
     state = torch.load(tiny_checkpoint, weights_only=True)
     state["state_dict"] = {
         k: v * 1.01 if v.is_floating_point() else v for k, v in state["state_dict"].items()
     }
     torch.save(state, tiny_checkpoint)
-    meta = json.loads(
+    data = json.loads(
         run_bench(
             suite, tmp_path / "out", resume=True, progress=False, cache_dir=tmp_path / "cache"
         ).read_text()
-    )["meta"]
+    )
+    meta = data["meta"]
+    # the derainer's model id follows its weights, in meta and on each of its records
+    before, after = first["meta"]["derainer_ids"], meta["derainer_ids"]
+    name = str(tiny_checkpoint)
+    assert before["identity"] == after["identity"] == "identity"
+    assert after[name] == f"tiny@{sha256_of(tiny_checkpoint)[:7]}" != before[name]
+    assert {r["derainer_id"] for r in data["records"] if r["condition"] == name} == {after[name]}
     # per rain setting (2): restoration, detection, segmentation and quality cells of the
     # changed derainer
     assert meta["timings"]["cells"] - meta["timings"]["cells_from_cache"] == 2 * 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from downstream.scoreboard.runner import Entry, run_scoreboard
 from rdmc.cli import main
 from rdmc.data.samples import load_manifest
 from rdmc.zoo import load_checkpoint
-from reports.tables import load_results, render_tables, scoreboard_table
+from reports.tables import load_results, render_tables, scoreboard_table, tables_for
 
 
 def test_entries_are_zoo_names_or_labelled_paths():
@@ -52,6 +53,18 @@ def test_scoreboard_scores_every_derainer_against_the_rainy_input(scoreboard):
     assert value("tiny", "GFLOPs")["value"] > 0
     assert value("tiny", "latency")["value"] > 0
     assert scoreboard["meta"]["derainers"]["tiny"]["training"]["name"] == "tiny"
+
+
+def test_every_row_names_its_model_id(scoreboard):
+    """An id changes with the weights (NAME@SHA7); the table caption says which row is which."""
+    from rdmc.digests import sha256_of
+
+    spec = scoreboard["meta"]["derainers"]["tiny"]["spec"]
+    ids = {"guided-filter": "guided-filter", "tiny": f"tiny@{sha256_of(Path(spec))[:7]}"}
+    assert scoreboard["meta"]["derainer_ids"] == ids
+    for r in scoreboard["records"]:
+        assert r.get("derainer_id") == ids.get(r["condition"]), r
+    assert f"Models: tiny = {ids['tiny']}." in tables_for(scoreboard)[0].caption
 
 
 def test_scoreboard_table_ranks_costs_lowest_first(scoreboard, tmp_path):

@@ -178,6 +178,17 @@ class ConditionImages:
         except ValueError as e:
             raise BenchError(str(e)) from e
 
+    def model_ids(self) -> dict[str, str]:
+        """Each derainer's id (rdmc.zoo.model_id): named by its training run where its
+        checkpoint says, else by its name in the suite."""
+        from rdmc.zoo import model_id
+
+        ids = {}
+        for name, fingerprint in self.fingerprints.items():
+            trained = {} if name in self.suite.outputs else self.derainer(name).meta
+            ids[name] = model_id(fingerprint, trained.get("name", Path(name).stem))
+        return ids
+
     def derainer(self, name: str):
         from rdmc.zoo import load_derainer
 

@@ -297,6 +297,7 @@ class BenchRun:
             "rain": self.suite.rain or [{"dataset": rain} for rain in dataset.rain],
             "seed": self.suite.seed,
             "derainers": images.fingerprints,
+            "derainer_ids": images.model_ids(),
             "models": {f"{m.task}:{m.name}": m.fingerprint for m in models},
             "ground_truth": gt,
             "restoration_convention": convention(),

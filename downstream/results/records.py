@@ -72,6 +72,7 @@ TEXT_FIELDS = frozenset(
         "gt",
         "note",
         "kind",
+        "derainer_id",
     }
 )
 
@@ -116,10 +117,17 @@ def units_of(metrics: Iterable[str]) -> dict[str, str]:
 
 
 def write_results(path: Path, meta: dict, records: list[dict]) -> None:
-    """Writes a results file atomically: every record with bootstrap ``replicates`` gets its
-    95 % interval and, for a derainer, its paired verdict against rainy (recomputed on each
-    write, so a partial file is consistent too); the replicates stay out of the file."""
-    fresh = [{k: v for k, v in r.items() if k not in ("ci95", "vs_rainy")} for r in records]
+    """Writes a results file atomically: every derainer's record names its model id
+    (``derainer_id``, from ``meta["derainer_ids"]``), every record with bootstrap
+    ``replicates`` gets its 95 % interval and, for a derainer, its paired verdict against
+    rainy (recomputed on each write, so a partial file is consistent too); the replicates
+    stay out of the file."""
+    ids = meta.get("derainer_ids", {})
+    fresh = [
+        {k: v for k, v in r.items() if k not in ("ci95", "vs_rainy", "derainer_id")}
+        | ({"derainer_id": ids[r["condition"]]} if r["condition"] in ids else {})
+        for r in records
+    ]
     add_intervals(fresh)
     written = [{k: v for k, v in r.items() if k != "replicates"} for r in fresh]
     write_bytes_atomic(path, dumps({"meta": meta, "records": written}))
