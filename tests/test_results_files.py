@@ -40,7 +40,7 @@ def test_results_file_has_every_row_and_renders(name):
 @pytest.mark.parametrize(
     "results, label, zoo_name",
     [("shipped", "rdmc-s", "rdmc-s"), ("shipped", "prenet", "prenet"),
-     ("equal_budget", "rdmc-s (1500 it)", "rdmc-se-s")],
+     ("equal_budget", "rdmc-se-s (1500 it)", "rdmc-se-s")],
 )  # fmt: skip
 def test_shipped_checkpoint_reproduces_its_row(results, label, zoo_name):
     """rdmc-se-s holds the former rdmc-s's weights under a new name: its meta names the file
@@ -58,3 +58,39 @@ def test_shipped_checkpoint_reproduces_its_row(results, label, zoo_name):
     restored = load_derainer(zoo_name)(rainy)
     # a few pixels may round the other way under another thread count: 0.01 dB, not exact
     assert psnr(restored, clean) == pytest.approx(record["per_image"][0], abs=0.01)
+
+
+def _recipe(model_id: str) -> str:
+    """The config that trains a row of the equal-budget tables: the zoo's for a shipped
+    checkpoint, the frozen RDMC-SE configs for the rows trained before rdmc-s became the
+    authors' network, the equal-budget configs for the peers."""
+    name = model_id.split("@")[0]
+    if name in CHECKPOINTS and CHECKPOINTS[name].model_id == model_id:
+        return CHECKPOINTS[name].config
+    if name.startswith("rdmc-se-s"):
+        return f"retired/equal-budget-se/{name}"
+    return f"equal-budget/{name}"
+
+
+@pytest.mark.parametrize("name", ["equal_budget", "ablations"])
+def test_each_row_names_its_model_id_and_its_recipe_builds_that_network(name):
+    """Every row's records carry its model id, and the config its reproduce command trains
+    builds a network of exactly the row's parameter count."""
+    from mmengine.config import Config
+
+    from rdmc.registry import build_model
+    from rdmc.train import resolve_config
+
+    data = load_results(RESULTS / f"{name}.json")
+    ids = data["meta"]["derainer_ids"]
+    params = {r["condition"]: r["value"] for r in data["records"] if r["metric"] == "params"}
+    for label, model_id in ids.items():
+        assert all(
+            r.get("derainer_id") == model_id for r in data["records"] if r["condition"] == label
+        ), label
+        if model_id == "guided-filter":
+            continue
+        arch = Config.fromfile(resolve_config(_recipe(model_id))).model.arch
+        net = build_model(dict(arch))
+        built = sum(p.numel() for p in net.parameters()) / 1e6
+        assert built == pytest.approx(params[label], abs=1e-6), (label, _recipe(model_id))

@@ -123,7 +123,8 @@ def test_unknown_config_is_a_clear_error(capsys):
     assert "no-such-config: no such config file or shipped config (" in err
     assert (
         "equal-budget/rdmc-s-no-cr" in err
-        and "prenet, rdmc, rdmc-rain100h, rdmc-s, rdmc-se-s, restormer-lite, retrain/prenet" in err
+        and "prenet, rdmc, rdmc-rain100h, rdmc-s, rdmc-se-s, restormer-lite, retired/" in err
+        and "retired/equal-budget-se/rdmc-se-s-t1, retrain/prenet" in err
     )
 
 
@@ -146,12 +147,18 @@ def test_equal_budget_configs_share_the_schedule_and_differ_where_named(tmp_path
     from rdmc.train import CONFIG_DIR, resolve_config
 
     configs = {p.stem: Config.fromfile(p) for p in (CONFIG_DIR / "equal_budget").glob("[!_]*.py")}
+    frozen = sorted((CONFIG_DIR / "retired" / "equal_budget_se").glob("[!_]*.py"))
     script = (
         CONFIG_DIR.parents[1] / "reports" / "studies" / "equal-budget" / "train_equal_budget.sh"
     ).read_text()
-    trained = script.split('configs="')[1].split('"')[0].split()
-    assert sorted(trained) == sorted(configs)  # the training script runs every one of them
-    for cfg in configs.values():
+    se = script.split("se=")[1].split()[0]
+    trained = script.split('configs="')[1].split('"')[0].replace("$se", se).replace("${se}", se)
+    # the script trains the peers and the frozen RDMC-SE rows: every row of both tables
+    peers = ["equal_budget/prenet", "equal_budget/restormer_lite", "equal_budget/prenet_c16"]
+    assert sorted(trained.split()) == sorted(
+        peers + [str(p.relative_to(CONFIG_DIR).with_suffix("")) for p in frozen]
+    )
+    for cfg in [*configs.values(), *(Config.fromfile(p) for p in frozen)]:
         assert cfg.train_cfg.max_iters == 300
         assert cfg.param_scheduler[0]["milestones"] == [180, 240]
         assert cfg.train_dataloader.batch_size == 8

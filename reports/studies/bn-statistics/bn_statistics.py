@@ -1,4 +1,4 @@
-"""Does BatchNorm's running statistics fit both rain types? The shipped rdmc-s on the first test
+"""Does BatchNorm's running statistics fit both rain types? The shipped rdmc-se-s on the first test
 photos at light and heavy rain (severity 3), PSNR-Y with BN as trained (running statistics) and
 with each image's own statistics.
 
@@ -34,7 +34,7 @@ def restore(net: torch.nn.Module, rainy: np.ndarray, own_statistics: bool) -> np
 
 
 def main(count: int = 3) -> None:
-    net, _ = load_checkpoint(checkpoint_path("rdmc-s"))
+    net, _ = load_checkpoint(checkpoint_path("rdmc-se-s"))
     root = sample_split("test")
     for preset in ("light", "heavy"):
         scores: dict[str, list[float]] = {"rainy": [], "running": [], "per-image": []}

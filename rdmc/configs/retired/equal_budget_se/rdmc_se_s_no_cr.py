@@ -1,0 +1,5 @@
+# Frozen: the RDMC-SE ablation row of ../../equal_budget/rdmc_s_no_cr.py as it trained (see
+# ./rdmc_se_s.py).
+_base_ = ["./rdmc_se_s.py"]
+
+model = dict(loss=dict(cr_weight=0.0))

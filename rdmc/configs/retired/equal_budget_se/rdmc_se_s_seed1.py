@@ -1,0 +1,5 @@
+# Frozen: the RDMC-SE ablation row of ../../equal_budget/rdmc_s_seed1.py as it trained (see
+# ./rdmc_se_s.py).
+_base_ = ["./rdmc_se_s.py"]
+
+randomness = dict(seed=1)
