@@ -42,8 +42,12 @@ def band_errors(output: np.ndarray, clean: np.ndarray) -> dict[str, float]:
     design = np.stack([out_y.ravel(), np.ones(out_y.size)], axis=1)
     (gain, offset), *_ = np.linalg.lstsq(design, clean_y.ravel(), rcond=None)
     refit = gain * out_y + offset - clean_y
-    return {"all": float(np.mean(error**2)), "low": float(np.mean(low**2)),
-            "high": float(np.mean(high**2)), "global_fit": float(np.mean(refit**2))}  # fmt: skip
+    return {
+        "all": float(np.mean(error**2)),
+        "low": float(np.mean(low**2)),
+        "high": float(np.mean(high**2)),
+        "global_fit": float(np.mean(refit**2)),
+    }
 
 
 def as_db(mse: float) -> float:
@@ -69,11 +73,18 @@ def main() -> int:
                 **db,
                 "per_image_mse": dict(zip([c.name for c in setting_cases], per_image, strict=True)),
             }
-            print(f"{name} {setting}: all {db['all_db']:.2f} dB, low band {db['low_db']:.2f}, "
-                  f"high band {db['high_db']:.2f}, after a global fit {db['global_fit_db']:.2f}",
-                  flush=True)  # fmt: skip
-    meta = {"split": "val", "rain": [f"{p}/s{s}" for p, s in RAIN], "seed": 0,
-            "low_band_sigma": LOW_BAND_SIGMA, "machine": machine("cpu")}  # fmt: skip
+            print(
+                f"{name} {setting}: all {db['all_db']:.2f} dB, low band {db['low_db']:.2f}, "
+                f"high band {db['high_db']:.2f}, after a global fit {db['global_fit_db']:.2f}",
+                flush=True,
+            )
+    meta = {
+        "split": "val",
+        "rain": [f"{p}/s{s}" for p, s in RAIN],
+        "seed": 0,
+        "low_band_sigma": LOW_BAND_SIGMA,
+        "machine": machine("cpu"),
+    }
     write_bytes_atomic(out, json.dumps({"meta": meta, "derainers": rows}, indent=1).encode())
     return 0
 

@@ -50,8 +50,10 @@ def curves_table(logs: list[Path], metric: str) -> str:
         cells = ["" if v is None else f"{v:.2f}" for v in values]
         return "| " + " | ".join([label, *cells]) + " |"
 
-    lines = ["| run | " + " | ".join(f"it {i}" for i in iterations) + " |",
-             "| --- |" + " --- |" * len(iterations)]  # fmt: skip
+    lines = [
+        "| run | " + " | ".join(f"it {i}" for i in iterations) + " |",
+        "| --- |" + " --- |" * len(iterations),
+    ]
     for group, runs in groups.items():
         for run in runs:
             lines.append(row(run, [curves[run].get(i, {}).get(metric) for i in iterations]))

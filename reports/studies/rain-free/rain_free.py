@@ -35,8 +35,12 @@ def rain_free(derainer: Derainer) -> dict:
         clean = to_rgb_uint8(read_image(path))
         per_image[path.name] = psnr(derainer(clean), clean)
     values = np.array(list(per_image.values()))
-    return {"mean": float(values.mean()), "below_30dB": int((values < 30).sum()),
-            "n": len(values), "per_image": per_image}  # fmt: skip
+    return {
+        "mean": float(values.mean()),
+        "below_30dB": int((values < 30).sum()),
+        "n": len(values),
+        "per_image": per_image,
+    }
 
 
 def foreign_rain_change(derainer: Derainer) -> dict[str, float]:
@@ -59,9 +63,12 @@ def main() -> int:
     for name, derainer in derainers.items():
         free, change = rain_free(derainer), foreign_rain_change(derainer)
         rows[name] = {"rain_free": free, "foreign_rain_change": change}
-        print(f"{name}: rain-free test photos {free['mean']:.2f} dB ({free['below_30dB']} of "
-              f"{free['n']} below 30 dB); foreign rain "
-              + " / ".join(f"{k} {v:+.2f}" for k, v in change.items()), flush=True)  # fmt: skip
+        print(
+            f"{name}: rain-free test photos {free['mean']:.2f} dB ({free['below_30dB']} of "
+            f"{free['n']} below 30 dB); foreign rain "
+            + " / ".join(f"{k} {v:+.2f}" for k, v in change.items()),
+            flush=True,
+        )
     meta = {"split": "test", "convention": convention(), "machine": machine("cpu")}
     write_bytes_atomic(out, json.dumps({"meta": meta, "derainers": rows}, indent=1).encode())
     return 0

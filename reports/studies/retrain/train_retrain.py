@@ -57,16 +57,29 @@ _ITER_TIME = re.compile(r"Iter\(train\) \[\s*(\d+)/\d+\].*?\btime: ([0-9.]+)")
 def schedule_options(iters: int) -> list[str]:
     """The retraining schedule at ``iters`` iterations (rdmc/configs/retrain/_schedule.py)."""
     quarter = iters // 4
-    return [f"train_cfg.max_iters={iters}", f"train_cfg.val_interval={quarter}",
-            f"default_hooks.checkpoint.interval={quarter}",
-            f"param_scheduler.0.milestones=[{iters * 3 // 5},{iters * 4 // 5}]"]  # fmt: skip
+    return [
+        f"train_cfg.max_iters={iters}",
+        f"train_cfg.val_interval={quarter}",
+        f"default_hooks.checkpoint.interval={quarter}",
+        f"param_scheduler.0.milestones=[{iters * 3 // 5},{iters * 4 // 5}]",
+    ]
 
 
 def start(run: tuple[str, str, int], out: Path, options: list[str]) -> subprocess.Popen:
     name, config, seed = run
     log = open(out / f"{name}.log", "w")  # noqa: SIM115 (closed when the process ends)
-    command = [sys.executable, "-m", "rdmc", "train", config, "--work-dir", str(out / name),
-               "--cfg-options", f"randomness.seed={seed}", *options]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "rdmc",
+        "train",
+        config,
+        "--work-dir",
+        str(out / name),
+        "--cfg-options",
+        f"randomness.seed={seed}",
+        *options,
+    ]
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -104,8 +117,9 @@ def seconds_per_iteration(log: Path) -> float | None:
     return float(found[-1][1]) if found else None
 
 
-def fit_iterations(runs: list, out: Path, options: list[str], probe: float, allowance: float
-                   ) -> int:  # fmt: skip
+def fit_iterations(
+    runs: list, out: Path, options: list[str], probe: float, allowance: float
+) -> int:
     """Probes every run side by side and returns the iterations the slowest fits in."""
     probe_dir = out / "probe"
     probe_dir.mkdir(parents=True, exist_ok=True)
