@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
 import numpy as np
 import pytest
 
@@ -61,3 +66,16 @@ def write_tiny_checkpoint(path):
 def tiny_checkpoint(tmp_path):
     """A checkpoint file of a tiny, untrained RDMC in the format `rdmc train` writes."""
     return write_tiny_checkpoint(tmp_path / "tiny.pth")
+
+
+def study_module(study: str, script: str) -> ModuleType:
+    """A study's script, reports/studies/<study>/<script>.py, imported by its path (the study
+    folders are not packages, and nothing is put on sys.path)."""
+    path = Path(__file__).resolve().parents[1] / "reports" / "studies" / study / f"{script}.py"
+    name = f"studies_{script}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while it runs
+        spec.loader.exec_module(module)
+    return sys.modules[name]

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import study_module
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reports" / "studies" / "error-bands"))
-
-import error_bands  # noqa: E402
+error_bands = study_module("error-bands", "error_bands")
 
 CLEAN = np.full((96, 96, 3), 100, np.uint8)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "reports" / "studies" / "learning-curves"))
+from conftest import study_module
 
-import learning_curves  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+learning_curves = study_module("learning-curves", "learning_curves")
 
 CHECKPOINTS = ROOT / "rdmc" / "checkpoints"
 

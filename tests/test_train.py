@@ -178,14 +178,13 @@ def test_equal_budget_configs_share_the_schedule_and_differ_where_named(tmp_path
 
 def test_retrain_runs_share_one_schedule_and_differ_where_named(tmp_path):
     import argparse
-    import sys
 
+    from conftest import study_module
     from mmengine.config import Config, DictAction
 
     from rdmc.train import CONFIG_DIR, build_runner
 
-    sys.path.insert(0, str(CONFIG_DIR.parents[1] / "reports" / "studies" / "retrain"))
-    import train_retrain
+    train_retrain = study_module("retrain", "train_retrain")
 
     configs = {p.stem: Config.fromfile(p) for p in (CONFIG_DIR / "retrain").glob("[!_]*.py")}
     named = {config.split("/")[1].replace("-", "_") for _, config, _ in train_retrain.RUNS}
