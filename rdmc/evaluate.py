@@ -15,7 +15,7 @@ import numpy as np
 
 from rdmc.imageio import ImageError, list_images, read_image
 from rdmc.metrics import convention, psnr, ssim
-from rdmc.naming import pairing_key
+from rdmc.naming import match_by_name, pairing_key
 
 
 @dataclass
@@ -82,22 +82,13 @@ def pair_images(pred: Path, gt: Path) -> Pairing:
         result.unmatched_gt = sorted({g for g in dataset.values() if g not in used})
         return result
     gts = _as_image_list(Path(gt))
-    by_stem = {g.stem: g for g in gts}
-    by_key: dict[str, list[Path]] = {}
-    for g in gts:
-        by_key.setdefault(pairing_key(g), []).append(g)
     result = Pairing()
-    used: set[Path] = set()
-    for p in preds:
-        match = by_stem.get(p.stem)
+    for p, match in zip(preds, match_by_name(preds, gts), strict=True):
         if match is None:
-            candidates = [g for g in by_key.get(pairing_key(p), []) if g not in used]
-            match = candidates[0] if len(candidates) == 1 else None
-        if match is None or match in used:
             result.unmatched_pred.append(p)
         else:
-            used.add(match)
             result.pairs.append((p, match))
+    used = {g for _, g in result.pairs}
     result.unmatched_gt = [g for g in gts if g not in used]
     return result
 

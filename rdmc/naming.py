@@ -20,6 +20,30 @@ def pairing_key(path: Path) -> str:
     return _SUFFIX.sub("", stem)
 
 
+def match_by_name(names: list[Path], files: list[Path]) -> list[Path | None]:
+    """For each of ``names``, the file of ``files`` it pairs with, or None: the file with the
+    same stem, else the one file with the same :func:`pairing_key`; each file pairs once.
+    The one rule of ``rdmc eval`` (outputs to ground truth) and of the scoreboard's and the
+    bench's ``outputs:`` folders (inputs to outputs)."""
+    by_stem = {f.stem: f for f in files}
+    by_key: dict[str, list[Path]] = {}
+    for f in files:
+        by_key.setdefault(pairing_key(f), []).append(f)
+    used: set[Path] = set()
+    matched: list[Path | None] = []
+    for name in names:
+        match = by_stem.get(name.stem)
+        if match is None:
+            candidates = [f for f in by_key.get(pairing_key(name), []) if f not in used]
+            match = candidates[0] if len(candidates) == 1 else None
+        if match is None or match in used:
+            matched.append(None)
+        else:
+            used.add(match)
+            matched.append(match)
+    return matched
+
+
 _RAINY_NAME = re.compile(r"^(rain|rainy)[-_]|[-_](rain|rainy|in)$", re.IGNORECASE)
 _CLEAN_NAME = re.compile(r"^(norain|no_rain|clean)[-_]|([-_](norain|clean|gt)|gt)$", re.IGNORECASE)
 

@@ -165,3 +165,33 @@ def test_eval_json_is_strict_json(tmp_path, photos, capsys):
     report = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert report["psnr"] is None and report["per_image"][0]["psnr"] is None  # identical: inf
     assert report["ssim"] == pytest.approx(1.0)
+
+
+def test_eval_and_outputs_folders_pair_names_by_one_rule(tmp_path):
+    """rdmc eval and the scoreboard's / bench's outputs folders match by rdmc.naming's one
+    rule: the same stem, else the one unused file with the same pairing key."""
+    from downstream.scoreboard.cases import match_outputs
+    from rdmc.imageio import write_image
+    from rdmc.naming import match_by_name
+
+    out = tmp_path / "out"
+    image = np.zeros((8, 8, 3), np.uint8)
+    for name in ("derained-1.png", "2.png", "4_clean.png", "clean_4.png"):
+        write_image(out / name, image)
+    names = [Path("rain-1.png"), Path("2.png"), Path("3.png"), Path("4_rain.png")]
+    files = sorted(out.iterdir())
+    expected = [out / "derained-1.png", out / "2.png", None, None]  # 4: two candidates
+    assert match_by_name(names, files) == expected
+    with pytest.raises(ValueError, match=r"no output for 2 of 4 inputs \(3.png, 4_rain.png\)"):
+        match_outputs(out, [n.name for n in names])
+    gt = tmp_path / "gt"
+    for name in names:
+        write_image(gt / name.name, image)
+    pairing = pair_images(out, gt)
+    # the other way round, each ground truth pairs once: clean_4 finds 4_rain taken
+    assert sorted((p.name, g.name) for p, g in pairing.pairs) == [
+        ("2.png", "2.png"),
+        ("4_clean.png", "4_rain.png"),
+        ("derained-1.png", "rain-1.png"),
+    ]
+    assert [p.name for p in pairing.unmatched_pred] == ["clean_4.png"]

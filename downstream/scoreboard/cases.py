@@ -22,7 +22,7 @@ from rdmc.data.samples import sample_split
 from rdmc.derainer_kinds import OUTPUTS
 from rdmc.digests import sha256_of, sha256_text
 from rdmc.imageio import ImageError, list_images, read_image
-from rdmc.naming import pairing_key
+from rdmc.naming import match_by_name
 from rdmc.rain import add_rain, seed_for
 
 
@@ -121,9 +121,9 @@ def folder_cases(datasets: list[DatasetSpec]) -> tuple[dict, dict]:
 
 
 def match_outputs(folder: Path, names: list[str]) -> list[Path]:
-    """The file in ``folder`` for every input name, matched as ``rdmc eval`` matches (the
-    same stem, else the one file with the same pairing key); ValueError naming the first
-    missing ones and their count."""
+    """The file in ``folder`` for every input name, matched as ``rdmc eval`` matches
+    (:func:`rdmc.naming.match_by_name`); ValueError naming the first missing ones and their
+    count, or two files of one stem."""
     files = list_images(folder)
     by_stem: dict[str, Path] = {}
     for f in files:
@@ -133,14 +133,9 @@ def match_outputs(folder: Path, names: list[str]) -> list[Path]:
                 f"output for {f.stem}; remove the stale one"
             )
         by_stem[f.stem] = f
-    by_key: dict[str, list[Path]] = {}
-    for f in files:
-        by_key.setdefault(pairing_key(f), []).append(f)
-    matched, missing = [], []
-    for name in names:
-        candidates = by_key.get(pairing_key(Path(name)), [])
-        match = by_stem.get(Path(name).stem) or (candidates[0] if len(candidates) == 1 else None)
-        (matched if match else missing).append(match or name)
+    inputs = [Path(name) for name in names]
+    matched = match_by_name(inputs, files)
+    missing = [name for name, match in zip(names, matched, strict=True) if match is None]
     if missing:
         first = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
         raise ValueError(f"{folder}: no output for {len(missing)} of {len(names)} inputs ({first})")
