@@ -112,7 +112,7 @@ def test_annotations_of_a_paired_dataset_are_keyed_by_the_clean_file(tmp_path):
     (tmp_path / "ann.json").write_text(json.dumps(coco))
     dataset = load_dataset({"type": "paired", "root": str(root),
                             "coco_json": str(tmp_path / "ann.json")})  # fmt: skip
-    boxes = {im.name: len(dataset.boxes[im.name]) for im in dataset.images}
+    boxes = {im.name: len(dataset.boxes.by_image[im.name]) for im in dataset.images}
     assert boxes == {"1_1.png": 1, "1_2.png": 1, "2_1.png": 0, "2_2.png": 0}
 
 

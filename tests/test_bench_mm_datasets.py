@@ -55,7 +55,7 @@ def test_an_mmdet_coco_dataset_brings_its_images_and_boxes(tmp_path):
               "data_prefix": {"img": "images/"}}  # fmt: skip
     dataset = load_dataset({"type": "mmdet", "dataset": config})
     assert [im.name for im in dataset.images] == [f"{n}.png" for n in PHOTOS]
-    assert sum(len(b) for b in dataset.boxes.values()) == len(coco["annotations"]) > 0
+    assert sum(len(b) for b in dataset.boxes.by_image.values()) == len(coco["annotations"]) > 0
     suite = suite_file(tmp_path, {"type": "mmdet", "dataset": config}, detectors=["yolov3-tiny"])
     records = json.loads(
         run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "c").read_text()
@@ -98,7 +98,9 @@ def test_an_mmdet_voc_dataset_is_scored_by_vocmetric(tmp_path):
               "ann_file": "VOC2007/ImageSets/Main/test.txt",
               "data_prefix": {"sub_data_root": "VOC2007/"}}  # fmt: skip
     dataset = load_dataset({"type": "mmdet", "dataset": config})
-    assert dataset.box_metric == "voc" and sum(len(b) for b in dataset.boxes.values()) > 0
+    assert (
+        dataset.boxes.metric == "voc" and sum(len(b) for b in dataset.boxes.by_image.values()) > 0
+    )
     suite = suite_file(tmp_path, {"type": "mmdet", "dataset": config}, detectors=["yolov3-tiny"])
     records = json.loads(
         run_bench(suite, tmp_path / "out", progress=False, cache_dir=tmp_path / "c").read_text()

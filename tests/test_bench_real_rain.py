@@ -139,7 +139,7 @@ def test_voc_annotations_are_read_by_mmdet_and_mapped_to_the_detector(tmp_path, 
     dataset = load_dataset({"type": "real-rain", "voc": str(tmp_path / "VOC")})
     assert [im.name for im in dataset.images] == ["r1.png", "r2.png"] and not dataset.has_clean
     for name, expected in written.items():
-        got = dataset.boxes[name]
+        got = dataset.boxes.by_image[name]
         assert [a["bbox"] for a in got] == [box for box, _ in expected]  # minus one, as mmdet
         assert [a["ignore_flag"] for a in got] == [0] * (len(got) - 1) + [1]  # difficult
     (tmp_path / "VOC" / "ImageSets" / "Main").mkdir(parents=True)
@@ -192,7 +192,7 @@ def test_rain_cityscapes_settings_are_rain_and_label_ids_map_to_train_ids(tmp_pa
     root = cityscapes_tree(tmp_path / "RainCityscapes")
     dataset = load_dataset({"type": "cityscapes", "root": str(root), "rain": "leftImg8bit_rain"})
     assert dataset.rain == SETTINGS and len(dataset.images) == 2 and dataset.has_clean
-    labels = read_label_map(dataset.seg_labels[dataset.images[0].name], dataset.seg_label_reader)
+    labels = read_label_map(dataset.labels.by_image[dataset.images[0].name], dataset.labels.reader)
     assert set(np.unique(labels)) == {0, 10, 255}  # road, sky, ignored
     suite = suite_file(tmp_path, {"type": "cityscapes", "root": str(root),
                                   "rain": "leftImg8bit_rain"})  # fmt: skip
@@ -293,7 +293,7 @@ def test_cityscapes_with_a_19_class_segmenter_of_your_own(tmp_path):
     segmenter = Segmenter(config=config, checkpoint=checkpoint)
     assert len(segmenter.classes) == 19 and segmenter.classes[0] == "road"
     dataset = load_dataset(dataset_spec)
-    labels = [read_label_map(dataset.seg_labels[im.name], dataset.seg_label_reader)
+    labels = [read_label_map(dataset.labels.by_image[im.name], dataset.labels.reader)
               for im in dataset.images]  # fmt: skip
     predicted = [segmenter(im.read_clean()) for im in dataset.images]
     kept = [gt != 255 for gt in labels]

@@ -70,15 +70,17 @@ def scored_images(dataset: Dataset, m: TaskModel) -> tuple[list[Image], str]:
     segmenter: all where the dataset has label maps or does not know what its images show;
     else those showing one of its classes (a person segmenter on photos of fruit paints the
     fruit as "person" on the clean photo too, and pseudo ground truth would score that)."""
-    if m.task != "segmentation" or dataset.seg_labels is not None:
+    if m.task != "segmentation" or dataset.labels is not None:
         return dataset.images, "every image"
     if dataset.shows is None:
         return dataset.images, "every image (what each shows is not known)"
     classes = [c for c in m.model.classes if c != "background"]
     scored = [
-        im for im in dataset.images if any(model_class(c, classes) for c in dataset.shows[im.name])
+        im
+        for im in dataset.images
+        if any(model_class(c, classes) for c in dataset.shows.by_image[im.name])
     ]
-    return scored, f"the images showing one of its classes ({dataset.shows_source})"
+    return scored, f"the images showing one of its classes ({dataset.shows.source})"
 
 
 def cells(
@@ -146,7 +148,7 @@ def box_ground_truth(dataset: Dataset, classes: list[str]) -> list[list[dict]]:
     matched by name (VOC's ``motorbike`` is COCO's ``motorcycle``); others left out."""
     gts = []
     for im in dataset.images:
-        kept = [(a, model_class(a["category"], classes)) for a in dataset.boxes[im.name]]
+        kept = [(a, model_class(a["category"], classes)) for a in dataset.boxes.by_image[im.name]]
         gts.append(
             [
                 {
@@ -165,7 +167,7 @@ def unmapped_classes(dataset: Dataset, classes: list[str]) -> Counter:
     """Boxes per annotation category the detector has no class for."""
     return Counter(
         a["category"]
-        for boxes in (dataset.boxes or {}).values()
+        for boxes in (dataset.boxes.by_image if dataset.boxes else {}).values()
         for a in boxes
         if model_class(a["category"], classes) is None
     )
@@ -203,16 +205,16 @@ def task_records(
                 pseudo_detection_gt(p["bboxes"], p["scores"], p["labels"])
                 for p in predictions(CLEAN)
             ]
-        if dataset.boxes is not None and dataset.box_metric.startswith("voc"):
-            mode = "area" if dataset.box_metric == "voc-area" else "11points"
+        if dataset.boxes is not None and dataset.boxes.metric.startswith("voc"):
+            mode = "area" if dataset.boxes.metric == "voc-area" else "11points"
             scores, replicates = voc_detection_scores(preds, gts, classes, mode, counts)
         else:
             shapes = [im.shape for im in dataset.images]
             scores, replicates = detection_scores(preds, gts, shapes, classes, counts)
     else:
-        if dataset.seg_labels is not None:
+        if dataset.labels is not None:
             gts = [
-                read_label_map(dataset.seg_labels[im.name], dataset.seg_label_reader)
+                read_label_map(dataset.labels.by_image[im.name], dataset.labels.reader)
                 for im in scored
             ]
         else:

@@ -166,7 +166,7 @@ class BenchRun:
         dataset = load_dataset(self.suite.dataset)
         conditions = conditions_of(self.suite, dataset)
         models = task_models(self.suite, self.device)
-        if not dataset.has_clean and dataset.seg_labels is None and self.suite.segmenters:
+        if not dataset.has_clean and dataset.labels is None and self.suite.segmenters:
             raise BenchError(
                 f"{self.suite.source}: {dataset.name} has no clean images for "
                 "pseudo ground truth and no label maps: drop the segmenters"

@@ -62,26 +62,46 @@ class Image:
         return PairedRainDataset.read_pair(Pair(rainy.path, self.path, rainy.half))[0]
 
 
+@dataclass(frozen=True)
+class Boxes:
+    """A dataset's box annotations: the detectors' ground truth."""
+
+    by_image: dict[str, list[dict]]  # image name -> [{"bbox" x1y1x2y2, "category", "ignore_flag"}]
+    source: str  # "COCO annotations", "VOC annotations"
+    sha256: str  # the files read and the boxes as read
+    metric: str = "coco"  # "coco", or "voc" / "voc-area": VOCMetric's 11-point / area AP
+
+
+@dataclass(frozen=True)
+class LabelMaps:
+    """A dataset's label maps: the segmenters' ground truth."""
+
+    by_image: dict[str, Path]
+    sha256: list[tuple[str, str]]  # (image name, label map's hash)
+    reader: str | None = None  # how they are read (None: their values as they are)
+
+
+@dataclass(frozen=True)
+class Shows:
+    """The classes each image shows (the catalogue's tags, or its boxes' categories): a
+    segmenter is scored on the images showing one of its classes."""
+
+    by_image: dict[str, tuple[str, ...]]
+    source: str
+
+
 @dataclass
 class Dataset:
     name: str
     images: list[Image]
     skipped: list[str] = field(default_factory=list)
-    boxes: dict | None = None  # image name -> [{"bbox" x1y1x2y2, "category", "ignore_flag"}]
-    boxes_source: str | None = None  # "COCO annotations", "VOC annotations"
-    boxes_sha256: str | None = None
-    box_metric: str = "coco"  # "coco", or "voc" / "voc-area": VOCMetric's 11-point / area AP
-    seg_labels: dict[str, Path] | None = None
-    seg_labels_sha256: list[tuple[str, str]] | None = None  # (image name, label map's hash)
-    seg_label_reader: str | None = None  # how label maps are read (None: their values as is)
+    boxes: Boxes | None = None  # None: pseudo ground truth from the clean images
+    labels: LabelMaps | None = None  # None: pseudo ground truth from the clean images
+    shows: Shows | None = None  # None: not known, every image is scored
     manifest_sha256: str | None = None  # the embedded sample set's manifest, recorded in results
     rain: list[str] = field(default_factory=list)  # its own rain settings; [] = the suite's rain
     has_clean: bool = True
     ignored: list[str] = field(default_factory=list)  # notes on files not read as images
-    # image name -> the classes it shows (the catalogue's tags, or its boxes' categories); a
-    # segmenter is scored on the images showing one of its classes. None: not known.
-    shows: dict[str, tuple[str, ...]] | None = None
-    shows_source: str | None = None  # where ``shows`` comes from
 
     @property
     def sha256(self) -> str:
@@ -90,16 +110,16 @@ class Dataset:
         parts = [
             " ".join([im.name, im.key, *(r.key for r in im.rainy.values())]) for im in self.images
         ]
-        parts += [f"coco {self.boxes_sha256}"] if self.boxes_sha256 else []
-        parts += [f"labels {n} {h}" for n, h in self.seg_labels_sha256 or []]
+        parts += [f"coco {self.boxes.sha256}"] if self.boxes else []
+        parts += [f"labels {n} {h}" for n, h in self.labels.sha256] if self.labels else []
         return sha256_text("\n".join(parts))
 
     def ground_truth(self, task: str) -> str:
         """The kind of ground truth ``task`` is scored against."""
         if task == "detection":
-            return PSEUDO_GT if self.boxes is None else self.boxes_source
+            return PSEUDO_GT if self.boxes is None else self.boxes.source
         if task == "segmentation":
-            return PSEUDO_GT if self.seg_labels is None else "label maps"
+            return PSEUDO_GT if self.labels is None else "label maps"
         return "clean image"
 
     def ground_truth_identity(self, task: str) -> list:
@@ -109,9 +129,9 @@ class Dataset:
 
         kind = self.ground_truth(task)
         if task == "detection" and self.boxes is not None:
-            return [kind, self.boxes_sha256, self.box_metric]
-        if task == "segmentation" and self.seg_labels is not None:
-            return [kind, self.seg_labels_sha256, self.seg_label_reader]
+            return [kind, self.boxes.sha256, self.boxes.metric]
+        if task == "segmentation" and self.labels is not None:
+            return [kind, self.labels.sha256, self.labels.reader]
         if kind == PSEUDO_GT:
             return [kind, PSEUDO_GT_SCORE if task == "detection" else None]
         return [kind]
@@ -120,14 +140,13 @@ class Dataset:
         self, by_name: dict[str, list[dict]], source: str, sha256: str, metric: str = "coco"
     ) -> None:
         """Boxes keyed by file name (every image's ``gt_name`` has an entry), scored by
-        ``metric`` (see ``box_metric``). Their digest covers the boxes as read, besides the
+        ``metric`` (see :class:`Boxes`). Their digest covers the boxes as read, besides the
         file digest ``sha256``: an edit to any annotation file a loader reads (a VOC XML
         beside its image list) re-keys every detection cell."""
-        self.boxes = {im.name: by_name[im.gt_name] for im in self.images}
-        self.boxes_source, self.box_metric = source, metric
-        self.boxes_sha256 = content_hash(sha256, self.boxes)
-        self.shows = {n: tuple(sorted({a["category"] for a in b})) for n, b in self.boxes.items()}
-        self.shows_source = source
+        boxes = {im.name: by_name[im.gt_name] for im in self.images}
+        self.boxes = Boxes(boxes, source, content_hash(sha256, boxes), metric)
+        shown = {n: tuple(sorted({a["category"] for a in b})) for n, b in boxes.items()}
+        self.shows = Shows(shown, source)
 
     def attach_coco(self, path: Path, names: list[str]) -> None:
         """Boxes from a COCO json that may name the files ``names`` (at least every image's
@@ -139,8 +158,12 @@ class Dataset:
         """The label map of every image, from ``folder`` (same stem as ``gt_name``)."""
         named = {im.gt_name: SimpleNamespace(name=im.gt_name, shape=im.shape) for im in self.images}
         by_name = match_label_maps(folder, list(named.values()))
-        self.seg_labels = {im.name: by_name[im.gt_name] for im in self.images}
-        self.seg_labels_sha256 = label_maps_digest(self.seg_labels)
+        self.labels = label_maps({im.name: by_name[im.gt_name] for im in self.images})
+
+
+def label_maps(by_image: dict[str, Path], reader: str | None = None) -> LabelMaps:
+    """Label maps with their digest."""
+    return LabelMaps(by_image, label_maps_digest(by_image), reader)
 
 
 def file_key(path: Path, half: str | None = None) -> str:

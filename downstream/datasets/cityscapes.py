@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from downstream.annotations import check_label_map, label_maps_digest
+from downstream.annotations import check_label_map
 from downstream.datasets.base import (
     Dataset,
     Image,
@@ -22,6 +22,7 @@ from downstream.datasets.base import (
     file_key,
     folder_of,
     keep_usable,
+    label_maps,
     usable_clean,
 )
 from downstream.errors import BenchError
@@ -90,11 +91,9 @@ def load(spec: dict, limit: int | None) -> Dataset:
         labels = {im.name: _label_file(gt, im.path) for im in images}
         for im in images:
             check_label_map(labels[im.name][0], im.name, im.shape)
-        dataset.seg_labels = {name: path for name, (path, _) in labels.items()}
-        dataset.seg_labels_sha256 = label_maps_digest(dataset.seg_labels)
         kinds = {train for _, train in labels.values()}
         if len(kinds) > 1:
             raise BenchError(f"{gt}: some images have labelTrainIds maps and some only labelIds")
-        if kinds == {False}:
-            dataset.seg_label_reader = LABEL_IDS_READER
+        reader = LABEL_IDS_READER if kinds == {False} else None
+        dataset.labels = label_maps({name: path for name, (path, _) in labels.items()}, reader)
     return dataset

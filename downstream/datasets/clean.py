@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from downstream.annotations import coco_image_names
-from downstream.datasets.base import Dataset, folder_of, keep_usable, usable_clean
+from downstream.datasets.base import Dataset, Shows, folder_of, keep_usable, usable_clean
 from downstream.errors import BenchError
 from rdmc.data.catalogue import SHOWS
 from rdmc.data.samples import manifest_sha256, sample_split
@@ -28,8 +28,8 @@ def load_samples(spec: dict, limit: int | None) -> Dataset:
     dataset = _from_folder(sample_split(split), f"samples:{split}", limit)
     dataset.manifest_sha256 = manifest_sha256()
     if all(Path(im.name).stem in SHOWS for im in dataset.images):
-        dataset.shows = {im.name: SHOWS[Path(im.name).stem] for im in dataset.images}
-        dataset.shows_source = "catalogue tags (rdmc.data.catalogue.SHOWS)"
+        shown = {im.name: SHOWS[Path(im.name).stem] for im in dataset.images}
+        dataset.shows = Shows(shown, "catalogue tags (rdmc.data.catalogue.SHOWS)")
     return dataset
 
 

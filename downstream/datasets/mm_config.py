@@ -13,8 +13,8 @@ import io
 import json
 from pathlib import Path
 
-from downstream.annotations import MMSEG_READER, check_voc_file, label_maps_digest
-from downstream.datasets.base import Dataset, keep_usable, usable_clean
+from downstream.annotations import MMSEG_READER, check_voc_file
+from downstream.datasets.base import Dataset, keep_usable, label_maps, usable_clean
 from downstream.errors import BenchError
 from rdmc.code_digest import content_hash
 from rdmc.imageio import read_image
@@ -136,6 +136,5 @@ def load(spec: dict, limit: int | None) -> Dataset:
         "reduce_zero_label": bool(infos[0].get("reduce_zero_label")),
         "label_map": infos[0].get("label_map"),
     }
-    dataset.seg_labels, dataset.seg_labels_sha256 = labels, label_maps_digest(labels)
-    dataset.seg_label_reader = MMSEG_READER + json.dumps(reading, sort_keys=True)
+    dataset.labels = label_maps(labels, MMSEG_READER + json.dumps(reading, sort_keys=True))
     return dataset
