@@ -60,19 +60,21 @@ def test_shipped_checkpoint_reproduces_its_row(results, label, zoo_name):
     assert psnr(restored, clean) == pytest.approx(record["per_image"][0], abs=0.01)
 
 
-def _recipe(model_id: str) -> str:
-    """The config that trains a row of the equal-budget tables: the zoo's for a shipped
-    checkpoint, the frozen RDMC-SE configs for the rows trained before rdmc-s became the
-    authors' network, the equal-budget configs for the peers."""
+def _recipe(model_id: str, results: str) -> str:
+    """The config that trains a row: the zoo's for a shipped checkpoint, else the study's
+    configs: retrain/ for the retraining files, the frozen RDMC-SE configs for the rows
+    trained before rdmc-s became the authors' network, equal-budget/ for their peers."""
     name = model_id.split("@")[0]
     if name in CHECKPOINTS and CHECKPOINTS[name].model_id == model_id:
         return CHECKPOINTS[name].config
+    if results.startswith("retrain"):
+        return f"retrain/{name}"
     if name.startswith("rdmc-se-s"):
         return f"retired/equal-budget-se/{name}"
     return f"equal-budget/{name}"
 
 
-@pytest.mark.parametrize("name", ["equal_budget", "ablations"])
+@pytest.mark.parametrize("name", RESULT_FILES)
 def test_each_row_names_its_model_id_and_its_recipe_builds_that_network(name):
     """Every row's records carry its model id, and the config its reproduce command trains
     builds a network of exactly the row's parameter count."""
@@ -90,7 +92,7 @@ def test_each_row_names_its_model_id_and_its_recipe_builds_that_network(name):
         ), label
         if model_id == "guided-filter":
             continue
-        arch = Config.fromfile(resolve_config(_recipe(model_id))).model.arch
-        net = build_model(dict(arch))
+        recipe = _recipe(model_id, name)
+        net = build_model(dict(Config.fromfile(resolve_config(recipe)).model.arch))
         built = sum(p.numel() for p in net.parameters()) / 1e6
-        assert built == pytest.approx(params[label], abs=1e-6), (label, _recipe(model_id))
+        assert built == pytest.approx(params[label], abs=1e-6), (label, recipe)
