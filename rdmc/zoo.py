@@ -71,7 +71,7 @@ ARCHITECTURES = {
     "rdmc-se-s": Architecture(
         "rdmc-se-s",
         dict(type="RDMCSE", **SE_SMALL),
-        "RDMC-SE (ours, the former rdmc-s): SE-gated encoder skips, full-width decoder",
+        "RDMC-SE (ours): SE-gated encoder skips, full-width decoder",
     ),
     "prenet": Architecture(
         "prenet", dict(type="PReNet"), "PReNet (Ren et al. 2019): recurrent, T=6, 32 channels"
@@ -99,7 +99,7 @@ NON_LEARNED_DESCRIPTIONS = {
 # validation PSNR on heavy and light rain together ships: prenet seed 1, restormer-lite
 # seed 0, and rdmc-s seed 1 of the light-rain recipe retrain/rdmc-s-identity-light-mix,
 # which beat the base recipe's seeds on validation). rdmc-se-s is its CPU run's last
-# checkpoint (1500 iterations on the former 7-photo split): on the val split it did better
+# checkpoint (1500 iterations on the 7-photo train split of its day): on the val split it did better
 # than its best.pth on light and heavy rain together (+0.52 / +1.46 dB heavy / light against
 # +0.79 / +0.92).
 CHECKPOINTS: dict[str, Checkpoint] = {
@@ -116,7 +116,8 @@ CHECKPOINTS: dict[str, Checkpoint] = {
         "rdmc-se-s",
         "rdmc_se_s.pth",
         "b3f0a8eca4830522f193354a312b23bb4dfc0cbee47274eeb1d37f3c95ce0109",
-        "RDMC-SE-S, `rdmc train rdmc-se-s` (the former rdmc-s), iteration 1500 of 1500",
+        "RDMC-SE-S, `rdmc train rdmc-se-s`, iteration 1500 of 1500 (named rdmc-s until the "
+        "preset became the authors' network; docs/models.md)",
         "rdmc-se-s",
         "rdmc_se_s.train.log",
         # saved as rdmc-s before the architecture's rename (meta["former_sha256"])

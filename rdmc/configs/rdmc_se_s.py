@@ -1,7 +1,7 @@
-# rdmc-se-s: RDMC-SE (rdmc/models/rdmc_se.py, the former rdmc-s: SE-gated encoder skips,
-# full-width decoder; 1.04 M parameters) with the CPU recipe, as its shipped checkpoint was
-# trained (the log in rdmc/checkpoints/rdmc_se_s.train.log names the architecture RDMC, its
-# name then).
+# rdmc-se-s: RDMC-SE (rdmc/models/rdmc_se.py, named rdmc-s until the preset became the
+# authors' network; SE-gated encoder skips, full-width decoder; 1.04 M parameters) with the
+# CPU recipe, as its shipped checkpoint was trained (the log in
+# rdmc/checkpoints/rdmc_se_s.train.log names the architecture RDMC, its name then).
 _base_ = ["./_base_/derain_cpu.py"]
 
 model = dict(
