@@ -14,7 +14,6 @@ on a probe image and takes the faster one whose PSNR stays within 0.05 dB of tor
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from torch import nn
 
 from rdmc.cache_dir import default_cache_dir
 from rdmc.choices import BACKENDS
-from rdmc.digests import sha256_text
+from rdmc.digests import sha256_chunks, sha256_text
 from rdmc.imageio import write_bytes_atomic
 
 __all__ = [
@@ -66,11 +65,15 @@ def _onnxruntime():
 def weights_digest(net: nn.Module) -> str:
     """SHA-256 over the network's class and every tensor of its state (buffers included:
     RDMC's path mask decides the traced graph)."""
-    digest = hashlib.sha256(type(net).__qualname__.encode())
-    for name, tensor in sorted(net.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
+    state = sorted(net.state_dict().items())
+    return sha256_chunks(
+        [type(net).__qualname__.encode()]
+        + [
+            chunk
+            for name, tensor in state
+            for chunk in (name.encode(), tensor.detach().cpu().contiguous().numpy().tobytes())
+        ]
+    )
 
 
 class OpenVinoRunner:

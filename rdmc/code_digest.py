@@ -6,21 +6,23 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 import json
 import sys
 from pathlib import Path
 
-from rdmc.digests import sha256_bytes
+from rdmc.digests import sha256_bytes, sha256_chunks
 
 
 def content_hash(*parts: object) -> str:
     """SHA-256 over bytes and JSON-serialisable parts, each followed by a separator."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
-        h.update(b"\0")
-    return h.hexdigest()
+    return sha256_chunks(
+        chunk
+        for part in parts
+        for chunk in (
+            part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode(),
+            b"\0",
+        )
+    )
 
 
 def code_of(source: bytes, filename: str = "<source>") -> bytes:
@@ -184,7 +186,7 @@ def code_digest(
     installed versions of the libraries that closure imports, plus ``libraries`` (those used
     only through another library, such as pycocotools under mmdet)."""
     files, outside = import_closure(roots, search_path)
-    h = hashlib.sha256()
-    for name in sorted(files):
-        h.update(name.encode() + b"\0" + _parsed(files[name])[0] + b"\0")
-    return content_hash(h.hexdigest(), _distribution_versions(outside | set(libraries)))
+    code = sha256_chunks(
+        name.encode() + b"\0" + _parsed(files[name])[0] + b"\0" for name in sorted(files)
+    )
+    return content_hash(code, _distribution_versions(outside | set(libraries)))

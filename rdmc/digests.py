@@ -4,6 +4,7 @@ checksum and cache key uses. A leaf module."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -28,3 +29,12 @@ def sha256_bytes(data: bytes) -> str:
 def sha256_text(text: str) -> str:
     """The SHA-256 of a string's UTF-8 bytes."""
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def sha256_chunks(chunks: Iterable[bytes]) -> str:
+    """The SHA-256 of the chunks one after another, hashed as they come (no copy of the
+    whole)."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
