@@ -35,3 +35,6 @@ def test_the_writer_adds_intervals_and_leaves_the_replicates_out(tmp_path):
     assert all("replicates" not in r for r in written)
     assert written[1]["ci95"] != [0.0, 1.0] and written[1]["vs_rainy"]["verdict"] == "better"
     assert "replicates" in rainy  # the caller's records keep theirs for the next write
+    records.write_results(path, {"kind": "test"}, [rainy, stale], intervals=False)
+    partial = json.loads(path.read_text())["records"]  # a long run's per-cell writes
+    assert all("ci95" not in r and "vs_rainy" not in r and "replicates" not in r for r in partial)

@@ -123,7 +123,10 @@ class BenchRun:
     # ------------------------------------------------------------ writing
 
     def write(self, meta: dict) -> None:
-        write_results(self.out / "results.json", meta, self.records)
+        # Intervals over every record on each of a long suite's per-cell writes would cost
+        # records x cells percentiles: a partial file (meta.complete false) has none.
+        intervals = bool(meta.get("complete"))
+        write_results(self.out / "results.json", meta, self.records, intervals)
 
     # ------------------------------------------------------------ stages
 

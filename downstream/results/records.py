@@ -116,19 +116,20 @@ def units_of(metrics: Iterable[str]) -> dict[str, str]:
     return {m: UNITS[m] for m in metrics}
 
 
-def write_results(path: Path, meta: dict, records: list[dict]) -> None:
+def write_results(path: Path, meta: dict, records: list[dict], intervals: bool = True) -> None:
     """Writes a results file atomically: every derainer's record names its model id
-    (``derainer_id``, from ``meta["derainer_ids"]``), every record with bootstrap
-    ``replicates`` gets its 95 % interval and, for a derainer, its paired verdict against
-    rainy (recomputed on each write, so a partial file is consistent too); the replicates
-    stay out of the file."""
+    (``derainer_id``, from ``meta["derainer_ids"]``); with ``intervals``, every record with
+    bootstrap ``replicates`` gets its 95 % interval and, for a derainer, its paired verdict
+    against rainy (recomputed from the replicates on each write); the replicates stay out
+    of the file."""
     ids = meta.get("derainer_ids", {})
     fresh = [
         {k: v for k, v in r.items() if k not in ("ci95", "vs_rainy", "derainer_id")}
         | ({"derainer_id": ids[r["condition"]]} if r["condition"] in ids else {})
         for r in records
     ]
-    add_intervals(fresh)
+    if intervals:
+        add_intervals(fresh)
     written = [{k: v for k, v in r.items() if k != "replicates"} for r in fresh]
     write_bytes_atomic(path, dumps({"meta": meta, "records": written}))
 
