@@ -17,16 +17,29 @@ from rdmc.rain import add_rain, seed_for
 from rdmc.zoo import CHECKPOINTS, checkpoint_path
 from reports.tables import load_results, render_tables, scoreboard_table
 
-RESULTS = Path(__file__).parents[1] / "reports" / "results"
+REPORTS = Path(__file__).parents[1] / "reports"
+# Each results file with the folder that keeps it: the shipped scoreboard beside the reports,
+# a study's files in its own folder.
+FOLDERS = {
+    "shipped": REPORTS / "results",
+    "equal_budget": REPORTS / "studies" / "equal-budget" / "results",
+    "ablations": REPORTS / "studies" / "equal-budget" / "results",
+    **dict.fromkeys(
+        ["retrain_test", "retrain1500_val", "retrain1500_test", "retrain_light_val",
+         "retrain_light_test"],
+        REPORTS / "studies" / "retrain" / "results",
+    ),
+}  # fmt: skip
+RESULT_FILES = list(FOLDERS)
 
 
-RESULT_FILES = ["equal_budget", "ablations", "shipped", "retrain_test", "retrain1500_val",
-                "retrain1500_test", "retrain_light_val", "retrain_light_test"]  # fmt: skip
+def results_file(name: str, suffix: str = ".json") -> Path:
+    return FOLDERS[name] / f"{name}{suffix}"
 
 
 @pytest.mark.parametrize("name", RESULT_FILES)
 def test_results_file_has_every_row_and_renders(name):
-    data = load_results(RESULTS / f"{name}.json")
+    data = load_results(results_file(name))
     table = scoreboard_table(data)
     assert table.rows[0][0] == "rainy"
     gflops = table.columns.index("GFLOPs@256")
@@ -34,7 +47,7 @@ def test_results_file_has_every_row_and_renders(name):
         # only a weight-free derainer may lack a FLOP count (mmengine counts none of its ops)
         assert all(v is not None for j, v in enumerate(values) if j != gflops), row
         assert values[gflops] is not None or row == "guided-filter", row
-    assert render_tables(RESULTS / f"{name}.json") == (RESULTS / f"{name}.md").read_text()
+    assert render_tables(results_file(name)) == (results_file(name, ".md")).read_text()
 
 
 @pytest.mark.parametrize(
@@ -45,7 +58,7 @@ def test_results_file_has_every_row_and_renders(name):
 def test_shipped_checkpoint_reproduces_its_row(results, label, zoo_name):
     """rdmc-se-s holds the former rdmc-s's weights under a new name: its meta names the file
     the row was made with."""
-    data = load_results(RESULTS / f"{results}.json")
+    data = load_results(results_file(results))
     info = data["meta"]["derainers"][label]
     saved = torch.load(checkpoint_path(zoo_name), map_location="cpu", weights_only=True)["meta"]
     made_with = saved.get("former_sha256", CHECKPOINTS[zoo_name].sha256)
@@ -83,7 +96,7 @@ def test_each_row_names_its_model_id_and_its_recipe_builds_that_network(name):
     from rdmc.registry import build_model
     from rdmc.train import resolve_config
 
-    data = load_results(RESULTS / f"{name}.json")
+    data = load_results(results_file(name))
     ids = data["meta"]["derainer_ids"]
     params = {r["condition"]: r["value"] for r in data["records"] if r["metric"] == "params"}
     for label, model_id in ids.items():

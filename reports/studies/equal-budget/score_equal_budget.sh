@@ -4,7 +4,7 @@
 # CPU latencies.  Usage: bash reports/studies/equal-budget/score_equal_budget.sh [RUNS_DIR] [OUT_DIR]
 set -euo pipefail
 runs="${1:-work_dirs/equal_budget}"
-out="${2:-reports/results}"
+out="${2:-reports/studies/equal-budget/results}"
 mkdir -p "$out"
 rdmc scoreboard guided-filter \
     "prenet=$runs/prenet/last.pth" \
