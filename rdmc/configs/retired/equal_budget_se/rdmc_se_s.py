@@ -1,7 +1,8 @@
-# Frozen: the network behind the RDMC-SE rows of reports/studies/equal-budget/results/equal_budget.json and
-# ablations.json (docs/results/equal-budget.md). Those runs trained as equal-budget/rdmc-s
-# when that config built RDMC-SE (rdmc/models/rdmc_se.py; the rdmc-s preset became the
-# authors' network afterwards), so this config keeps that recipe for their reproduce commands.
+# Frozen: the network behind the RDMC-SE rows of equal_budget.json and ablations.json in
+# reports/studies/equal-budget/results/ (docs/results/equal-budget.md). Those runs trained as
+# equal-budget/rdmc-s when that config built RDMC-SE (rdmc/models/rdmc_se.py; the rdmc-s
+# preset became the authors' network afterwards), so this config keeps that recipe for their
+# reproduce commands.
 _base_ = ["../../equal_budget/_schedule.py"]
 
 model = dict(
