@@ -58,23 +58,9 @@ UNITS = {
     "BRISQUE": "1",
     "PIQE": "1",
 }
-# Record fields that hold text, never a number written as text.
-TEXT_FIELDS = frozenset(
-    {
-        "dataset",
-        "condition",
-        "derainer",
-        "rain",
-        "task",
-        "model",
-        "metric",
-        "unit",
-        "gt",
-        "note",
-        "kind",
-        "derainer_id",
-    }
-)
+# Record fields that hold text, never a number written as text: every field but the value,
+# and the optional ones.
+TEXT_FIELDS = frozenset(RECORD_FIELDS) - {"value"} | {"note", "kind", "derainer_id"}
 
 
 def _finite_or_token(value: object) -> object:
