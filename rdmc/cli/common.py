@@ -19,6 +19,11 @@ def check_model_args(args: argparse.Namespace, name: str | None) -> None:
         raise CommandError("give either a model name or --config/--checkpoint, not both")
 
 
+def add_inputs(p: argparse.ArgumentParser) -> None:
+    """The positional ``inputs`` that :func:`collect` reads."""
+    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+
+
 def collect(inputs: list[str]) -> tuple[list[Path], list[str]]:
     """The images named by files, folders and globs; what matched nothing is reported."""
     from rdmc.imageio import collect_images

