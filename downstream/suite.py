@@ -154,8 +154,8 @@ class _Checker:
                 seen.add((entry["preset"], severity))
 
     def derainers(self, entries: list) -> None:
+        mappings = [k for k in DERAINER_KINDS.values() if k.suite_schema]
         for i, entry in enumerate(entries):
-            mappings = [k for k in DERAINER_KINDS.values() if k.suite_schema]
             if not isinstance(entry, str | dict):
                 shapes = " or ".join("{" + ", ".join(k.suite_schema) + "}" for k in mappings)
                 raise self.fail(f"derainers[{i}]", f"expected a name, {shapes}, got {_show(entry)}")
