@@ -83,7 +83,8 @@ ARCHITECTURES = {
     ),
 }
 
-# Derainers without weights.
+# Derainers without weights, and what stands for a digest in their fingerprints.
+NO_WEIGHTS = "no-weights"
 NON_LEARNED = {
     "identity": dict(type="Identity"),
     "guided-filter": dict(type="GuidedFilterDerain"),
@@ -170,7 +171,7 @@ def model_id(fingerprint: str, name: str) -> str:
     when the weights are one's (under any earlier file too), the bare name of a weight-free
     one, else ``name`` (its training run's or its row's) with the weights' SHA-256."""
     fingerprint_name, _, digest = fingerprint.rpartition(":")
-    if digest == "no-weights":
+    if digest == NO_WEIGHTS:
         return fingerprint_name
     for checkpoint in CHECKPOINTS.values():
         if digest in (checkpoint.sha256, *checkpoint.resaved_from):
@@ -337,7 +338,7 @@ NETWORKS = {
     "checkpoint": load_checkpoint,
 }
 FINGERPRINTS = {
-    "weight-free": lambda key: f"{key}:no-weights",
+    "weight-free": lambda key: f"{key}:{NO_WEIGHTS}",
     "zoo": lambda key: f"{key}:{CHECKPOINTS[key].sha256}",
     "configured": configured_fingerprint,
     "checkpoint": lambda key: f"{Path(key).name}:{sha256_of(Path(key))}",
