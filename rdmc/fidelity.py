@@ -53,7 +53,7 @@ MEASURED: dict[str, dict[str, float | None]] = {
     "27c60dbe0fdd2f3efdef4da440d5034d86348247f9467e0ee88108f43a3120a5": {
         "bf16+channels-last": 0.0149,
         "fp32+compiled": 0.0,
-        "bf16+channels-last+compiled": 0.0091,
+        "bf16+channels-last+compiled": 0.0073,
         "openvino-f32": 0.0,
         "openvino-bf16": 0.0081,
         "onnxruntime-fp32": 0.0,
@@ -62,7 +62,7 @@ MEASURED: dict[str, dict[str, float | None]] = {
     "b3f0a8eca4830522f193354a312b23bb4dfc0cbee47274eeb1d37f3c95ce0109": {
         "bf16+channels-last": 0.0005,
         "fp32+compiled": 0.0,
-        "bf16+channels-last+compiled": -0.0004,
+        "bf16+channels-last+compiled": -0.0003,
         "openvino-f32": 0.0,
         "openvino-bf16": 0.0025,
         "onnxruntime-fp32": 0.0,
@@ -80,7 +80,7 @@ MEASURED: dict[str, dict[str, float | None]] = {
     "287e74c06a95532bd87d5c1ea40c53c120d50e1920864cf7220a3b3d2777b6b8": {
         "bf16+channels-last": 0.0066,
         "fp32+compiled": 0.0,
-        "bf16+channels-last+compiled": 0.0048,
+        "bf16+channels-last+compiled": 0.0057,
         "openvino-f32": 0.0,
         "openvino-bf16": 0.0069,
         "onnxruntime-fp32": 0.0,

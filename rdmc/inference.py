@@ -75,6 +75,17 @@ def _ramp(length: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tens
     return w
 
 
+def frozen_weights() -> contextlib.AbstractContextManager:
+    """Inductor's freezing while a compiled network is called (it compiles on its first call
+    per size): the weights become constants, BatchNorm folds into the convolutions and oneDNN
+    gets its weights prepacked. rdmc-s at 512x512 in bf16 (Xeon with AMX, 2 cores): 247
+    against 685 ms eager in one process; compiled without freezing, 454 against 760 ms in
+    another. Passed as ``torch.compile(options=...)`` it did not take effect (torch 2.13)."""
+    import torch._inductor.config
+
+    return torch._inductor.config.patch(freezing=True)
+
+
 class NonFiniteOutput(ValueError):
     """A network gave NaN or infinity: an error for that image, never an image."""
 
@@ -252,7 +263,8 @@ class Derainer:
     def _network(self, x: torch.Tensor, eager: bool) -> torch.Tensor:
         if self.compiled is not None and not eager:
             try:
-                out = stage_outputs(self.compiled, x)[-1]
+                with frozen_weights():
+                    out = stage_outputs(self.compiled, x)[-1]
                 if bool(torch.isfinite(out).all()):
                     return out
                 # e.g. Restormer-lite's attention compiled as one under bf16 autocast

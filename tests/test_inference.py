@@ -282,8 +282,11 @@ def test_every_precision_path_keeps_psnr_within_0_05_db_of_fp32(
 
 def test_the_compiled_path_keeps_the_output_and_falls_back_cleanly(monkeypatch, capsys):
     """torch.compile (inductor, here with the system's C++ compiler) keeps the output
-    within 0.05 dB; where compiling fails the derainer warns once and runs eagerly."""
+    within 0.05 dB, compiling with frozen weights; where compiling fails the derainer warns
+    once and runs eagerly."""
     import shutil
+
+    import torch._inductor.config
 
     from rdmc.data.samples import sample_image
     from rdmc.rain import add_rain
@@ -299,6 +302,14 @@ def test_the_compiled_path_keeps_the_output_and_falls_back_cleanly(monkeypatch, 
 
     def cannot_compile(*args, **kwargs):
         raise RuntimeError("InductorError: no working C++ compiler found\nmore detail")
+
+    frozen = []  # inductor freezes the weights while the compiled network is called
+    recording = load_derainer("rdmc-s", compile=True)
+    monkeypatch.setattr(
+        recording, "compiled", lambda x: frozen.append(torch._inductor.config.freezing) or [x]
+    )
+    recording(rainy)
+    assert frozen == [True] and torch._inductor.config.freezing is False
 
     failing = load_derainer("rdmc-s", compile=True)
     monkeypatch.setattr(failing, "compiled", cannot_compile)
