@@ -1,12 +1,14 @@
 """Every shipped learned derainer at 512x512 on each CPU path: torch fp32 (the baseline),
-torch bf16 channels-last (``--precision auto`` on a CPU with bf16), OpenVINO f32 and bf16,
-ONNX Runtime fp32. Each result's ``extra_info`` holds its speed-up over torch fp32 of the
-same model in this run and its fraction of this run's conv peak (``conv3x3_peak``, bf16 for
-the bf16 paths) counted over the network's convolutions alone: conv multiply-adds over the
-whole forward's time.
+torch bf16 channels-last (``--precision auto`` on a CPU with bf16), the same compiled
+(``--compile``, inductor with frozen weights), OpenVINO f32 and bf16, ONNX Runtime fp32.
+Each result's ``extra_info`` holds its speed-up over torch fp32 of the same model in this
+run and its fraction of this run's conv peak (``conv3x3_peak``, bf16 for the bf16 paths)
+counted over the network's convolutions alone: conv multiply-adds over the whole forward's
+time.
 
 These run last (conftest): a process that has run OpenVINO crashes when it later forks, as
-DataLoader workers do. The first call of a converted path (export, compile) is a warm-up
+DataLoader workers do, and inductor's compile workers; so the torch paths of every model run
+before the other backends. The first call of a converted path (export, compile) is a warm-up
 round, not timed.
 """
 
@@ -25,13 +27,16 @@ from rdmc.zoo import CHECKPOINTS, load_derainer
 from reports.speed import TORCH_BF16, TORCH_FP32
 
 SIZE = 512
-PATHS = {  # name -> (backend, precision)
-    "torch-fp32": ("torch", "fp32"),
-    "torch-bf16": ("torch", "bf16"),
-    "openvino-f32": ("openvino", "fp32"),
-    "openvino-bf16": ("openvino", "bf16"),
-    "onnxruntime-fp32": ("onnxruntime", "fp32"),
+PATHS = {  # name -> (backend, precision, compile)
+    "torch-fp32": ("torch", "fp32", False),
+    "torch-bf16": ("torch", "bf16", False),
+    "torch-bf16-compiled": ("torch", "bf16", True),
+    "openvino-f32": ("openvino", "fp32", False),
+    "openvino-bf16": ("openvino", "bf16", False),
+    "onnxruntime-fp32": ("onnxruntime", "fp32", False),
 }
+# torch fp32 of every model first (the speed-ups' baseline), then path by path
+CASES = [(model, path) for path in PATHS for model in CHECKPOINTS]
 fp32_medians: dict[str, float] = {}  # model -> torch fp32 median of this run
 
 
@@ -73,16 +78,17 @@ def conv_peaks() -> dict[str, float]:
     return peaks
 
 
-@pytest.mark.parametrize("path", PATHS)
-@pytest.mark.parametrize("model", list(CHECKPOINTS))
+@pytest.mark.parametrize(("model", "path"), CASES)
 def test_backend_512(benchmark, conv_peaks, model, path):
     benchmark.group = f"{model}-512-backend"
-    backend, precision = PATHS[path]
+    backend, precision, compile = PATHS[path]
     if precision == "bf16" and not cpu_has_bf16():
         pytest.skip("bf16 needs AVX512-BF16 or AMX")
     if backend != "torch":
         pytest.importorskip(backend, reason="the fast extra (pip install '.[fast]')")
-    derainer = load_derainer(model, tile=None, precision=precision, backend=backend, check=False)
+    derainer = load_derainer(
+        model, tile=None, precision=precision, compile=compile, backend=backend, check=False
+    )
     x = torch.rand(1, 3, SIZE, SIZE)
     rounds = 3 if model in ("prenet", "restormer-lite") and path == "torch-fp32" else 5
     benchmark.pedantic(derainer.derain_tensor, args=(x,), rounds=rounds, warmup_rounds=1)
