@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import os
 import pickle
@@ -35,6 +36,7 @@ CONFIG_DIR = Path(__file__).parent / "configs"
 
 
 _HISTORY_STATISTICS = ("min", "max", "current", "mean")
+_RUNNERS_BUILT = itertools.count()
 
 
 def _history_buffer_statistic(owner: object, name: str):
@@ -213,6 +215,12 @@ def build_runner(
     cfg.resume = bool(resume)
     if resume:
         cfg.load_from = _resume_point(Path(cfg.work_dir))
+    # mmengine names a run's logger and message hub "<experiment>_<time to the second>" and
+    # reuses an existing instance of that name: a second run in this process within the
+    # same second would write its log into the first run's file.
+    later = next(_RUNNERS_BUILT)
+    if later:
+        cfg.experiment_name = f"{cfg.get('experiment_name') or Path(config).stem}-{later}"
     return Runner.from_cfg(cfg)
 
 

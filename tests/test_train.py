@@ -342,6 +342,22 @@ def test_a_precision_given_twice_or_to_the_search_is_one_line(tmp_path, photos, 
     assert not (tmp_path / "w").exists()
 
 
+def test_two_runs_in_one_second_keep_their_own_logs(tmp_path, photos, monkeypatch):
+    """mmengine reuses a logger by name, and its names change once a second."""
+    import time
+
+    from rdmc.train import build_runner
+
+    monkeypatch.setattr(time, "strftime", lambda *args: "20261207_120000")  # one second
+    config = make_config(tmp_path, photos, iters=2)
+    first, second = (build_runner(config, tmp_path / name) for name in ("a", "b"))
+    assert first.experiment_name != second.experiment_name
+    assert first.logger is not second.logger
+    second.logger.info("the second run")
+    assert "the second run" in next((tmp_path / "b").glob("*/*.log")).read_text()
+    assert "the second run" not in next((tmp_path / "a").glob("*/*.log")).read_text()
+
+
 def test_bf16_training_records_its_precision(tmp_path, photos):
     work = train(make_config(tmp_path, photos, iters=2), tmp_path / "work", precision="bf16")
     meta = torch.load(work / "last.pth", weights_only=True)["meta"]
