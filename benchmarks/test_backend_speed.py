@@ -22,18 +22,17 @@ import torch
 from torch import nn
 
 from rdmc.analysis import conv_macs
+from rdmc.fidelity import PATHS as FIDELITY_PATHS
 from rdmc.inference import cpu_has_bf16
 from rdmc.zoo import CHECKPOINTS, load_derainer
 from reports.speed import TORCH_BF16, TORCH_FP32
 
 SIZE = 512
-PATHS = {  # name -> (backend, precision, compile)
-    "torch-fp32": ("torch", "fp32", False),
-    "torch-bf16": ("torch", "bf16", False),
-    "torch-bf16-compiled": ("torch", "bf16", True),
-    "openvino-f32": ("openvino", "fp32", False),
-    "openvino-bf16": ("openvino", "bf16", False),
-    "onnxruntime-fp32": ("onnxruntime", "fp32", False),
+# Derainer.precision -> (backend, precision, compile): torch fp32 and the paths whose
+# fidelity is measured, less compiled fp32 (a compile per model, and slower than OpenVINO f32)
+PATHS = {
+    "fp32": ("torch", "fp32", False),
+    **{name: path for name, path in FIDELITY_PATHS.items() if name != "fp32+compiled"},
 }
 # torch fp32 of every model first (the speed-ups' baseline), then path by path
 CASES = [(model, path) for path in PATHS for model in CHECKPOINTS]
@@ -90,14 +89,14 @@ def test_backend_512(benchmark, conv_peaks, model, path):
         model, tile=None, precision=precision, compile=compile, backend=backend, check=False
     )
     x = torch.rand(1, 3, SIZE, SIZE)
-    rounds = 3 if model in ("prenet", "restormer-lite") and path == "torch-fp32" else 5
+    rounds = 3 if model in ("prenet", "restormer-lite") and path == "fp32" else 5
     benchmark.pedantic(derainer.derain_tensor, args=(x,), rounds=rounds, warmup_rounds=1)
+    assert derainer.precision == path, f"{path} ran as {derainer.precision}"  # no fallback
     median = benchmark.stats.stats.median
-    if path == "torch-fp32":
+    if path == "fp32":
         fp32_medians[model] = median
     elif model in fp32_medians:
         benchmark.extra_info["speedup_vs_torch_fp32"] = fp32_medians[model] / median
     peak = conv_peaks["bf16" if precision == "bf16" else "fp32"]
     benchmark.extra_info["conv_peak_fraction"] = conv_gmacs(derainer.net, SIZE) / median / peak
-    benchmark.extra_info["path"] = derainer.precision
     benchmark.extra_info["calibrator"] = TORCH_BF16 if precision == "bf16" else TORCH_FP32
