@@ -55,7 +55,9 @@ def main() -> int:
             "rdmc-s", tile=None, backend=backend, precision=precision, compile=compile
         )
         ms = median_ms(lambda d=derainer: d(image))
-        options = f"--backend {backend} --precision {precision}" + " --compile" * compile
+        options = f"--backend {backend} --precision {precision}"
+        if compile:
+            options += " --compile"
         print(f"{options}: {derainer.precision} {ms:.0f} ms")
     return 0
 
